@@ -1,0 +1,56 @@
+# geomem: the two commands are `make book` and `make test` (see README.md).
+# Everything else a fresh machine needs (venv, pinned packages, vendored JS, Chromium)
+# is set up by the targets themselves.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= ci
+EXECUTED := build/executed
+RESULTS := build/results
+STAMP := $(VENV)/.installed
+
+.PHONY: book test quick run lab bench clean env help
+
+help:
+	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
+	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
+	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
+	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters"
+	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
+
+env: $(STAMP)
+
+$(STAMP): requirements/constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+	$(PY) -m pip install -q -c requirements/constraints.txt -e ".[book,test]"
+	@touch $@
+
+book: $(STAMP)
+	@status=0; \
+	$(PY) -m geomem_utils.execute --profile $(PROFILE) --keep-going --out $(EXECUTED) --results $(RESULTS) || status=$$?; \
+	$(PY) book/build_book.py --executed $(EXECUTED) --results $(RESULTS) || exit 1; \
+	echo "book: open book/_build/html/index.html"; exit $$status
+
+test: $(STAMP)
+	bash book/ensure_chromium.sh
+	GEOMEM_PROFILE=ci $(PY) -m pytest tests
+
+quick: $(STAMP)
+	GEOMEM_PROFILE=smoke $(PY) -m pytest tests -m "not browser" -x -q
+
+run: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
+	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) --out $(EXECUTED) --results $(RESULTS) $(ARGS)
+
+lab: $(STAMP)
+	$(PY) -m pip install -q -c requirements/constraints-lab.txt jupyterlab jupytext
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf build book/_build book/_generated .pytest_cache

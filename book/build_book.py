@@ -1,0 +1,499 @@
+"""Build the geomem book from notebooks that were already executed. Never executes anything.
+
+    python book/build_book.py [--executed build/executed] [--results build/results]
+                              [--vendor-only] [--no-build] [--warnings-as-errors]
+
+Steps
+1. vendor the JavaScript the pages need into ``book/_vendor/`` (served as ``_static/``),
+   so the published HTML needs no network: ``plotly.min.js`` copied from the installed
+   plotly package; ``require.js``, ``@jupyter-widgets/html-manager`` and MathJax 3 from
+   the npm registry (``npm pack``, pinned versions, sha512-checked, cached);
+2. copy the executed notebooks into ``book/_generated/``;
+3. write ``_generated/scorecard.md`` from the results files only;
+4. write ``_generated/runtimes.md`` from ``_runs.json`` and the results files;
+5. write ``book/_toc.yml`` listing the chapters that exist, in order;
+6. run ``jupyter-book build book`` (warnings shown; non-zero exit on failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BOOK = Path(__file__).resolve().parent
+ROOT = BOOK.parent
+VENDOR = BOOK / "_vendor"
+GENERATED = BOOK / "_generated"
+
+# The chapters, in book order. A chapter appears in the table of contents once its
+# executed notebook exists; until then its page is a stub (so links from the intro work).
+CHAPTERS: list[tuple[str, str]] = [
+    ("00_tasks", "Build the graphs and tasks"),
+    ("01_geometry_emerges", "Geometry emerges from local supervision"),
+    ("02_spectral_bias", "A spectral bias explains the geometry"),
+    ("03_implicit_reasoning", "Implicit in-weights reasoning"),
+    ("04_memorization_puzzle", "The memorization puzzle"),
+    ("05_playground", "Playground"),
+]
+
+# --------------------------------------------------------------------------------------
+# 1. Vendored JavaScript
+# --------------------------------------------------------------------------------------
+
+# npm packages: (spec, sha512 integrity of the tarball, {path in tarball: path in _vendor}).
+# html-manager 1.0.x is the ipywidgets-8 embedder; 1.0.6 is what myst-nb 1.4 loads from
+# its CDN by default. require.js: 2.3.7 (2.3.4 in myst-nb's default, plus a security fix).
+NPM_PACKAGES: dict[str, dict[str, Any]] = {
+    "requirejs@2.3.7": {
+        "integrity": "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
+        "extract": {"package/require.js": "require.js"},
+        "required": ["require.js"],
+    },
+    "@jupyter-widgets/html-manager@1.0.6": {
+        "integrity": "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
+        "extract": {"package/dist/": "html-manager/"},
+        "exclude_suffixes": (".map", ".d.ts"),
+        "required": ["html-manager/embed-amd.js"],
+    },
+    "mathjax@3.2.2": {
+        "integrity": "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+        "extract": {
+            "package/LICENSE": "mathjax/LICENSE",
+            "package/es5/tex-mml-chtml.js": "mathjax/es5/tex-mml-chtml.js",
+            "package/es5/input/": "mathjax/es5/input/",
+            "package/es5/output/chtml.js": "mathjax/es5/output/chtml.js",
+            "package/es5/output/chtml/": "mathjax/es5/output/chtml/",
+            "package/es5/ui/": "mathjax/es5/ui/",
+            "package/es5/a11y/": "mathjax/es5/a11y/",
+            "package/es5/adaptors/": "mathjax/es5/adaptors/",
+            "package/es5/sre/": "mathjax/es5/sre/",
+        },
+        "required": [
+            "mathjax/es5/tex-mml-chtml.js",
+            "mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+            "mathjax/es5/ui/menu.js",
+        ],
+    },
+}
+STAMP = VENDOR / "VENDOR.json"
+CACHE = Path(os.environ.get("GEOMEM_VENDOR_CACHE", Path.home() / ".cache" / "geomem-vendor"))
+
+
+class BuildError(RuntimeError):
+    """A step of the book build failed; the message says which and what to do."""
+
+
+def _sri_sha512(path: Path) -> str:
+    import base64
+
+    digest = hashlib.sha512(path.read_bytes()).digest()
+    return "sha512-" + base64.b64encode(digest).decode()
+
+
+def _npm_tarball(spec: str, integrity: str) -> Path:
+    """Return a cached, integrity-checked tarball of ``spec``; ``npm pack`` it if needed."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    name = spec.lstrip("@").replace("/", "-").replace("@", "-") + ".tgz"
+    cached = CACHE / name
+    if cached.is_file() and _sri_sha512(cached) == integrity:
+        return cached
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError(
+            "npm is not installed, and the book needs to vendor JavaScript from the npm "
+            f"registry once ({', '.join(NPM_PACKAGES)}). Install Node.js/npm "
+            "(e.g. `apt-get install -y npm`) and rerun; later builds use the cache in "
+            f"{CACHE}."
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            [npm, "pack", spec, "--json", "--prefer-offline", "--pack-destination", tmp],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise BuildError(f"`npm pack {spec}` failed:\n{proc.stderr.strip()}")
+        tgz = sorted(Path(tmp).glob("*.tgz"))
+        if len(tgz) != 1:
+            raise BuildError(f"`npm pack {spec}` produced {len(tgz)} tarballs, expected 1")
+        got = _sri_sha512(tgz[0])
+        if got != integrity:
+            raise BuildError(
+                f"integrity mismatch for {spec}: expected {integrity}, got {got}"
+            )
+        shutil.move(str(tgz[0]), cached)
+    return cached
+
+
+def _extract(tgz: Path, extract: dict[str, str], exclude: tuple[str, ...]) -> int:
+    """Copy the members named in ``extract`` (files or folder prefixes) into VENDOR."""
+    count = 0
+    with tarfile.open(tgz, "r:gz") as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or member.name.endswith(exclude):
+                continue
+            for src, dst in extract.items():
+                if member.name == src or (src.endswith("/") and member.name.startswith(src)):
+                    rel = dst + member.name[len(src):] if src.endswith("/") else dst
+                    target = (VENDOR / rel).resolve()
+                    if VENDOR.resolve() not in target.parents:
+                        raise BuildError(f"refusing to extract {member.name} outside _vendor")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    fobj = tar.extractfile(member)
+                    assert fobj is not None
+                    target.write_bytes(fobj.read())
+                    count += 1
+                    break
+    return count
+
+
+def _plotly_js() -> tuple[Path, str]:
+    import plotly
+
+    src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not src.is_file():
+        raise BuildError(f"plotly.min.js not found in the installed plotly package ({src})")
+    return src, plotly.__version__
+
+
+def _wanted_stamp() -> dict[str, Any]:
+    _, plotly_version = _plotly_js()
+    return {
+        "plotly": plotly_version,
+        "npm": {spec: cfg["integrity"] for spec, cfg in NPM_PACKAGES.items()},
+    }
+
+
+def _required_files() -> list[Path]:
+    files = [VENDOR / "plotly.min.js"]
+    for cfg in NPM_PACKAGES.values():
+        files += [VENDOR / rel for rel in cfg["required"]]
+    return files
+
+
+def vendor(force: bool = False) -> None:
+    """Fill ``book/_vendor`` (idempotent: skipped when the stamp and files are present)."""
+    wanted = _wanted_stamp()
+    if not force and STAMP.is_file():
+        have = json.loads(STAMP.read_text())
+        if have == wanted and all(p.is_file() for p in _required_files()):
+            print(f"vendor: up to date ({VENDOR.relative_to(ROOT)})")
+            return
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    VENDOR.mkdir(parents=True)
+    src, version = _plotly_js()
+    shutil.copy2(src, VENDOR / "plotly.min.js")
+    print(f"vendor: plotly.min.js from plotly {version}")
+    for spec, cfg in NPM_PACKAGES.items():
+        tgz = _npm_tarball(spec, cfg["integrity"])
+        n = _extract(tgz, cfg["extract"], cfg.get("exclude_suffixes", ()))
+        print(f"vendor: {spec}: {n} files")
+    missing = [str(p.relative_to(VENDOR)) for p in _required_files() if not p.is_file()]
+    if missing:
+        raise BuildError(f"vendoring left required files missing: {missing}")
+    STAMP.write_text(json.dumps(wanted, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------------------
+# 2-5. Generated pages
+# --------------------------------------------------------------------------------------
+
+
+def _chapter_stems(executed: Path) -> list[str]:
+    """Executed chapters in book order: the known ones first, then any other NN_*.ipynb."""
+    have = {p.stem for p in executed.glob("[0-9][0-9]_*.ipynb")}
+    known = [stem for stem, _ in CHAPTERS if stem in have]
+    extra = sorted(have - {stem for stem, _ in CHAPTERS})
+    return known + extra
+
+
+def copy_notebooks(executed: Path, out: Path = GENERATED) -> list[str]:
+    """Copy executed chapters into ``out``; write an orphan stub for each missing one."""
+    stems = _chapter_stems(executed) if executed.is_dir() else []
+    for stem in stems:
+        shutil.copy2(executed / f"{stem}.ipynb", out / f"{stem}.ipynb")
+    for stem, title in CHAPTERS:
+        if stem not in stems:  # stub, so that links to the chapter resolve
+            (out / f"{stem}.md").write_text(
+                "---\norphan: true\n---\n\n"
+                f"# {title}\n\n"
+                "```{note}\nThis chapter has not been executed for this build of the book. "
+                f"Run `make run NB={stem}` and rebuild the book.\n```\n"
+            )
+    return stems
+
+
+def _load_results(results: Path) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(results.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            data = {"notebook": path.stem, "_error": f"unreadable results file: {err}"}
+        out[data.get("notebook") or path.stem] = data
+    return out
+
+
+def _cell(value: Any) -> str:
+    """Format a value for a Markdown table cell."""
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, float):
+        text = f"{value:.4g}"
+    elif isinstance(value, (list, dict)):
+        text = json.dumps(value)
+    else:
+        text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _verdict(passed: Any) -> str:
+    if passed is True:
+        return "✅ pass"
+    if passed is False:
+        return "❌ **fail**"
+    return "— not recorded"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) if not isinstance(c, _Raw) else str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+class _Raw(str):
+    """A table cell that is already Markdown."""
+
+
+def _order(stems: set[str]) -> list[str]:
+    known = [s for s, _ in CHAPTERS if s in stems]
+    return known + sorted(stems - set(known))
+
+
+def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: Path = GENERATED) -> None:
+    """Write ``scorecard.md``: one row per check, from the results files only."""
+    titles = dict(CHAPTERS)
+    everyone = _order(set(results) | set(stems) | set(titles))
+    n_checks = sum(len(r.get("checks", [])) for r in results.values())
+    n_pass = sum(1 for r in results.values() for c in r.get("checks", []) if c.get("passed") is True)
+    lines = [
+        "# Reproduction scorecard",
+        "",
+        "Every row below is generated from the results files that the notebooks wrote when "
+        "they were executed (`build/results/*.json`); nothing on this page is typed by hand. "
+        "A check compares a number we measured with a threshold derived from the paper.",
+        "",
+        f"**{n_pass} of {n_checks} checks pass** across {len(results)} results files.",
+        "",
+        "## Summary",
+        "",
+    ]
+    summary = []
+    for stem in everyone:
+        r = results.get(stem)
+        link = _Raw(f"{{doc}}`{stem} <{stem}>`") if (out / f"{stem}.ipynb").exists() or (out / f"{stem}.md").exists() else _Raw(f"`{stem}`")
+        if r is None:
+            summary.append([link, "—", "—", "—", _Raw("⚠️ no results file")])
+        elif "_error" in r:
+            summary.append([link, "—", "—", "—", _Raw(f"⚠️ {r['_error']}")])
+        else:
+            checks = r.get("checks", [])
+            ok = sum(1 for c in checks if c.get("passed") is True)
+            summary.append([link, r.get("paper_ref"), r.get("profile"), f"{ok}/{len(checks)}", _Raw(_verdict(r.get("passed")))])
+    lines += _table(["notebook", "paper", "profile", "checks passed", "verdict"], summary)
+    lines += ["", "## Checks, notebook by notebook", ""]
+    for stem in everyone:
+        r = results.get(stem)
+        lines += [f"### {stem}", ""]
+        if r is None:
+            lines += ["⚠️ **No results file**: this notebook has not been executed to the end "
+                      "(or its results were not collected).", ""]
+            continue
+        if "_error" in r:
+            lines += [f"⚠️ **{r['_error']}**", ""]
+            continue
+        if r.get("title"):
+            lines += [f"**{_cell(r['title'])}**", ""]
+        if r.get("claim"):
+            lines += [f"*Claim* ({_cell(r.get('paper_ref'))}): {_cell(r['claim'])}", ""]
+        lines += [f"Overall: {_verdict(r.get('passed'))}", ""]
+        rows = [
+            [c.get("name"), c.get("paper"), c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"), _Raw(_verdict(c.get("passed")))]
+            for c in r.get("checks", [])
+        ]
+        if rows:
+            lines += _table(["check", "the paper", "measured", "criterion", "verdict"], rows)
+        else:
+            lines += ["(no checks recorded)"]
+        params = r.get("params") or {}
+        lines += [
+            "",
+            f"Profile `{_cell(r.get('profile'))}`, run on {_cell(r.get('date'))}, "
+            f"took {_cell(r.get('runtime_s'))} s. Parameters: "
+            + (", ".join(f"`{k}={_cell(v)}`" for k, v in params.items()) or "—"),
+            "",
+        ]
+    (out / "scorecard.md").write_text("\n".join(lines) + "\n")
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+MAIN_PACKAGES = ["torch", "numpy", "plotly", "jupyter-book", "mambapy", "myst-nb", "sphinx", "ipywidgets", "papermill"]
+
+
+def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
+    """Write ``runtimes.md`` from the executor's run log and the results files."""
+    runs: list[dict[str, Any]] = []
+    machine: dict[str, Any] = {}
+    if runs_file.is_file():
+        data = json.loads(runs_file.read_text())
+        runs, machine = data.get("runs", []), data.get("machine", {}) or {}
+    latest: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        stem = run.get("notebook", "?")
+        if stem not in latest or str(run.get("started", "")) >= str(latest[stem].get("started", "")):
+            latest[stem] = run
+    stems = _order(set(latest) | set(results))
+    lines = [
+        "# Run times and environment",
+        "",
+        "Generated from the executor's run log (`build/executed/_runs.json`) and the results "
+        "files. The book itself never executes notebooks; these are the times of the runs "
+        "whose outputs you are reading.",
+        "",
+        "## Notebooks",
+        "",
+    ]
+    rows, total = [], 0.0
+    for stem in stems:
+        run, r = latest.get(stem, {}), results.get(stem, {})
+        wall = run.get("wall_s")
+        total += float(wall or 0.0)
+        rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"),
+                     _Raw("✅" if run.get("ok") else ("❌" if run else "—")), run.get("started", r.get("date"))])
+    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "ok", "started"], rows)
+    lines += ["", f"Total wall time of the latest runs: **{total:.1f} s** ({total / 60:.1f} min).", ""]
+    if len(runs) > len(latest):
+        lines += [f"The run log holds {len(runs)} runs; the table shows the latest of each notebook.", ""]
+    lines += ["## Package versions", ""]
+    exec_versions: dict[str, str] = {}
+    for r in results.values():
+        for k, v in (r.get("versions") or {}).items():
+            exec_versions.setdefault(k, str(v))
+    names = MAIN_PACKAGES + sorted(k for k in exec_versions if k not in MAIN_PACKAGES)
+    lines += _table(
+        ["package", "at execution (results files)", "in the build environment"],
+        [[n, exec_versions.get(n, exec_versions.get(n.replace("-", "_"), "—")), _version(n)] for n in names],
+    )
+    lines += ["", "## Machine", ""]
+    if not machine:
+        lines += ["The run log records no machine; this is the machine that built the book:", ""]
+        machine = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    lines += _table(["field", "value"], [[k, v] for k, v in machine.items()])
+    lines += ["", f"Book built {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.", ""]
+    (out / "runtimes.md").write_text("\n".join(lines) + "\n")
+
+
+def write_toc(stems: list[str], book: Path = BOOK) -> None:
+    """Write ``_toc.yml``: intro, the executed chapters in order, scorecard, run times."""
+    lines = [
+        "# Generated by book/build_book.py from the executed notebooks: do not edit.",
+        "format: jb-book",
+        "root: intro",
+        "parts:",
+        "  - caption: The claims",
+        "    chapters:",
+    ]
+    lines += [f"      - file: _generated/{stem}" for stem in stems] or []
+    if not stems:
+        lines = lines[:-2]
+    lines += [
+        "  - caption: The reproduction",
+        "    chapters:",
+        "      - file: _generated/scorecard",
+        "      - file: _generated/runtimes",
+    ]
+    (book / "_toc.yml").write_text("\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------------------------
+# 6. Sphinx build
+# --------------------------------------------------------------------------------------
+
+
+def jupyter_book(warnings_as_errors: bool) -> None:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+    cmd += ["build", str(BOOK), "--builder", "html", "--keep-going"]
+    if warnings_as_errors:
+        cmd.append("-W")
+    print("build:", " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT)
+    if proc.returncode != 0:
+        raise BuildError(f"jupyter-book build failed (exit {proc.returncode})")
+    if not (BOOK / "_build" / "html" / "index.html").is_file():
+        raise BuildError("jupyter-book build finished but book/_build/html/index.html is missing")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--executed", type=Path, default=ROOT / "build" / "executed")
+    ap.add_argument("--results", type=Path, default=ROOT / "build" / "results")
+    ap.add_argument("--vendor-only", action="store_true", help="only vendor the JavaScript")
+    ap.add_argument("--force-vendor", action="store_true", help="re-vendor even if up to date")
+    ap.add_argument("--no-build", action="store_true", help="generate pages, skip Sphinx")
+    ap.add_argument("-W", "--warnings-as-errors", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        vendor(force=args.force_vendor)
+        if args.vendor_only:
+            return 0
+        if not args.executed.is_dir():
+            print(f"note: {args.executed} does not exist; building a book with no chapters")
+        if GENERATED.exists():
+            shutil.rmtree(GENERATED)
+        GENERATED.mkdir(parents=True)
+        stems = copy_notebooks(args.executed)
+        results = _load_results(args.results) if args.results.is_dir() else {}
+        write_scorecard(results, stems)
+        write_runtimes(args.executed / "_runs.json", results)
+        write_toc(stems)
+        # What this build was made from; tests/test_browser.py checks the pages against it.
+        (GENERATED / "manifest.json").write_text(json.dumps({
+            "executed_dir": str(args.executed.resolve()),
+            "results_dir": str(args.results.resolve()),
+            "chapters": stems,
+            "results": sorted(results),
+        }, indent=2) + "\n")
+        print(f"generated: {len(stems)} chapters ({', '.join(stems) or 'none'}), "
+              f"{len(results)} results files")
+        if not args.no_build:
+            jupyter_book(args.warnings_as_errors)
+    except BuildError as err:
+        print(f"build_book: ERROR: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Graphs of the paper and their spectra (spec §3, §7).
+
+Introduced in ``00_tasks``. A :class:`Graph` is a fixed set of nodes ``0..n-1`` and
+undirected edges; for the rooted families (path-star, tree-star) each edge is stored
+parent -> child, and the root-to-leaf paths are kept. The spectral object of the paper
+is ``M = D^-1 A + (D^-1 A)^T`` (= ``-L + 2I`` with ``L = (I - D^-1 A) + (I - D^-1 A)^T``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .params import ParameterError, ParameterTypeError
+
+#: Refuse graphs above this many nodes up front (a dense spectrum or a model's vocabulary
+#: of that size would not fit a laptop); the error says how much memory it would need.
+MAX_NODES = 2_000_000
+
+TINY_GRAPHS = ("star", "grid", "cycle", "irregular")
+
+#: Normalised spectra of the tiny graphs as printed in the paper's release (spec §7).
+SPEC_SPECTRA: dict[str, list[float]] = {
+    "star": [1, 1, 1, .787, .413, .413, .413, 0, -.413, -.413, -.413, -.787, -1, -1, -1, -1.082],
+    "grid": [1, 1, .646, .423, .42, 0, 0, 0, 0, -.42, -.423, -.646, -1, -1, -1.274],
+    "cycle": [1, 1, .732, .732, .338, .338, -.114, -.114, -.547, -.547, -.886, -.886, -1.071, -1.071],
+    "irregular": [1, .888, .795, .41, .33, .04, -.15, -.315, -.333, -.333, -.333, -.565, -.616, -.857, -.972],
+}
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A fixed graph with node ids ``0..n_nodes-1``.
+
+    ``edges``: (E, 2) int64, one row per undirected edge (parent -> child for rooted graphs).
+    ``paths``: root-to-leaf node lists (rooted graphs only), one per leaf.
+    ``branch``: (n_nodes,) the index of the root's neighbour ("arm") each node hangs
+    from, -1 for the root and for graphs without a root.
+    """
+
+    name: str
+    n_nodes: int
+    edges: np.ndarray
+    root: int | None = None
+    paths: tuple[tuple[int, ...], ...] = ()
+    branch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    params: dict = field(default_factory=dict)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edges.shape[0])
+
+    @property
+    def leaves(self) -> np.ndarray:
+        return np.array([p[-1] for p in self.paths], dtype=np.int64)
+
+    @property
+    def first_hops(self) -> np.ndarray:
+        """v1 of each path: the node right after the root."""
+        return np.array([p[1] for p in self.paths], dtype=np.int64)
+
+    def to_networkx(self) -> nx.Graph:
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n_nodes))
+        g.add_edges_from(map(tuple, self.edges.tolist()))
+        return g
+
+    def neighbours(self) -> list[np.ndarray]:
+        adj = adjacency(self)
+        return [adj.indices[adj.indptr[u]: adj.indptr[u + 1]] for u in range(self.n_nodes)]
+
+
+def _check_int(name: str, value: object, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ParameterTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < lo:
+        raise ParameterError(f"{name} must be >= {lo}, got {value}")
+    return int(value)
+
+
+def _check_size(n_nodes: int, what: str) -> None:
+    if n_nodes > MAX_NODES:
+        # Embedding table + logits of one batch row dominate: 4 bytes x n x (width + n).
+        gib = 4 * n_nodes * (128 + n_nodes) / 2**30
+        raise ParameterError(
+            f"{what} would have {n_nodes:,} nodes (limit {MAX_NODES:,}); one row of logits over "
+            f"that vocabulary plus a width-128 embedding would need about {gib:,.1f} GiB"
+        )
+
+
+def _relabel(n_nodes: int, seed: int | None) -> np.ndarray:
+    """perm[canonical id] = published id; identity when ``seed`` is None."""
+    if seed is None:
+        return np.arange(n_nodes, dtype=np.int64)
+    return np.random.default_rng(seed).permutation(n_nodes).astype(np.int64)
+
+
+def path_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
+    """Path-star G(d, l): a root with ``degree`` arms of ``path_length - 1`` new nodes each.
+
+    ``path_length`` (l) counts the root, so ``n = 1 + d (l - 1)``. Node ids are randomly
+    permuted with ``seed`` (the root is generally not id 0); ``seed=None`` keeps the
+    canonical ids (root 0, arm i = 1 + i(l-1) ... ).
+    """
+    d = _check_int("degree", degree, 1)
+    length = _check_int("path_length", path_length, 2)
+    n = 1 + d * (length - 1)
+    _check_size(n, f"path_star(degree={d}, path_length={length})")
+    perm = _relabel(n, seed)
+    arms = np.arange(1, n).reshape(d, length - 1)  # canonical ids, arm i in row i
+    chains = np.concatenate([np.zeros((d, 1), dtype=np.int64), arms], axis=1)  # (d, l)
+    chains = perm[chains]
+    edges = np.stack([chains[:, :-1].reshape(-1), chains[:, 1:].reshape(-1)], axis=1)
+    branch = np.full(n, -1, dtype=np.int64)
+    branch[chains[:, 1:]] = np.arange(d)[:, None]
+    return Graph(
+        name=f"G({d}, {length})", n_nodes=n, edges=edges, root=int(perm[0]),
+        paths=tuple(tuple(int(x) for x in row) for row in chains), branch=branch,
+        params={"family": "path_star", "degree": d, "path_length": length, "seed": seed},
+    )
+
+
+def tree_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
+    """Tree-star T(d, l): a root of degree d, then every non-leaf node has 2 children.
+
+    Levels counted like the path-star (the root is level 1, leaves are level l), so each
+    arm is a binary tree with ``2**(l-1) - 1`` nodes and ``2**(l-2)`` leaves.
+    """
+    d = _check_int("degree", degree, 1)
+    length = _check_int("path_length", path_length, 2)
+    if length > 40:
+        raise ParameterError(f"path_length must be <= 40 for a tree-star, got {length}")
+    per_arm = 2 ** (length - 1) - 1
+    n = 1 + d * per_arm
+    _check_size(n, f"tree_star(degree={d}, path_length={length})")
+    perm = _relabel(n, seed)
+    edges: list[tuple[int, int]] = []
+    paths: list[tuple[int, ...]] = []
+    branch = np.full(n, -1, dtype=np.int64)
+    for arm in range(d):
+        base = 1 + arm * per_arm  # heap order inside the arm: children of k are 2k+1, 2k+2
+        for k in range(per_arm):
+            branch[perm[base + k]] = arm
+            for c in (2 * k + 1, 2 * k + 2):
+                if c < per_arm:
+                    edges.append((base + k, base + c))
+        edges.append((0, base))
+        first_leaf = per_arm // 2
+        for leaf in range(first_leaf, per_arm):
+            chain, k = [], leaf
+            while True:
+                chain.append(base + k)
+                if k == 0:
+                    break
+                k = (k - 1) // 2
+            paths.append(tuple([0] + chain[::-1]))
+    e = perm[np.array(edges, dtype=np.int64)]
+    return Graph(
+        name=f"T({d}, {length})", n_nodes=n, edges=e, root=int(perm[0]),
+        paths=tuple(tuple(int(perm[x]) for x in p) for p in paths), branch=branch,
+        params={"family": "tree_star", "degree": d, "path_length": length, "seed": seed},
+    )
+
+
+def tiny_graph(name: str) -> Graph:
+    """The four tiny graphs of the paper's figures (spec §3), with fixed canonical ids.
+
+    ``star``: path-star d=4, l=5 (root 0); ``grid``: 4x4 row-major; ``cycle``: 15 nodes;
+    ``irregular``: the 12-cycle 0..11 with chords (1,3), (5,8), plus K4 on 12..15.
+    """
+    if not isinstance(name, str):
+        raise ParameterTypeError(f"name must be a str, got {type(name).__name__}")
+    if name == "star":
+        g = path_star(4, 5, seed=None)
+        return Graph(**{**g.__dict__, "name": "star", "params": {"family": "tiny", "name": "star"}})
+    if name == "grid":
+        edges = [(r * 4 + c, r * 4 + c + 1) for r in range(4) for c in range(3)]
+        edges += [(r * 4 + c, (r + 1) * 4 + c) for r in range(3) for c in range(4)]
+        n = 16
+    elif name == "cycle":
+        edges = [(i, (i + 1) % 15) for i in range(15)]
+        n = 15
+    elif name == "irregular":
+        edges = [(i, (i + 1) % 12) for i in range(12)] + [(1, 3), (5, 8)]
+        edges += [(a, b) for a in range(12, 16) for b in range(a + 1, 16)]
+        n = 16
+    else:
+        raise ParameterError(f"name must be one of {list(TINY_GRAPHS)}, got {name!r}")
+    return Graph(name=name, n_nodes=n, edges=np.array(edges, dtype=np.int64),
+                 branch=np.full(n, -1, dtype=np.int64), params={"family": "tiny", "name": name})
+
+
+def adjacency(g: Graph, self_edges: bool = False) -> sp.csr_matrix:
+    """Symmetric 0/1 adjacency A (n x n), optionally with self-loops u -> u."""
+    u, v = g.edges[:, 0], g.edges[:, 1]
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    a = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(g.n_nodes, g.n_nodes)).tocsr()
+    a.data[:] = 1.0
+    if self_edges:
+        a = (a + sp.identity(g.n_nodes, format="csr")).tocsr()
+    return a
+
+
+def degrees(g: Graph) -> np.ndarray:
+    return np.asarray(adjacency(g).sum(axis=1)).ravel().astype(np.int64)
+
+
+def sym_transition(g: Graph, self_edges: bool = False) -> np.ndarray:
+    """``M = D^-1 A + (D^-1 A)^T`` as a dense (n, n) array (= ``-L + 2I`` of spec §2)."""
+    a = adjacency(g, self_edges).toarray()
+    deg = a.sum(axis=1, keepdims=True)
+    deg[deg == 0] = 1.0
+    p = a / deg
+    return p + p.T
+
+
+def neg_laplacian(g: Graph, self_edges: bool = False) -> np.ndarray:
+    """``-L`` with ``L = (I - D^-1 A) + (I - D^-1 A)^T``."""
+    return sym_transition(g, self_edges) - 2.0 * np.eye(g.n_nodes)
+
+
+def spectrum(g: Graph, self_edges: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of ``M``, eigenvalues sorted descending; eigenvectors as columns."""
+    vals, vecs = np.linalg.eigh(sym_transition(g, self_edges))
+    order = np.argsort(-vals, kind="stable")
+    return vals[order], vecs[:, order]
+
+
+def normalised_spectrum(g: Graph, self_edges: bool = False) -> np.ndarray:
+    """Spec §7: eigenvalues of ``M`` descending, the top one dropped, divided by the largest left."""
+    vals = spectrum(g, self_edges)[0][1:]
+    return vals / vals[0]

@@ -1,0 +1,166 @@
+"""Parameters: one flat cell in each notebook, turned into a typed, validated config.
+
+Every notebook has a cell tagged ``parameters`` holding plain literals (``PROFILE = "ci"``,
+``SEED = 0``, ``DEGREE = None``, ...). ``None`` means "the profile's default". The next
+cell calls :func:`resolve`, which fills the defaults of the chosen profile and rejects
+an unknown name, a wrong type or an impossible value *before any work starts*, with a
+message that names the parameter.
+
+Profiles: ``smoke`` (a few steps, checks recorded but not enforced: the edit-run loop),
+``ci`` (a laptop CPU in minutes, checks enforced) and ``full`` (the paper's sizes, a GPU).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+PROFILES = ("smoke", "ci", "full")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one parameter is typed, defaulted per profile and checked.
+
+    ``default`` is either a single value for every profile or a dict ``{profile: value}``
+    (a missing ``smoke`` entry falls back to ``ci``). ``rule`` is a predicate on the
+    value and ``rule_text`` says it in words for the error message.
+    """
+
+    kind: type | tuple[type, ...]
+    default: Any
+    rule: Callable[[Any], bool] | None = None
+    rule_text: str = ""
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+
+    def default_for(self, profile: str) -> Any:
+        if isinstance(self.default, dict):
+            if profile in self.default:
+                return self.default[profile]
+            if profile == "smoke" and "ci" in self.default:
+                return self.default["ci"]
+            raise KeyError(profile)
+        return self.default
+
+
+class ParameterError(ValueError):
+    """A parameter was unknown, ill-typed or impossible."""
+
+
+class ParameterTypeError(TypeError):
+    """A parameter had the wrong type."""
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(k.__name__ for k in kind)
+    return kind.__name__
+
+
+def check_value(name: str, value: Any, spec: Spec) -> Any:
+    """Return ``value`` converted to the spec's type, or raise naming ``name``."""
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise ParameterTypeError(f"parameter {name} must be {_type_name(spec.kind)}, got bool {value!r}")
+    if not isinstance(value, kinds):
+        if float in kinds and isinstance(value, int):
+            value = float(value)
+        else:
+            raise ParameterTypeError(
+                f"parameter {name} must be {_type_name(spec.kind)}, got {type(value).__name__} {value!r}"
+            )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"parameter {name} must be a finite number, got {value!r}")
+    if spec.choices is not None and value not in spec.choices:
+        raise ParameterError(f"parameter {name} must be one of {list(spec.choices)}, got {value!r}")
+    if spec.rule is not None and not spec.rule(value):
+        raise ParameterError(f"parameter {name} must be {spec.rule_text}, got {value!r}")
+    return value
+
+
+def positive_int(limit: int = 10**9) -> Callable[[Any], bool]:
+    return lambda v: 1 <= v <= limit
+
+
+def int_range(lo: int, hi: int) -> Spec:
+    return Spec(int, lo, lambda v: lo <= v <= hi, f"an integer in [{lo}, {hi}]")
+
+
+COMMON: dict[str, Spec] = {
+    "PROFILE": Spec(str, "ci", choices=PROFILES, help="smoke (seconds, checks off), ci (laptop CPU), full (paper, GPU)"),
+    "SEED": Spec(int, 0, lambda v: 0 <= v < 2**31, "an integer in [0, 2**31)", help="the one seed of the run"),
+    "DEVICE": Spec(str, "auto", choices=("auto", "cpu", "cuda"), help="where to train"),
+    "RESULTS_DIR": Spec(str, "build/results", lambda v: len(v) > 0, "a non-empty path", help="results files go here"),
+}
+
+
+@dataclass(frozen=True)
+class Params(Mapping[str, Any]):
+    """Resolved parameters: read as ``P.DEGREE`` or ``P["DEGREE"]``; immutable."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def resolve(
+    given: Mapping[str, Any],
+    specs: Mapping[str, Spec] | None = None,
+    *,
+    cross_checks: Callable[[dict[str, Any]], None] | None = None,
+) -> Params:
+    """Validate notebook parameters and fill profile defaults.
+
+    ``given`` holds the parameter values (``None`` = profile default); names must be
+    in ``COMMON`` or ``specs``. ``cross_checks`` may raise ``ParameterError`` for rules
+    that involve several parameters (e.g. a split that leaves no held-out leaf).
+    """
+    all_specs = {**COMMON, **(specs or {})}
+    unknown = sorted(set(given) - set(all_specs))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter {unknown[0]!s}" + (f" (and {unknown[1:]})" if len(unknown) > 1 else "")
+            + f"; known parameters: {sorted(all_specs)}"
+        )
+    profile = given.get("PROFILE") if given.get("PROFILE") is not None else COMMON["PROFILE"].default
+    profile = check_value("PROFILE", profile, COMMON["PROFILE"])
+    out: dict[str, Any] = {}
+    for name, spec in all_specs.items():
+        value = given.get(name)
+        if value is None:
+            value = spec.default_for(profile)
+        out[name] = None if value is None else check_value(name, value, spec)
+    if cross_checks is not None:
+        cross_checks(out)
+    return Params(out)
+
+
+def pick_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without a GPU is an error."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ParameterError("parameter DEVICE is 'cuda' but no CUDA device is available")
+    if device not in ("cpu", "cuda"):
+        raise ParameterError(f"parameter DEVICE must be one of ['auto', 'cpu', 'cuda'], got {device!r}")
+    return device

@@ -1,0 +1,202 @@
+"""Claim checks, results files and the run cache.
+
+Every notebook ends with checks computed from its own numbers and a call to
+:func:`finish`, which writes ``RESULTS_DIR/<notebook>.json`` atomically (a reader never
+sees a half-written file) and raises :class:`ClaimCheckFailed` when a check fails, so the
+executor, ``make test`` and CI fail with the notebook's name. Heavy runs go through
+:func:`cached`, keyed by their full configuration and the package version; a corrupt or
+foreign cache entry is detected, reported and recomputed, never loaded blindly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from . import __version__
+
+OPS = {
+    ">=": lambda v, t: v >= t,
+    ">": lambda v, t: v > t,
+    "<=": lambda v, t: v <= t,
+    "<": lambda v, t: v < t,
+    "==": lambda v, t: v == t,
+}
+
+
+class ClaimCheckFailed(AssertionError):
+    """A notebook's claim check did not pass."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One quantitative check: ``value op threshold``; ``paper`` quotes what it stands for."""
+
+    name: str
+    value: float
+    op: str
+    threshold: float
+    passed: bool
+    paper: str = ""
+
+
+def check(name: str, value: float, op: str, threshold: float, paper: str = "") -> Check:
+    """Build a :class:`Check`; a NaN value never passes."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {list(OPS)}, got {op!r}")
+    value = float(value)
+    passed = (not math.isnan(value)) and bool(OPS[op](value, float(threshold)))
+    return Check(name, value, op, float(threshold), passed, paper)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, Mapping):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "tolist"):  # numpy / torch scalars and arrays
+        return _jsonable(x.tolist())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    return str(x)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_bytes(path, json.dumps(_jsonable(obj), indent=2, sort_keys=False).encode())
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages whose behaviour the numbers depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version(), "geomem_utils": __version__}
+    for pkg in ("torch", "numpy", "scipy", "networkx", "plotly", "mambapy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+def finish(
+    notebook: str,
+    *,
+    title: str,
+    claim: str,
+    paper_ref: str,
+    checks: list[Check],
+    params: Mapping[str, Any],
+    started: float,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the notebook's results file and enforce its checks.
+
+    ``started`` is ``time.time()`` at the top of the notebook. At the ``smoke`` profile
+    the checks are recorded but not enforced (a smoke run is too short to reproduce).
+    """
+    if not checks:
+        raise ValueError("finish() needs at least one check: a claim without a check proves nothing")
+    profile = str(params.get("PROFILE", "ci"))
+    passed = all(c.passed for c in checks)
+    record = {
+        "notebook": notebook,
+        "title": title,
+        "claim": claim,
+        "paper_ref": paper_ref,
+        "passed": passed,
+        "enforced": profile != "smoke",
+        "checks": [asdict(c) for c in checks],
+        "params": dict(params),
+        "profile": profile,
+        "runtime_s": round(time.time() - started, 2),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "extra": dict(extra or {}),
+    }
+    out = Path(str(params.get("RESULTS_DIR", "build/results"))) / f"{notebook}.json"
+    atomic_write_json(out, record)
+    failed = [c for c in checks if not c.passed]
+    if failed and profile != "smoke":
+        lines = ", ".join(f"{c.name}: {c.value:.4g} not {c.op} {c.threshold:g}" for c in failed)
+        raise ClaimCheckFailed(f"{notebook}: claim check failed ({lines})")
+    return record
+
+
+# ---------------------------------------------------------------------------- run cache
+
+def config_key(config: Mapping[str, Any]) -> str:
+    """A stable hash of a run's full configuration and the package version."""
+    blob = json.dumps({"config": _jsonable(config), "geomem_utils": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("GEOMEM_CACHE", "build/cache"))
+
+
+def cached(
+    config: Mapping[str, Any],
+    compute: Callable[[], dict[str, Any]],
+    cache_dir: str | os.PathLike | None = None,
+    name: str = "run",
+) -> dict[str, Any]:
+    """Return ``compute()``'s result for ``config``, from the cache when a valid entry exists.
+
+    The result must be a dict of tensors, numbers, strings, lists and dicts (loadable with
+    ``torch.load(weights_only=True)``). Entries are written atomically; an entry that
+    fails to load or whose stored key differs is reported with a warning and recomputed.
+    Set ``GEOMEM_CACHE=off`` to bypass the cache.
+    """
+    import torch
+
+    if os.environ.get("GEOMEM_CACHE") == "off":
+        return compute()
+    key = config_key(config)
+    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = path / f"{name}-{key}.pt"
+    if path.exists():
+        try:
+            entry = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(entry, dict) or entry.get("key") != key or "result" not in entry:
+                raise ValueError("the entry does not belong to this configuration")
+            return entry["result"]
+        except Exception as err:  # noqa: BLE001 - any unreadable entry is recomputed
+            warnings.warn(f"cache entry {path} is unreadable or foreign ({err}); recomputing", stacklevel=2)
+    result = compute()
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"key": key, "config": _jsonable(config), "result": result}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+    return result
