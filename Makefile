@@ -46,7 +46,7 @@ run: $(STAMP)
 	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) --out $(EXECUTED) --results $(RESULTS) $(ARGS)
 
 lab: $(STAMP)
-	$(PY) -m pip install -q -c requirements/constraints-lab.txt jupyterlab jupytext
+	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-lab.txt jupyterlab
 	$(VENV)/bin/jupyter lab notebooks
 
 bench: $(STAMP)

@@ -1,0 +1,34 @@
+"""Test-suite order and shared settings.
+
+`make test` runs one pytest session in this order: the unit tests, then every notebook at
+the ci profile with its claim check enforced (tests/test_notebooks.py), then the book
+built from those executed notebooks (tests/test_book_build.py), then the browser test of
+the built pages. GEOMEM_PROFILE=smoke (`make quick`) runs the notebooks at a smoke size.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Stages, in the order they must run; everything else is a unit test and goes first.
+_STAGES = {"test_notebooks.py": 1, "test_book_build.py": 2, "test_browser.py": 3}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _STAGES.get(Path(str(item.fspath)).name, 0))
+
+
+@pytest.fixture(scope="session")
+def profile() -> str:
+    return os.environ.get("GEOMEM_PROFILE", "ci")
+
+
+@pytest.fixture(scope="session")
+def build_dirs() -> dict[str, Path]:
+    """Where `make test` leaves executed notebooks and results (the book is built from them)."""
+    return {"executed": ROOT / "build" / "executed", "results": ROOT / "build" / "results"}

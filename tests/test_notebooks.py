@@ -1,0 +1,36 @@
+"""Every notebook, executed by papermill at the ci profile with its claim check enforced.
+
+A claim that stops reproducing fails here, like a broken function does. The executed
+notebooks and results files stay in build/ for the book build and the browser test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geomem_utils.execute import NotebookFailed, notebook_paths, run_notebook
+
+NOTEBOOKS = notebook_paths()
+
+
+def test_every_chapter_is_collected() -> None:
+    stems = [p.stem for p in NOTEBOOKS]
+    assert "00_tasks" in stems
+    assert stems == sorted(stems)
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_reproduces_its_claim(path, profile, build_dirs) -> None:
+    params = {"PROFILE": profile, "RESULTS_DIR": str(build_dirs["results"])}
+    try:
+        record = run_notebook(path, params, build_dirs["executed"], timeout=1200)
+    except NotebookFailed as err:
+        pytest.fail(str(err), pytrace=False)
+    stored = json.loads((build_dirs["results"] / f"{path.stem}.json").read_text())
+    assert stored["notebook"] == path.stem
+    assert stored["checks"], "a results file without checks proves nothing"
+    if profile != "smoke":
+        assert record["passed"] and stored["passed"], [c for c in stored["checks"] if not c["passed"]]
