@@ -63,8 +63,10 @@ NPM_PACKAGES: dict[str, dict[str, Any]] = {
     },
     "@jupyter-widgets/html-manager@1.0.6": {
         "integrity": "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
-        "extract": {"package/dist/": "html-manager/"},
-        "exclude_suffixes": (".map", ".d.ts"),
+        # embed-amd.js (the AMD bundle, libembed-amd inlined) and the fonts it references;
+        # not the non-AMD embed.js and its chunks.
+        "extract": {"package/LICENSE": "html-manager/LICENSE", "package/dist/": "html-manager/"},
+        "exclude_suffixes": (".map", ".d.ts", "embed.js", "libembed-amd.js", ".LICENSE.txt"),
         "required": ["html-manager/embed-amd.js"],
     },
     "mathjax@3.2.2": {
@@ -171,6 +173,7 @@ def _plotly_js() -> tuple[Path, str]:
 def _wanted_stamp() -> dict[str, Any]:
     _, plotly_version = _plotly_js()
     return {
+        "layout": 2,  # bump when what is extracted changes
         "plotly": plotly_version,
         "npm": {spec: cfg["integrity"] for spec, cfg in NPM_PACKAGES.items()},
     }
@@ -224,7 +227,13 @@ def copy_notebooks(executed: Path, out: Path = GENERATED) -> list[str]:
     """Copy executed chapters into ``out``; write an orphan stub for each missing one."""
     stems = _chapter_stems(executed) if executed.is_dir() else []
     for stem in stems:
-        shutil.copy2(executed / f"{stem}.ipynb", out / f"{stem}.ipynb")
+        nb = json.loads((executed / f"{stem}.ipynb").read_text())
+        for cell in nb.get("cells", []):
+            tags = cell.get("metadata", {}).get("tags", [])
+            if "injected-parameters" in tags and "remove-cell" not in tags:
+                # papermill's injected cell repeats what the resolved-parameters table shows
+                cell["metadata"]["tags"] = [*tags, "remove-cell"]
+        (out / f"{stem}.ipynb").write_text(json.dumps(nb))
     for stem, title in CHAPTERS:
         if stem not in stems:  # stub, so that links to the chapter resolve
             (out / f"{stem}.md").write_text(
@@ -264,20 +273,20 @@ def _cell(value: Any) -> str:
 
 def _verdict(passed: Any) -> str:
     if passed is True:
-        return "✅ pass"
+        return "✓ pass"
     if passed is False:
-        return "❌ **fail**"
+        return "✗ **fail**"
     return "— not recorded"
+
+
+class _Raw(str):
+    """A table cell that is already Markdown."""
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(c) if not isinstance(c, _Raw) else str(c) for c in row) + " |" for row in rows]
     return lines
-
-
-class _Raw(str):
-    """A table cell that is already Markdown."""
 
 
 def _order(stems: set[str]) -> list[str]:
@@ -308,9 +317,9 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         r = results.get(stem)
         link = _Raw(f"{{doc}}`{stem} <{stem}>`") if (out / f"{stem}.ipynb").exists() or (out / f"{stem}.md").exists() else _Raw(f"`{stem}`")
         if r is None:
-            summary.append([link, "—", "—", "—", _Raw("⚠️ no results file")])
+            summary.append([link, "—", "—", "—", _Raw("⚠ no results file")])
         elif "_error" in r:
-            summary.append([link, "—", "—", "—", _Raw(f"⚠️ {r['_error']}")])
+            summary.append([link, "—", "—", "—", _Raw(f"⚠ {r['_error']}")])
         else:
             checks = r.get("checks", [])
             ok = sum(1 for c in checks if c.get("passed") is True)
@@ -321,11 +330,11 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         r = results.get(stem)
         lines += [f"### {stem}", ""]
         if r is None:
-            lines += ["⚠️ **No results file**: this notebook has not been executed to the end "
+            lines += ["⚠ **No results file**: this notebook has not been executed to the end "
                       "(or its results were not collected).", ""]
             continue
         if "_error" in r:
-            lines += [f"⚠️ **{r['_error']}**", ""]
+            lines += [f"⚠ **{r['_error']}**", ""]
             continue
         if r.get("title"):
             lines += [f"**{_cell(r['title'])}**", ""]
@@ -390,7 +399,7 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
         wall = run.get("wall_s")
         total += float(wall or 0.0)
         rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"),
-                     _Raw("✅" if run.get("ok") else ("❌" if run else "—")), run.get("started", r.get("date"))])
+                     _Raw("✓" if run.get("ok") else ("✗ **failed**" if run else "—")), run.get("started", r.get("date"))])
     lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "ok", "started"], rows)
     lines += ["", f"Total wall time of the latest runs: **{total:.1f} s** ({total / 60:.1f} min).", ""]
     if len(runs) > len(latest):

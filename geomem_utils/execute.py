@@ -5,7 +5,9 @@
 literal types of its ``parameters`` cell *before starting a kernel*, executes it with
 papermill into ``build/executed/STEM.ipynb`` and records its wall time in
 ``build/executed/_runs.json``. It exits non-zero, naming the notebook, when a parameter
-is rejected, a cell fails, or the notebook's claim check fails.
+is rejected, a cell fails, or the notebook's claim check fails; the notebook's old
+results file is deleted first, so a failed run never leaves a stale verdict behind.
+Notebooks are looked up in ``notebooks/`` (or ``--notebooks DIR`` / ``$GEOMEM_NOTEBOOKS``).
 """
 
 from __future__ import annotations
@@ -31,9 +33,18 @@ class NotebookFailed(RuntimeError):
     """A notebook raised, or its parameters were rejected."""
 
 
-def notebook_paths(stems: list[str] | None = None) -> list[Path]:
-    """The notebooks to run: all of ``notebooks/*.md`` in order, or the named stems."""
-    available = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.md"))
+def notebooks_dir() -> Path:
+    """Where notebooks are looked up: ``$GEOMEM_NOTEBOOKS`` when set, else ``ROOT/notebooks``."""
+    return Path(os.environ.get("GEOMEM_NOTEBOOKS") or NOTEBOOKS)
+
+
+def notebook_paths(stems: list[str] | None = None, folder: str | os.PathLike | None = None) -> list[Path]:
+    """The notebooks to run: all of ``FOLDER/NN_*.md`` in order, or the named stems.
+
+    ``folder`` defaults to :func:`notebooks_dir` (``ROOT/notebooks``).
+    """
+    folder = Path(folder) if folder is not None else notebooks_dir()
+    available = sorted(p for p in folder.glob("[0-9][0-9]_*.md"))
     if not stems:
         return available
     by_stem = {p.stem: p for p in available}
@@ -109,6 +120,15 @@ def _record_run(out_dir: Path, row: dict[str, Any]) -> None:
     atomic_write_json(log_path, log)
 
 
+def results_file(stem: str, parameters: dict[str, Any]) -> Path:
+    """Where the notebook will write its results: ``RESULTS_DIR/STEM.json``.
+
+    A relative ``RESULTS_DIR`` is taken from ``ROOT``, the kernel's working directory.
+    """
+    folder = Path(str(parameters.get("RESULTS_DIR") or "build/results"))
+    return (folder if folder.is_absolute() else ROOT / folder) / f"{stem}.json"
+
+
 def run_notebook(
     path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int = 1800, progress: bool = False
 ) -> dict[str, Any]:
@@ -116,13 +136,14 @@ def run_notebook(
     import papermill as pm
 
     stem = path.stem
+    results_path = results_file(stem, parameters)
+    # A stale verdict must never survive a failed run, not even one whose parameters are
+    # rejected before the kernel starts.
+    results_path.unlink(missing_ok=True)
     nb = read_notebook(path)
     check_overrides(stem, parameters_cell(nb), parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{stem}.ipynb"
-    results_path = Path(parameters["RESULTS_DIR"]) / f"{stem}.json"
-    if results_path.exists():
-        results_path.unlink()  # a stale verdict must never survive a failed run
     started = time.time()
     error: str | None = None
     try:
@@ -136,7 +157,12 @@ def run_notebook(
         if ename:
             error = f"{ename}: {getattr(err, 'evalue', '')}"
     wall = time.time() - started
-    record = json.loads(results_path.read_text()) if results_path.exists() else None
+    record = None
+    if results_path.exists():
+        try:
+            record = json.loads(results_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            error = error or f"unreadable results file {results_path}: {err}"
     ok = error is None and record is not None and (record.get("passed") or not record.get("enforced", True))
     _record_run(out_dir, {
         "notebook": stem, "wall_s": round(wall, 2), "ok": bool(ok), "profile": parameters.get("PROFILE"),
@@ -161,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", default="build/results")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
+    ap.add_argument("--notebooks", default=None, help="folder of the notebooks (default: $GEOMEM_NOTEBOOKS or notebooks/)")
     args = ap.parse_args(argv)
     overrides = {name: parse_value(value) for name, value in args.param}
     params = {"PROFILE": args.profile, "RESULTS_DIR": str(Path(args.results).resolve()), **overrides}
     failures: list[str] = []
     try:
-        paths = notebook_paths(args.stems)
+        paths = notebook_paths(args.stems, args.notebooks)
     except NotebookFailed as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

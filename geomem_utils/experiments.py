@@ -18,7 +18,7 @@ import torch
 
 from . import graphs, measures, tasks
 from .models import build_model
-from .params import ParameterError
+from .params import ParameterError, show
 from .results import cached
 from .train import Phase, TrainConfig, seeded, train
 
@@ -54,6 +54,7 @@ class PathStarRun:
     max_train_eval: int = 256  # training leaves decoded per evaluation (a sample, for speed)
 
     def __post_init__(self) -> None:
+        _check_run(self)
         if self.objective not in OBJECTIVES:
             raise ParameterError(f"objective must be one of {list(OBJECTIVES)}, got {self.objective!r}")
         if self.family not in ("path_star", "tree_star"):
@@ -67,6 +68,99 @@ class PathStarRun:
     def graph(self) -> graphs.Graph:
         make = graphs.path_star if self.family == "path_star" else graphs.tree_star
         return make(self.degree, self.path_length, seed=self.seed)
+
+
+#: Pauses and model parameters beyond any run of the book: a larger value is a typo,
+#: refused up front (with a memory estimate) rather than by the operating system.
+MAX_PAUSE = 1024
+MAX_PARAMS = 2 * 10**9
+
+
+def _int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ParameterError(f"{name} must be an integer, got {type(value).__name__} {show(value)}")
+    if value < lo or (hi is not None and value > hi):
+        raise ParameterError(f"{name} must be in [{lo}, {hi if hi is not None else 'inf'}], got {show(value)}")
+    return int(value)
+
+
+def _choice(name: str, value: Any, options: tuple[Any, ...]) -> None:
+    if isinstance(value, (list, dict, set)) or value not in options:
+        raise ParameterError(f"{name} must be one of {list(options)}, got {show(value)}")
+
+
+def _model_kwargs(cfg: PathStarRun) -> dict[str, Any]:
+    """The run's model keywords, checked by the model's own config (names and values)."""
+    import inspect
+
+    from .models import ARCHS, GPTConfig, MambaConfig, OneLayerNet
+
+    _choice("arch", cfg.arch, ARCHS)
+    try:
+        kw = dict(cfg.model)
+    except (TypeError, ValueError):
+        raise ParameterError(f"model must be (name, value) pairs, got {show(cfg.model)}") from None
+    if not all(isinstance(k, str) for k in kw):
+        raise ParameterError(f"model names must be strings, got {show(list(kw))}")
+    if cfg.arch in ("gpt", "mamba"):
+        try:  # the model's own config checks names and values
+            GPTConfig(vocab_size=1, block_size=1, **kw) if cfg.arch == "gpt" else MambaConfig(vocab_size=1, **kw)
+        except (TypeError, ValueError) as err:
+            raise ParameterError(f"model: {err}") from None
+    else:
+        allowed = set(inspect.signature(OneLayerNet.__init__).parameters) - {"self", "vocab_size"}
+        if cfg.arch == "assoc":
+            allowed.discard("freeze_embeddings")
+        unknown = sorted(set(kw) - allowed)
+        if unknown:
+            raise ParameterError(f"model: unknown keyword(s) {unknown} for arch={cfg.arch!r}; allowed: {sorted(allowed)}")
+        _int("model width", kw.get("width", 32), 1)
+    return kw
+
+
+def _n_params(cfg: PathStarRun, kw: dict[str, Any], vocab: int, block: int) -> int:
+    """About how many parameters the run's model has (embedding + blocks)."""
+    width = int(kw.get("width", 128 if cfg.arch in ("gpt", "mamba") else 32))
+    layers = int(kw.get("n_layers", 2))
+    if cfg.arch == "gpt":
+        return width * (vocab + block) + layers * 12 * width * width
+    if cfg.arch == "mamba":
+        inner = width * int(kw.get("expand", 2))
+        return width * vocab + layers * inner * (3 * width + 2 * int(kw.get("d_state", 16)) + int(kw.get("d_conv", 4)))
+    return width * vocab + width * width
+
+
+def _check_run(cfg: PathStarRun) -> None:
+    """Refuse a run up front: every field typed and in range, the split possible, the model
+    config valid and its size bounded. Errors name the field."""
+    _choice("family", cfg.family, ("path_star", "tree_star"))
+    _choice("objective", cfg.objective, OBJECTIVES)
+    n_nodes = graphs.size_of(cfg.family, cfg.degree, cfg.path_length)
+    _choice("split_by", cfg.split_by, tasks.SPLITS)
+    leaves = cfg.degree if cfg.family == "path_star" else cfg.degree * 2 ** (cfg.path_length - 2)
+    tasks.check_split(cfg.degree if cfg.split_by == "subtree" else leaves, cfg.test_frac, cfg.split_by)
+    _int("n_pause", cfg.n_pause, 0, MAX_PAUSE)
+    _choice("direction", cfg.direction, tasks.DIRECTIONS)
+    for name in ("self_edges", "reverse"):
+        if not isinstance(getattr(cfg, name), bool):
+            raise ParameterError(f"{name} must be a bool, got {show(getattr(cfg, name))}")
+    if cfg.reverse and cfg.objective == "edges_and_hardest":
+        raise ParameterError("reverse=True needs objective 'edges_and_paths' (the hardest token is forward only)")
+    _int("steps", cfg.steps, 1)
+    _int("staged_edge_steps", cfg.staged_edge_steps, 0)
+    _int("max_train_eval", cfg.max_train_eval, 1)
+    # The training fields, checked by the training loop's own config (errors name them).
+    TrainConfig(steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
+                warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed,
+                eval_every=cfg.eval_every, snapshot_steps=cfg.snapshot_steps, progress=False)
+    kw = _model_kwargs(cfg)
+    block = 2 + cfg.n_pause + cfg.path_length + 2
+    n_params = _n_params(cfg, kw, n_nodes + len(tasks.SPECIALS), block)
+    if n_params > MAX_PARAMS:
+        raise ParameterError(
+            f"model (arch={cfg.arch!r}, {kw}) on {n_nodes:,} nodes would have about {n_params:.2g} parameters "
+            f"(limit {MAX_PARAMS:.0e}): about {16 * n_params / 2**30:,.0f} GiB with AdamW's state"
+        )
 
 
 @dataclass
@@ -113,19 +207,38 @@ def _evaluator(cfg: PathStarRun, data: PathStarData):
     return evaluate
 
 
+def block_size(cfg: PathStarRun, data: PathStarData) -> int:
+    """Positions of the run's model: the longest training sequence or path query, plus 2.
+
+    The evaluator decodes whole paths, so the positions must cover the longest path query
+    even when no path is trained (edges only, hardest token).
+    """
+    longest_query = 1 + cfg.n_pause + max(len(p) for p in data.graph.paths)
+    return max(max(b.seq_len for b in data.buckets), longest_query) + 2
+
+
+def trained_model(cfg: PathStarRun, record: dict[str, Any]) -> torch.nn.Module:
+    """The trained model of a run, rebuilt from its record's ``model_state`` (introduced in
+    ``04_memorization_puzzle``, which fine-tunes the edges-only model)."""
+    data = build_data(cfg)
+    model = build_model(cfg.arch, data.vocab.size, block_size(cfg, data), **dict(cfg.model))
+    model.load_state_dict(record["model_state"])
+    return model
+
+
 def run_path_star(cfg: PathStarRun, device: str = "cpu", progress: bool = True,
                   use_cache: bool = True) -> dict[str, Any]:
     """Train one configuration (or load it from the cache); return its record.
 
     The record holds ``history`` (one row per evaluation), ``final`` (the last row),
     ``embedding`` (final node embeddings, (n, width) float32 tensor), ``snapshots``
-    (step -> node embeddings), ``train_ids``/``test_ids`` and ``wall_s``.
+    (step -> node embeddings), ``train_ids``/``test_ids``, ``wall_s`` and ``model_state``
+    (the final ``state_dict``; :func:`trained_model` rebuilds the model from it).
     """
     def compute() -> dict[str, Any]:
         data = build_data(cfg)
-        block = max(b.seq_len for b in data.buckets) + 2
         with seeded(cfg.seed):
-            model = build_model(cfg.arch, data.vocab.size, block, **dict(cfg.model))
+            model = build_model(cfg.arch, data.vocab.size, block_size(cfg, data), **dict(cfg.model))
         tcfg = TrainConfig(
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
             warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed, device=device,
@@ -146,9 +259,10 @@ def run_path_star(cfg: PathStarRun, device: str = "cpu", progress: bool = True,
             "train_ids": torch.as_tensor(data.train_ids),
             "test_ids": torch.as_tensor(data.test_ids),
             "wall_s": res.wall_s,
+            "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         }
 
-    key = {"kind": "path_star_run", **asdict(cfg)}
+    key = {"kind": "path_star_run", "record": 2, **asdict(cfg)}
     if not use_cache:
         return compute()
     return cached(key, compute, name=f"pathstar-{cfg.arch}")
@@ -172,11 +286,14 @@ def profile_run(profile: str, **overrides: Any) -> PathStarRun:
     Snapshots are taken at every evaluation step, so that every chapter asking for the
     same run (with or without wanting snapshots) hits the same cache entry.
     """
-    if profile not in PROFILE_RUNS:
-        raise ParameterError(f"profile must be one of {list(PROFILE_RUNS)}, got {profile!r}")
+    if not isinstance(profile, str) or profile not in PROFILE_RUNS:
+        raise ParameterError(f"profile must be one of {list(PROFILE_RUNS)}, got {show(profile)}")
     kw = {**PROFILE_RUNS[profile], **overrides}
     steps, every = kw["steps"], kw["eval_every"]
-    kw.setdefault("snapshot_steps", tuple(range(0, steps + 1, every)))
+    if "snapshot_steps" not in kw:
+        _int("steps", steps, 1, 10**8)
+        _int("eval_every", every, 0, 10**8)
+        kw["snapshot_steps"] = tuple(range(0, steps + 1, every)) if every else (0, steps)
     if "model" in kw:
         kw["model"] = tuple(sorted(dict(kw["model"]).items()))
     return PathStarRun(**kw)

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .params import ParameterError, ParameterTypeError
+from .params import ParameterError, ParameterTypeError, show
 
 #: Refuse graphs above this many nodes up front (a dense spectrum or a model's vocabulary
 #: of that size would not fit a laptop); the error says how much memory it would need.
@@ -75,24 +75,60 @@ class Graph:
 
 def _check_int(name: str, value: object, lo: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise ParameterTypeError(f"{name} must be an integer, got {type(value).__name__} {show(value)}")
     if value < lo:
-        raise ParameterError(f"{name} must be >= {lo}, got {value}")
+        raise ParameterError(f"{name} must be >= {lo}, got {show(value)}")
     return int(value)
 
 
 def _check_size(n_nodes: int, what: str) -> None:
     if n_nodes > MAX_NODES:
         # Embedding table + logits of one batch row dominate: 4 bytes x n x (width + n).
-        gib = 4 * n_nodes * (128 + n_nodes) / 2**30
+        if n_nodes < 10**12:
+            count, gib = f"{n_nodes:,}", f"{4 * n_nodes * (128 + n_nodes) / 2**30:,.1f}"
+        else:  # too large for a float (or a readable number): give the order of magnitude
+            digits = int(n_nodes.bit_length() * 0.30103)
+            count, gib = f"about 10**{digits}", f"more than 10**{max(0, 2 * digits - 9)}"
         raise ParameterError(
-            f"{what} would have {n_nodes:,} nodes (limit {MAX_NODES:,}); one row of logits over "
-            f"that vocabulary plus a width-128 embedding would need about {gib:,.1f} GiB"
+            f"{what} would have {count} nodes (limit {MAX_NODES:,}); one row of logits over "
+            f"that vocabulary plus a width-128 embedding would need {gib} GiB"
         )
+
+
+def _check_seed(name: str, seed: object) -> int | None:
+    """A seed is None or a non-negative integer (numpy's rule), named in the error."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ParameterTypeError(f"{name} must be a non-negative integer or None, got {type(seed).__name__} {show(seed)}")
+    if seed < 0:
+        raise ParameterError(f"{name} must be a non-negative integer or None, got {show(seed)}")
+    return int(seed)
+
+
+def size_of(family: str, degree: int, path_length: int) -> int:
+    """Node count of ``path_star``/``tree_star(degree, path_length)``, checked without building it.
+
+    Raises the same errors as the constructors (a bad degree or length, or a graph over
+    :data:`MAX_NODES` with its memory estimate), so a run can be refused up front.
+    """
+    d = _check_int("degree", degree, 1)
+    length = _check_int("path_length", path_length, 2)
+    if family == "path_star":
+        n = 1 + d * (length - 1)
+    elif family == "tree_star":
+        if length > 40:
+            raise ParameterError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
+        n = 1 + d * (2 ** (length - 1) - 1)
+    else:
+        raise ParameterError(f"family must be 'path_star' or 'tree_star', got {family!r}")
+    _check_size(n, f"{family}(degree={show(d)}, path_length={show(length)})")
+    return n
 
 
 def _relabel(n_nodes: int, seed: int | None) -> np.ndarray:
     """perm[canonical id] = published id; identity when ``seed`` is None."""
+    seed = _check_seed("seed", seed)
     if seed is None:
         return np.arange(n_nodes, dtype=np.int64)
     return np.random.default_rng(seed).permutation(n_nodes).astype(np.int64)
@@ -108,7 +144,7 @@ def path_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
     d = _check_int("degree", degree, 1)
     length = _check_int("path_length", path_length, 2)
     n = 1 + d * (length - 1)
-    _check_size(n, f"path_star(degree={d}, path_length={length})")
+    _check_size(n, f"path_star(degree={show(d)}, path_length={show(length)})")
     perm = _relabel(n, seed)
     arms = np.arange(1, n).reshape(d, length - 1)  # canonical ids, arm i in row i
     chains = np.concatenate([np.zeros((d, 1), dtype=np.int64), arms], axis=1)  # (d, l)
@@ -132,10 +168,10 @@ def tree_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
     d = _check_int("degree", degree, 1)
     length = _check_int("path_length", path_length, 2)
     if length > 40:
-        raise ParameterError(f"path_length must be <= 40 for a tree-star, got {length}")
+        raise ParameterError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
     per_arm = 2 ** (length - 1) - 1
     n = 1 + d * per_arm
-    _check_size(n, f"tree_star(degree={d}, path_length={length})")
+    _check_size(n, f"tree_star(degree={show(d)}, path_length={show(length)})")
     perm = _relabel(n, seed)
     edges: list[tuple[int, int]] = []
     paths: list[tuple[int, ...]] = []
@@ -172,7 +208,7 @@ def tiny_graph(name: str) -> Graph:
     ``irregular``: the 12-cycle 0..11 with chords (1,3), (5,8), plus K4 on 12..15.
     """
     if not isinstance(name, str):
-        raise ParameterTypeError(f"name must be a str, got {type(name).__name__}")
+        raise ParameterTypeError(f"name must be a str, got {type(name).__name__} {show(name)}")
     if name == "star":
         g = path_star(4, 5, seed=None)
         return Graph(**{**g.__dict__, "name": "star", "params": {"family": "tiny", "name": "star"}})

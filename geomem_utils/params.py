@@ -59,24 +59,43 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
     return kind.__name__
 
 
+def show(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for an error message: shortened, and safe for any value."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about 10**{int(value.bit_length() * 0.30103)}"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a message must never fail to build
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_value(name: str, value: Any, spec: Spec) -> Any:
     """Return ``value`` converted to the spec's type, or raise naming ``name``."""
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     if isinstance(value, bool) and bool not in kinds:
-        raise ParameterTypeError(f"parameter {name} must be {_type_name(spec.kind)}, got bool {value!r}")
+        raise ParameterTypeError(f"parameter {name} must be {_type_name(spec.kind)}, got bool {value}")
     if not isinstance(value, kinds):
         if float in kinds and isinstance(value, int):
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ParameterError(f"parameter {name} must be a finite number, got {show(value)}") from None
         else:
             raise ParameterTypeError(
-                f"parameter {name} must be {_type_name(spec.kind)}, got {type(value).__name__} {value!r}"
+                f"parameter {name} must be {_type_name(spec.kind)}, got {type(value).__name__} {show(value)}"
             )
     if isinstance(value, float) and not math.isfinite(value):
-        raise ParameterError(f"parameter {name} must be a finite number, got {value!r}")
+        raise ParameterError(f"parameter {name} must be a finite number, got {show(value)}")
     if spec.choices is not None and value not in spec.choices:
-        raise ParameterError(f"parameter {name} must be one of {list(spec.choices)}, got {value!r}")
-    if spec.rule is not None and not spec.rule(value):
-        raise ParameterError(f"parameter {name} must be {spec.rule_text}, got {value!r}")
+        raise ParameterError(f"parameter {name} must be one of {list(spec.choices)}, got {show(value)}")
+    if spec.rule is not None:
+        try:
+            ok = bool(spec.rule(value))
+        except (ArithmeticError, TypeError, ValueError) as err:  # a rule that cannot judge the value
+            raise ParameterError(f"parameter {name} must be {spec.rule_text}, got {show(value)} ({err})") from None
+        if not ok:
+            raise ParameterError(f"parameter {name} must be {spec.rule_text}, got {show(value)}")
     return value
 
 
@@ -134,7 +153,7 @@ def resolve(
     that involve several parameters (e.g. a split that leaves no held-out leaf).
     """
     all_specs = {**COMMON, **(specs or {})}
-    unknown = sorted(set(given) - set(all_specs))
+    unknown = sorted(set(given) - set(all_specs), key=str)
     if unknown:
         raise ParameterError(
             f"unknown parameter {unknown[0]!s}" + (f" (and {unknown[1:]})" if len(unknown) > 1 else "")
@@ -146,7 +165,12 @@ def resolve(
     for name, spec in all_specs.items():
         value = given.get(name)
         if value is None:
-            value = spec.default_for(profile)
+            try:
+                value = spec.default_for(profile)
+            except KeyError:
+                raise ParameterError(
+                    f"parameter {name} has no default for profile {profile!r}; give it a value"
+                ) from None
         out[name] = None if value is None else check_value(name, value, spec)
     if cross_checks is not None:
         cross_checks(out)

@@ -51,12 +51,19 @@ class Check:
 
 
 def check(name: str, value: float, op: str, threshold: float, paper: str = "") -> Check:
-    """Build a :class:`Check`; a NaN value never passes."""
+    """Build a :class:`Check`; a value that is not a finite number (NaN, +-inf) never passes.
+
+    An infinite value is almost always a division by zero upstream, so it fails rather
+    than satisfying ``>=`` by accident.
+    """
     if op not in OPS:
         raise ValueError(f"op must be one of {list(OPS)}, got {op!r}")
-    value = float(value)
-    passed = (not math.isnan(value)) and bool(OPS[op](value, float(threshold)))
-    return Check(name, value, op, float(threshold), passed, paper)
+    try:
+        value, threshold = float(value), float(threshold)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"check {name!r}: value and threshold must be numbers ({err})") from None
+    passed = math.isfinite(value) and bool(OPS[op](value, threshold))
+    return Check(name, value, op, threshold, passed, paper)
 
 
 def _jsonable(x: Any) -> Any:
@@ -155,9 +162,23 @@ def finish(
 
 # ---------------------------------------------------------------------------- run cache
 
+def _key_jsonable(x: Any) -> Any:
+    # Like _jsonable, but NaN and +-inf keep distinct spellings (_jsonable maps them all
+    # to None, which would give {"lr": nan} and {"lr": None} the same key).
+    if isinstance(x, float) and not math.isfinite(x):
+        return f"float:{x!r}"
+    if isinstance(x, Mapping):
+        return {str(k): _key_jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_key_jsonable(v) for v in x]
+    if hasattr(x, "tolist") and not isinstance(x, (str, bytes)):
+        return _key_jsonable(x.tolist())
+    return _jsonable(x)
+
+
 def config_key(config: Mapping[str, Any]) -> str:
     """A stable hash of a run's full configuration and the package version."""
-    blob = json.dumps({"config": _jsonable(config), "geomem_utils": __version__}, sort_keys=True)
+    blob = json.dumps({"config": _key_jsonable(config), "geomem_utils": __version__}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -197,6 +218,35 @@ def cached(
     import io
 
     buf = io.BytesIO()
-    torch.save({"key": key, "config": _jsonable(config), "result": result}, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    try:
+        torch.save({"key": key, "config": _jsonable(config), "result": result}, buf)
+        torch.load(io.BytesIO(buf.getvalue()), map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - e.g. numpy arrays: would never load back
+        warnings.warn(f"result of {name} cannot be cached (it must load with weights_only=True: "
+                      f"tensors, numbers, strings, lists, dicts): {err}", stacklevel=2)
+        return result
+    try:
+        sweep_temp_files(path.parent)
+        atomic_write_bytes(path, buf.getvalue())
+    except OSError as err:  # a full or read-only disk must not cost the computed result
+        warnings.warn(f"could not write cache entry {path} ({err}); continuing without it", stacklevel=2)
     return result
+
+
+def sweep_temp_files(folder: str | os.PathLike, older_than_s: float = 3600.0) -> list[Path]:
+    """Delete the temporary files that a killed writer left in ``folder``; return them.
+
+    :func:`atomic_write_bytes` writes ``.NAME.XXXX.tmp`` and renames it; a process killed
+    in between leaves the temporary file behind (never a partial entry). Only files older
+    than ``older_than_s`` go, so a writer that is still running keeps its own.
+    """
+    now = time.time()
+    removed = []
+    for tmp in Path(folder).glob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime >= older_than_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:  # another process swept it first
+            pass
+    return removed

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .graphs import Graph, path_star
-from .params import ParameterError
+from .graphs import Graph, _check_seed, path_star
+from .params import ParameterError, show
 
 IGNORE = -100
 SPECIALS = ("[EDGE]", "[PATH]", "[PAUSE]", "[PAD]")
@@ -126,6 +126,26 @@ def edge_queries(g: Graph, vocab: Vocab) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------- paths
 
+SPLITS = ("leaf", "subtree")
+
+
+def check_split(n_units: int, test_frac: float, by: str = "leaf") -> int:
+    """How many of ``n_units`` leaves (or arms) ``test_frac`` holds out; raises unless 1..n-1.
+
+    Used by :func:`split_leaves` and to refuse a run up front (``experiments.PathStarRun``).
+    """
+    if isinstance(test_frac, bool) or not isinstance(test_frac, float) or not 0.0 < test_frac < 1.0:
+        raise ParameterError(f"test_frac must be a float in (0, 1), got {show(test_frac)}")
+    n_test = int(round(test_frac * n_units))
+    if n_test < 1 or n_test >= n_units:
+        raise ParameterError(
+            f"test_frac={test_frac} of {n_units} {'leaves' if by == 'leaf' else 'arms'} leaves "
+            f"{n_test} held out: need at least one held-out and one training {('leaf' if by == 'leaf' else 'arm')} "
+            f"(raise the degree or change test_frac)"
+        )
+    return n_test
+
+
 def split_leaves(
     g: Graph, test_frac: float = 0.25, seed: int = 0, by: str = "leaf"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -137,24 +157,14 @@ def split_leaves(
     """
     if not g.paths:
         raise ParameterError(f"graph {g.name} has no root-to-leaf paths to split")
-    if not (isinstance(test_frac, float) and 0.0 < test_frac < 1.0):
-        raise ParameterError(f"test_frac must be a float in (0, 1), got {test_frac!r}")
-    rng = np.random.default_rng(seed)
+    seed = _check_seed("seed", seed)
+    if by not in SPLITS:
+        raise ParameterError(f"by must be 'leaf' or 'subtree', got {show(by)}")
     n_paths = len(g.paths)
-    if by == "leaf":
-        groups = np.arange(n_paths)
-    elif by == "subtree":
-        groups = g.branch[g.first_hops]
-    else:
-        raise ParameterError(f"by must be 'leaf' or 'subtree', got {by!r}")
+    groups = np.arange(n_paths) if by == "leaf" else g.branch[g.first_hops]
     units = np.unique(groups)
-    n_test = int(round(test_frac * len(units)))
-    if n_test < 1 or n_test >= len(units):
-        raise ParameterError(
-            f"test_frac={test_frac} of {len(units)} {'leaves' if by == 'leaf' else 'arms'} leaves "
-            f"{n_test} held out: need at least one held-out and one training {('leaf' if by == 'leaf' else 'arm')} "
-            f"(raise the degree or change test_frac)"
-        )
+    n_test = check_split(len(units), test_frac, by)
+    rng = np.random.default_rng(seed)
     test_units = rng.choice(units, size=n_test, replace=False)
     is_test = np.isin(groups, test_units)
     return np.flatnonzero(~is_test), np.flatnonzero(is_test)
@@ -164,6 +174,8 @@ def path_sequences(
     g: Graph, vocab: Vocab, path_ids: np.ndarray, n_pause: int = 1, reverse: bool = False
 ) -> tuple[np.ndarray, int]:
     """Full sequences ``[PATH] leaf [PAUSE]*k root ... leaf`` (N, 2 + k + l); prefix length."""
+    if isinstance(n_pause, bool) or not isinstance(n_pause, (int, np.integer)):
+        raise ParameterError(f"n_pause must be an integer >= 0, got {type(n_pause).__name__} {show(n_pause)}")
     if n_pause < 0:
         raise ParameterError(f"n_pause must be >= 0, got {n_pause}")
     paths = np.array([g.paths[i] for i in path_ids], dtype=np.int64).reshape(len(path_ids), -1)  # (N, l)

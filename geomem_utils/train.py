@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -25,9 +26,42 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .params import show
 from .tasks import IGNORE, Bucket
 
+try:
+    from numpy import bool_ as np_bool
+except ImportError:  # pragma: no cover - numpy comes with torch
+    np_bool = bool
+
 Evaluate = Callable[[nn.Module], dict[str, float]]
+
+
+#: More optimiser steps than any run of the book (the paper's longest is 20,000) by far;
+#: a larger value is a typo, refused before a run that would never end.
+MAX_STEPS = 10**8
+
+
+def _is_number(x: object) -> bool:
+    """A finite real number (numpy's too), not a bool (``lr=True`` is a typo, not 1.0)."""
+    if not isinstance(x, numbers.Real) or isinstance(x, (bool, np_bool)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _is_index(x: object) -> bool:
+    """A non-negative integer (numpy's too), not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np_bool)) and x >= 0
+
+
+def _iterable(x: object) -> list:
+    try:
+        return list(x)  # type: ignore[call-overload]
+    except TypeError:
+        return [None]  # not iterable: fails the element check
 
 
 @dataclass(frozen=True)
@@ -54,15 +88,32 @@ class TrainConfig:
         for name in ("steps", "warmup_steps", "eval_every"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"TrainConfig.{name} must be a non-negative int, got {v!r}")
-        if self.steps < 1:
-            raise ValueError(f"TrainConfig.steps must be >= 1, got {self.steps}")
-        if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):
-            raise ValueError(f"TrainConfig.batch_size must be a positive int or None, got {self.batch_size!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"TrainConfig.lr must be a positive finite number, got {self.lr!r}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"TrainConfig.weight_decay must be >= 0, got {self.weight_decay!r}")
+                raise ValueError(f"TrainConfig.{name} must be a non-negative int, got {show(v)}")
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise ValueError(f"TrainConfig.steps must be in [1, {MAX_STEPS:.0e}], got {show(self.steps)}")
+        if self.batch_size is not None and (
+            isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1
+        ):
+            raise ValueError(f"TrainConfig.batch_size must be a positive int or None, got {show(self.batch_size)}")
+        if not (_is_index(self.seed) and self.seed < 2**63):
+            raise ValueError(f"TrainConfig.seed must be an int in [0, 2**63), got {show(self.seed)}")
+        if not (_is_number(self.lr) and self.lr > 0):
+            raise ValueError(f"TrainConfig.lr must be a positive finite number, got {show(self.lr)}")
+        if not (_is_number(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"TrainConfig.weight_decay must be a finite number >= 0, got {show(self.weight_decay)}")
+        if not (_is_number(self.min_lr_ratio) and 0 <= self.min_lr_ratio <= 1):
+            raise ValueError(f"TrainConfig.min_lr_ratio must be a number in [0, 1], got {show(self.min_lr_ratio)}")
+        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2
+                and all(_is_number(b) and 0 <= b < 1 for b in self.betas)):
+            raise ValueError(f"TrainConfig.betas must be two numbers in [0, 1), got {show(self.betas)}")
+        if self.grad_clip is not None and not (
+            _is_number(self.grad_clip) and self.grad_clip >= 0
+        ):
+            raise ValueError(f"TrainConfig.grad_clip must be a finite number >= 0 or None, got {show(self.grad_clip)}")
+        if isinstance(self.snapshot_steps, (str, bytes)) or not all(
+            _is_index(s) for s in _iterable(self.snapshot_steps)
+        ):
+            raise ValueError(f"TrainConfig.snapshot_steps must be non-negative ints, got {show(self.snapshot_steps)}")
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"TrainConfig.schedule must be 'cosine' or 'constant', got {self.schedule!r}")
         if self.device not in ("cpu", "cuda"):

@@ -1,0 +1,24 @@
+"""Sphinx extension of the geomem book: load plotly.js only on pages that draw a figure.
+
+Figures in the executed notebooks are ``text/html`` outputs made by
+``geomem_utils.render`` (a div plus ``Plotly.newPlot(...)``, no library). The vendored
+``plotly.min.js`` (about 4.6 MB) is added to exactly the pages whose body calls Plotly,
+before any other script (priority 100): with require.js on the page first (widget pages),
+plotly would register itself as an AMD module and leave ``window.Plotly`` unset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLOTLY_JS = "plotly.min.js"
+
+
+def _add_plotly(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if "Plotly.newPlot(" in context.get("body", ""):
+        app.add_js_file(PLOTLY_JS, priority=100)
+
+
+def setup(app) -> dict[str, Any]:
+    app.connect("html-page-context", _add_plotly)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,394 @@
+"""Strict parameters: random and hostile values are accepted and valid, or refused by name.
+
+Property-based tests (hypothesis) of every entry point that takes a reader's parameter:
+``params.resolve`` (the common specs and chapter-like ones), ``graphs.path_star``,
+``tree_star``, ``tiny_graph``, ``tasks.split_leaves``, ``train.TrainConfig``,
+``models.GPTConfig``, ``experiments.PathStarRun`` and ``profile_run``. Each call must
+either succeed with a result that is valid (and usable: small accepted configs are built
+and run), or raise ``ValueError``/``TypeError`` whose message names one of the
+parameters given. Anything else (an ``OverflowError`` from numpy, a ``KeyError``, a
+``RuntimeError`` from torch) or a call slower than the deadline fails the test.
+
+Runs are derandomized, so ``make test`` sees the same cases every time;
+``GEOMEM_FUZZ=explore`` draws fresh random cases (10x as many) to hunt for new holes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geomem_utils import experiments, graphs, params, tasks
+from geomem_utils.models import GPT, GPTConfig, build_model
+from geomem_utils.params import COMMON, Spec
+from geomem_utils.train import TrainConfig, _batches, lr_at, train
+
+EXPLORE = os.environ.get("GEOMEM_FUZZ") == "explore"
+CASES: Counter[str] = Counter()
+
+
+def fuzz(n: int) -> settings:
+    return settings(
+        max_examples=n * (10 if EXPLORE else 1),
+        deadline=timedelta(seconds=5),  # a call slower than this is a hang
+        derandomize=not EXPLORE,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_counts(request: pytest.FixtureRequest):
+    yield
+    total = sum(v for k, v in CASES.items() if ":" not in k)
+    rows = ", ".join(f"{k} {v} ({CASES[k + ':accepted']} ok / {CASES[k + ':rejected']} refused)"
+                     for k, v in sorted(CASES.items()) if ":" not in k)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\nparameter fuzz: {total} cases: {rows}")
+
+
+# ---------------------------------------------------------------------------- values
+
+HUGE = [10**7, 10**30, 2**63, 10**400]
+HOSTILE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from([0, -1, -(10**30), *HUGE]),
+    st.integers(min_value=-50, max_value=50),
+    st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 0.0, 1e308, 5e-324, 0.5, 1.5]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "ci", "10", "nan", "cuda", "auto", "full", "gpt", "leaf", "both", "\x00", "é" * 3]),
+    st.text(max_size=4),
+    st.lists(st.integers(-2, 3), max_size=3),
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    st.dictionaries(st.text(max_size=2), st.integers(0, 2), max_size=2),
+    st.sampled_from([np.int64(3), np.float64(0.5), np.bool_(True), np.float32("nan"), np.int64(-1)]),
+)
+
+
+def maybe(valid: st.SearchStrategy, weight: int = 3) -> st.SearchStrategy:
+    """Mostly valid values, sometimes hostile ones."""
+    return st.one_of(*([valid] * weight), HOSTILE)
+
+
+def names_in(message: str, names: list[str]) -> bool:
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", message) for n in names)
+
+
+def outcome(label: str, call: Callable[[], Any], names: list[str], validate: Callable[[Any], None]) -> Any:
+    """Accepted and valid, or refused with an error naming one of ``names``; else the test fails."""
+    CASES[label] += 1
+    try:
+        result = call()
+    except (ValueError, TypeError) as err:
+        msg = str(err)
+        assert names_in(msg, names), f"{label}: {type(err).__name__} names none of {names}: {msg}"
+        CASES[label + ":rejected"] += 1
+        return None
+    validate(result)
+    CASES[label + ":accepted"] += 1
+    return result
+
+
+# ---------------------------------------------------------------------------- params.resolve
+
+CHAPTER_SPECS = {
+    "DEGREE": Spec(int, {"ci": 6, "full": 5000}, lambda v: 2 <= v <= 100_000, "an integer in [2, 100000]"),
+    "PATH_LENGTH": Spec(int, 5, lambda v: 2 <= v <= 64, "an integer in [2, 64]"),
+    "TEST_FRAC": Spec(float, 0.25, lambda v: 0 < v < 1, "a fraction in (0, 1)"),
+    "LR": Spec(float, {"smoke": 1e-2, "ci": 1e-3, "full": 5e-4}, lambda v: 0 < v <= 1, "in (0, 1]"),
+    "STEPS": Spec(int, {"smoke": 20, "ci": 500, "full": 20_000}, lambda v: 1 <= v <= 100_000, "in [1, 100000]"),
+    "ARCH": Spec(str, "gpt", choices=("gpt", "mamba", "net", "assoc")),
+    "GRAPH": Spec(str, "star", choices=graphs.TINY_GRAPHS),
+    "TIED": Spec(bool, True),
+    "WIDTH": Spec(int, None, lambda v: 1 <= v <= 4096, "an integer in [1, 4096]"),
+    "LOG_RATIO": Spec(float, 0.0, lambda v: math.log(v + 1) < 10, "with log(v + 1) < 10"),  # a rule that can raise
+}
+ALL_SPECS = {**COMMON, **CHAPTER_SPECS}
+
+VALID = {
+    "PROFILE": st.sampled_from(params.PROFILES),
+    "SEED": st.integers(0, 2**31 - 1),
+    "DEVICE": st.sampled_from(["auto", "cpu"]),
+    "RESULTS_DIR": st.text(min_size=1, max_size=8),
+    "DEGREE": st.integers(2, 100_000),
+    "PATH_LENGTH": st.integers(2, 64),
+    "TEST_FRAC": st.floats(0.01, 0.99),
+    "LR": st.floats(1e-6, 1.0),
+    "STEPS": st.integers(1, 100_000),
+    "ARCH": st.sampled_from(["gpt", "mamba", "net", "assoc"]),
+    "GRAPH": st.sampled_from(graphs.TINY_GRAPHS),
+    "TIED": st.booleans(),
+    "WIDTH": st.integers(1, 4096),
+    "LOG_RATIO": st.floats(-0.5, 100.0),
+}
+
+
+@st.composite
+def given_values(draw: st.DrawFn) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for name in ALL_SPECS:
+        if draw(st.booleans()):
+            out[name] = draw(maybe(VALID[name]))
+    if draw(st.integers(0, 9)) == 0:  # now and then an unknown or misspelt name
+        out[draw(st.sampled_from(["NOPE", "degree", "Degree", "SEED ", "", "DEGREES"]))] = draw(HOSTILE)
+    return out
+
+
+def _valid_params(p: params.Params) -> None:
+    assert set(p) == set(ALL_SPECS)
+    for name, spec in ALL_SPECS.items():
+        v = p[name]
+        if v is None:
+            continue
+        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        assert isinstance(v, kinds), (name, v)
+        assert not (isinstance(v, bool) and bool not in kinds), (name, v)
+        assert not (isinstance(v, float) and not math.isfinite(v)), (name, v)
+        assert spec.choices is None or v in spec.choices, (name, v)
+        assert spec.rule is None or spec.rule(v), (name, v)
+    assert p.PROFILE in params.PROFILES
+
+
+@fuzz(300)
+@given(given_values())
+def test_resolve_accepts_valid_or_names_the_parameter(values: dict[Any, Any]) -> None:
+    names = [str(k) for k in values] or list(ALL_SPECS)
+    outcome("resolve", lambda: params.resolve(values, CHAPTER_SPECS), names, _valid_params)
+
+
+def test_resolve_fills_every_profile_default() -> None:
+    for profile in params.PROFILES:
+        p = params.resolve({"PROFILE": profile}, CHAPTER_SPECS)
+        assert p.DEGREE == (5000 if profile == "full" else 6) and p.WIDTH is None
+    with pytest.raises(params.ParameterError, match="FULL_ONLY"):
+        params.resolve({"PROFILE": "ci"}, {"FULL_ONLY": Spec(int, {"full": 3})})
+
+
+# ---------------------------------------------------------------------------- graphs
+
+INT_HOSTILE = st.one_of(st.sampled_from([0, -1, 1, 10**7, 10**30, 10**400, True, 2.0, "4", None, math.nan]), HOSTILE)
+
+
+def _valid_rooted(g: graphs.Graph) -> None:
+    assert g.n_edges == g.n_nodes - 1 and len(g.paths) >= 1
+    assert 0 <= g.root < g.n_nodes and all(p[0] == g.root for p in g.paths)
+    if g.n_nodes <= 5000:
+        assert sorted({u for e in g.edges.tolist() for u in e}) == list(range(g.n_nodes))
+
+
+@fuzz(120)
+@given(st.one_of(st.integers(1, 30), INT_HOSTILE), st.one_of(st.integers(2, 9), INT_HOSTILE),
+       st.one_of(st.none(), st.integers(0, 2**70), INT_HOSTILE))
+def test_path_star_accepts_or_names(degree: Any, path_length: Any, seed: Any) -> None:
+    def validate(g: graphs.Graph) -> None:
+        _valid_rooted(g)
+        assert g.n_nodes == 1 + degree * (path_length - 1) and len(g.paths) == degree
+
+    outcome("path_star", lambda: graphs.path_star(degree, path_length, seed=seed),
+            ["degree", "path_length", "seed"], validate)
+
+
+@fuzz(80)
+@given(st.one_of(st.integers(1, 6), INT_HOSTILE), st.one_of(st.integers(2, 6), st.just(41), INT_HOSTILE),
+       st.one_of(st.none(), st.integers(0, 100), INT_HOSTILE))
+def test_tree_star_accepts_or_names(degree: Any, path_length: Any, seed: Any) -> None:
+    def validate(g: graphs.Graph) -> None:
+        _valid_rooted(g)
+        assert len(g.paths) == degree * 2 ** (path_length - 2)
+
+    outcome("tree_star", lambda: graphs.tree_star(degree, path_length, seed=seed),
+            ["degree", "path_length", "seed"], validate)
+
+
+@fuzz(40)
+@given(maybe(st.sampled_from(graphs.TINY_GRAPHS), weight=1))
+def test_tiny_graph_accepts_or_names(name: Any) -> None:
+    outcome("tiny_graph", lambda: graphs.tiny_graph(name), ["name"],
+            lambda g: (g.name in graphs.TINY_GRAPHS) or pytest.fail(g.name))
+
+
+def test_absurd_graphs_are_refused_with_a_memory_estimate() -> None:
+    for make, args in [(graphs.path_star, (10**7, 5)), (graphs.path_star, (1, 10**7)),
+                       (graphs.tree_star, (10**6, 10)), (graphs.path_star, (10**400, 5))]:
+        with pytest.raises(params.ParameterError, match=r"GiB") as err:
+            make(*args)
+        assert "nodes (limit" in str(err.value)
+    assert graphs.size_of("path_star", 10, 5) == graphs.path_star(10, 5).n_nodes
+    assert graphs.size_of("tree_star", 3, 4) == graphs.tree_star(3, 4).n_nodes
+
+
+# ---------------------------------------------------------------------------- split_leaves
+
+SPLIT_GRAPHS = [graphs.path_star(d, 4, seed=d) for d in (1, 2, 3, 8, 40)] + [graphs.tree_star(d, 4, seed=0) for d in (1, 4)]
+
+
+@fuzz(150)
+@given(st.sampled_from(range(len(SPLIT_GRAPHS))), maybe(st.floats(0.0, 1.0)),
+       maybe(st.integers(0, 2**64)), maybe(st.sampled_from(["leaf", "subtree"]), weight=2))
+def test_split_leaves_accepts_or_names(gi: int, test_frac: Any, seed: Any, by: Any) -> None:
+    g = SPLIT_GRAPHS[gi]
+
+    def validate(split: tuple[np.ndarray, np.ndarray]) -> None:
+        tr, te = split
+        assert len(tr) >= 1 and len(te) >= 1 and not set(tr) & set(te)
+        assert sorted([*tr.tolist(), *te.tolist()]) == list(range(len(g.paths)))
+
+    outcome("split_leaves", lambda: tasks.split_leaves(g, test_frac, seed=seed, by=by),
+            ["test_frac", "seed", "by"], validate)
+
+
+# ---------------------------------------------------------------------------- TrainConfig
+
+TINY_G = graphs.tiny_graph("cycle")
+TINY_V = tasks.Vocab(TINY_G.n_nodes)
+TINY_EDGES = tasks.edge_bucket(TINY_G, TINY_V)
+
+TRAIN_FIELDS = {
+    "steps": st.integers(1, 4),
+    "lr": st.floats(1e-5, 1.0),
+    "weight_decay": st.floats(0.0, 1.0),
+    "batch_size": st.one_of(st.none(), st.integers(1, 64)),
+    "warmup_steps": st.integers(0, 5),
+    "schedule": st.sampled_from(["cosine", "constant"]),
+    "min_lr_ratio": st.floats(0.0, 1.0),
+    "betas": st.tuples(st.floats(0.0, 0.999), st.floats(0.0, 0.999)),
+    "grad_clip": st.one_of(st.none(), st.floats(0.0, 10.0)),
+    "seed": st.integers(0, 2**63 - 1),
+    "device": st.just("cpu"),
+    "eval_every": st.integers(0, 3),
+    "snapshot_steps": st.lists(st.integers(0, 4), max_size=3).map(tuple),
+}
+
+
+@st.composite
+def some_fields(draw: st.DrawFn, fields: dict[str, st.SearchStrategy], required: tuple[str, ...] = ()) -> dict:
+    return {k: draw(maybe(v)) for k, v in fields.items() if k in required or draw(st.booleans())}
+
+
+@fuzz(150)
+@given(some_fields(TRAIN_FIELDS, required=("steps",)))
+def test_train_config_accepts_or_names(kw: dict[str, Any]) -> None:
+    def validate(cfg: TrainConfig) -> None:
+        for step in {0, cfg.warmup_steps, cfg.steps - 1, cfg.steps}:
+            lr = lr_at(step, cfg)
+            assert math.isfinite(lr) and 0 <= lr <= cfg.lr * (1 + 1e-12)
+        next(_batches([5, 3], cfg.batch_size, torch.Generator().manual_seed(0)))
+        if cfg.steps <= 4:  # small enough to actually run: the accepted config must train
+            torch.manual_seed(0)
+            model = build_model("net", TINY_V.size, 2, width=4)
+            res = train(model, [TINY_EDGES], cfg, evaluate=lambda m: {"ok": 1.0})
+            assert res.steps_run == cfg.steps and all(math.isfinite(x) for x in res.losses)
+
+    outcome("TrainConfig", lambda: TrainConfig(**{**kw, "progress": False}), list(kw), validate)
+
+
+# ---------------------------------------------------------------------------- GPTConfig
+
+GPT_FIELDS = {
+    "vocab_size": st.integers(1, 40),
+    "block_size": st.integers(1, 8),
+    "n_layers": st.integers(0, 2),
+    "width": st.sampled_from([2, 4, 8, 12, 16]),
+    "n_heads": st.sampled_from([1, 2, 4]),
+    "dropout": st.floats(0.0, 0.9),
+    "tied": st.booleans(),
+    "freeze_embeddings": st.booleans(),
+    "attention": st.booleans(),
+    "residual": st.booleans(),
+    "layernorm": st.booleans(),
+    "mlp": st.sampled_from(["gelu", "linear", "none"]),
+    "positions": st.sampled_from(["learned", "sinusoidal", "none"]),
+    "pos_init_std": st.floats(0.0, 2.0),
+    "emb_init_std": st.floats(0.0, 2.0),
+    "bias": st.booleans(),
+}
+# models/ belongs to another author: GPTConfig still lets an OverflowError out for an
+# integer too large for a float in a float field (see test_gpt_config_huge_int_float_field),
+# so the fuzz keeps float fields' hostile integers below 10**308 here.
+GPT_HOSTILE_FLOAT = {"dropout", "pos_init_std", "emb_init_std"}
+
+
+@fuzz(150)
+@given(some_fields(GPT_FIELDS, required=("vocab_size", "block_size")))
+def test_gpt_config_accepts_or_names(kw: dict[str, Any]) -> None:
+    kw = {k: (1.0 if k in GPT_HOSTILE_FLOAT and isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**300 else v)
+          for k, v in kw.items()}
+
+    def validate(cfg: GPTConfig) -> None:
+        if cfg.vocab_size <= 64 and cfg.width <= 64 and cfg.n_layers <= 3 and cfg.block_size <= 64:
+            model = GPT(cfg)
+            t = min(cfg.block_size, 3)
+            logits = model(torch.zeros(2, t, dtype=torch.long))
+            assert logits.shape == (2, t, cfg.vocab_size) and torch.isfinite(logits).all()
+
+    outcome("GPTConfig", lambda: GPTConfig(**kw), list(kw), validate)
+
+
+@pytest.mark.xfail(strict=True, raises=OverflowError,
+                   reason="models/gpt.py _check_float calls math.isfinite on an int > 1e308 (owner: models/)")
+def test_gpt_config_huge_int_float_field() -> None:
+    with pytest.raises((ValueError, TypeError), match="dropout"):
+        GPTConfig(vocab_size=4, block_size=4, dropout=10**400)
+
+
+# ---------------------------------------------------------------------------- PathStarRun
+
+RUN_FIELDS = {
+    "degree": st.integers(1, 12),
+    "path_length": st.integers(2, 5),
+    "family": st.sampled_from(["path_star", "tree_star"]),
+    "split_by": st.sampled_from(["leaf", "subtree"]),
+    "test_frac": st.floats(0.05, 0.95),
+    "n_pause": st.integers(0, 3),
+    "objective": st.sampled_from(experiments.OBJECTIVES),
+    "direction": st.sampled_from(["both", "forward", "backward"]),
+    "self_edges": st.booleans(),
+    "reverse": st.booleans(),
+    "staged_edge_steps": st.integers(0, 5),
+    "arch": st.sampled_from(["gpt", "net", "assoc", "mamba"]),
+    "model": st.sampled_from([(("n_heads", 2), ("n_layers", 1), ("width", 8)), (("width", 8),), (("width", 10**6),),
+                              (("n_heads", 3), ("width", 8)), (("nope", 1),), (("width", "8"),)]),
+    "steps": st.integers(1, 50),
+    "lr": st.floats(1e-5, 1e-1),
+    "batch_size": st.one_of(st.none(), st.integers(1, 64)),
+    "warmup_steps": st.integers(0, 10),
+    "seed": st.integers(0, 2**31),
+    "eval_every": st.integers(0, 10),
+    "snapshot_steps": st.lists(st.integers(0, 50), max_size=3).map(tuple),
+    "max_train_eval": st.integers(1, 64),
+}
+
+
+@fuzz(150)
+@given(some_fields(RUN_FIELDS))
+def test_path_star_run_accepts_or_names(kw: dict[str, Any]) -> None:
+    def validate(cfg: experiments.PathStarRun) -> None:
+        n = graphs.size_of(cfg.family, cfg.degree, cfg.path_length)
+        if n <= 400 and dict(cfg.model).get("width", 8) <= 64:
+            data = experiments.build_data(cfg)
+            assert len(data.test_ids) >= 1 and len(data.train_ids) >= 1 and data.graph.n_nodes == n
+            block = max(b.seq_len for b in data.buckets) + 2
+            model = build_model(cfg.arch, data.vocab.size, block, **dict(cfg.model))
+            assert model.embedding_matrix().shape[0] == data.vocab.size
+
+    outcome("PathStarRun", lambda: experiments.PathStarRun(**kw), list(kw) or ["degree"], validate)
+
+
+@fuzz(40)
+@given(maybe(st.sampled_from(params.PROFILES), weight=2),
+       some_fields({"degree": st.integers(2, 200), "steps": st.integers(1, 2000), "eval_every": st.integers(0, 200)}))
+def test_profile_run_accepts_or_names(profile: Any, kw: dict[str, Any]) -> None:
+    outcome("profile_run", lambda: experiments.profile_run(profile, **kw), ["profile", *kw],
+            lambda cfg: isinstance(cfg, experiments.PathStarRun) or pytest.fail(repr(cfg)))
