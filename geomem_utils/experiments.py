@@ -196,7 +196,7 @@ def _evaluator(cfg: PathStarRun, data: PathStarData):
     def evaluate(model: torch.nn.Module) -> dict[str, Any]:
         test = measures.path_metrics(model, q_test)
         tr = measures.path_metrics(model, q_train)
-        emb = model.embedding_matrix()[: g.n_nodes].float().numpy()
+        emb = model.embedding_matrix()[: g.n_nodes].float().cpu().numpy()
         return {
             "test_exact": test["exact_match"], "test_first_hop": test["first_hop"],
             "test_per_position": test["per_position"],
