@@ -11,7 +11,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plots", "results", "render", "experiments")
+_SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plots", "results", "render", "experiments",
+               "spectral", "playground", "succinctness", "margins", "verdicts_geometry",
+               "verdicts_reasoning", "verdicts_puzzle")
 
 
 def __getattr__(name: str) -> Any:

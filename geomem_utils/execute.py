@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,73 @@ def _record_run(out_dir: Path, row: dict[str, Any]) -> None:
     atomic_write_json(log_path, log)
 
 
+def _children_maxrss_kb() -> int:
+    try:
+        import resource  # not on Windows
+    except ImportError:
+        return 0
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+class PeakRSS:
+    """Peak resident memory (MiB) of this process's descendants (the kernel) during a block.
+
+    Samples the high-water mark ``VmHWM`` of every descendant in ``/proc`` every
+    ``interval`` seconds, and takes ``RUSAGE_CHILDREN``'s ``ru_maxrss`` when it rose during
+    the block (a reaped kernel). ``mb`` stays None where neither is available (not Linux).
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval, self.mb = interval, None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    @staticmethod
+    def _descendants_hwm_kb() -> int:
+        parent: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                parent[int(stat.parent.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        mine, frontier = set(), {os.getpid()}
+        while frontier:
+            frontier = {p for p, pp in parent.items() if pp in frontier and p not in mine}
+            mine |= frontier
+        peak = 0
+        for pid in mine:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                continue
+        return peak
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.interval):
+            kb = self._descendants_hwm_kb()
+            if kb:
+                self.mb = max(self.mb or 0.0, kb / 1024)
+
+    def __enter__(self) -> "PeakRSS":
+        self._before = _children_maxrss_kb()
+        if Path("/proc/self/status").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        after = _children_maxrss_kb()  # KiB on Linux
+        if after > self._before and platform.system() == "Linux":
+            self.mb = max(self.mb or 0.0, after / 1024)
+        if self.mb is not None:
+            self.mb = round(self.mb, 1)
+
+
 def results_file(stem: str, parameters: dict[str, Any]) -> Path:
     """Where the notebook will write its results: ``RESULTS_DIR/STEM.json``.
 
@@ -146,11 +214,13 @@ def run_notebook(
     out = out_dir / f"{stem}.ipynb"
     started = time.time()
     error: str | None = None
+    peak = PeakRSS()
     try:
-        pm.execute_notebook(
-            nb, str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT),
-            execution_timeout=timeout, progress_bar=progress, log_output=False,
-        )
+        with peak:
+            pm.execute_notebook(
+                nb, str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT),
+                execution_timeout=timeout, progress_bar=progress, log_output=False,
+            )
     except Exception as err:  # noqa: BLE001 - reported with the notebook's name below
         error = f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"
         ename = getattr(err, "ename", None)
@@ -167,7 +237,7 @@ def run_notebook(
     _record_run(out_dir, {
         "notebook": stem, "wall_s": round(wall, 2), "ok": bool(ok), "profile": parameters.get("PROFILE"),
         "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
-        "error": error,
+        "error": error, "peak_rss_mb": peak.mb,
     })
     if error is not None:
         raise NotebookFailed(f"{stem} failed after {wall:.0f} s: {error}")

@@ -46,6 +46,17 @@ def path_metrics(model: nn.Module, queries: PathQueries) -> dict[str, float | li
     }
 
 
+def first_hop_given_root(model: nn.Module, queries: PathQueries) -> float:
+    """Accuracy of v1 decoded after the prefix *and the true root* (forward paths only).
+
+    The hardest-token objective (``03_implicit_reasoning``) trains the loss on v1 alone, so
+    the root token itself is never a target; this is its first-hop accuracy (chance 1/d).
+    """
+    prefixes = torch.cat([queries.prefixes, queries.answers[:, :1]], dim=1)  # (N, P + 1)
+    pred = greedy_decode(model, prefixes, 1)[:, 0]  # (N,)
+    return float((pred == queries.answers[:, 1]).float().mean())
+
+
 @torch.no_grad()
 def teacher_forced_accuracy(model: nn.Module, bucket: Bucket, batch_size: int = 2048) -> list[float]:
     """Accuracy of each target position given the true earlier tokens (Clever-Hans probe)."""

@@ -337,8 +337,8 @@ def _graph_traces(g: _graphs.Graph, pos: np.ndarray, values: np.ndarray | None, 
                   showscale: bool = False, text: Sequence[str] | None = None) -> list[go.Scatter]:
     xs, ys = [], []
     for u, v in g.edges.tolist():
-        xs += [pos[u, 0], pos[v, 0], None]
-        ys += [pos[u, 1], pos[v, 1], None]
+        xs += [float(pos[u, 0]), float(pos[v, 0]), None]
+        ys += [float(pos[u, 1]), float(pos[v, 1]), None]
     edges = go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#bbbbbb", width=1), hoverinfo="skip",
                        showlegend=False)
     marker: dict[str, Any] = dict(size=11, line=dict(width=0.5, color="#333"))
@@ -406,6 +406,26 @@ def profile_bars(spectrum: Spectrum, profiles: Mapping[str, np.ndarray], title: 
     return fig
 
 
+def profile_bars_grid(spectra: Mapping[str, Spectrum], profiles: Mapping[str, Mapping[str, np.ndarray]],
+                      title: str = "", height_per_row: int = 250) -> go.Figure:
+    """:func:`profile_bars` for several graphs, one row each (``profiles[graph][model]``)."""
+    names = list(spectra)
+    fig = make_subplots(rows=len(names), cols=1, subplot_titles=names, vertical_spacing=0.5 / max(4, len(names) * 2))
+    palette = ("#D55E00", "#4c72b0", "#8172b3", "#937860", "#da8bc3")
+    for r, gname in enumerate(names, start=1):
+        spec = spectra[gname]
+        x = list(range(1, spec.n))
+        fig.add_trace(go.Bar(x=x, y=list(spec.normalised), name="graph spectrum λi/λ1", marker_color="#009E73",
+                             legendgroup="spectrum", showlegend=r == 1), r, 1)
+        for k, (model, prof) in enumerate(profiles[gname].items()):
+            fig.add_trace(go.Bar(x=x, y=list(normalised_profile(prof)), name=f"{model}: ||Vᵀeᵢ|| normalised",
+                                 marker_color=palette[k % len(palette)], legendgroup=model, showlegend=r == 1), r, 1)
+    fig.update_layout(title=title, barmode="group", height=height_per_row * len(names) + 80,
+                      margin=dict(l=50, r=20, t=60, b=40), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
 def node2vec_spectral_figure(
     graph_name: str | _graphs.Graph = "star",
     width: int = 100,
@@ -433,24 +453,25 @@ def node2vec_spectral_figure(
         "(a) spectrum (green) vs final projections (orange)", "(b) final embedding, top-2 principal axes",
         "(c) ||V(t)ᵀ eᵢ|| over training", d_title])
     x = list(range(1, spec.n))
-    fig.add_trace(go.Bar(x=x, y=list(spec.normalised), marker_color="#009E73", name="λi/λ1", showlegend=False), 1, 1)
-    fig.add_trace(go.Bar(x=x, y=list(normalised_profile(run.profiles[-1])), marker_color="#D55E00",
+    fig.add_trace(go.Bar(x=x, y=_sig(spec.normalised), marker_color="#009E73", name="λi/λ1", showlegend=False), 1, 1)
+    fig.add_trace(go.Bar(x=x, y=_sig(normalised_profile(run.profiles[-1])), marker_color="#D55E00",
                          name="||Vᵀeᵢ|| normalised", showlegend=False), 1, 1)
     xy = _pca2(run.V)
     for tr in _graph_traces(g, xy, None, None):
         fig.add_trace(tr, 1, 2)
-    steps_x = np.maximum(run.steps, 0.5)  # step 0 shown at 0.5 on the log axis
+    steps_x = _sig(np.maximum(run.steps, 0.5))  # step 0 shown at 0.5 on the log axis
     for i in range(spec.n):
         lam = "top" if i == 0 else f"{spec.normalised[i - 1]:+.2f}"
-        fig.add_trace(go.Scatter(x=steps_x, y=run.profiles[:, i], mode="lines", line=dict(color=colors[i], width=1.5),
+        fig.add_trace(go.Scatter(x=steps_x, y=_sig(run.profiles[:, i]), mode="lines", line=dict(color=colors[i], width=1.5),
                                  name=f"e{i} (λ/λ1 {lam})", legendgroup=f"e{i}", showlegend=False,
                                  hovertemplate=f"e{i} (λ/λ1 {lam})<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"), 2, 1)
         if tied:
-            fig.add_trace(go.Scatter(x=steps_x, y=np.maximum(run.cnorms[:, i], 1e-12), mode="lines",
+            fig.add_trace(go.Scatter(x=steps_x, y=_sig(np.maximum(run.cnorms[:, i], 1e-12)), mode="lines",
                                      line=dict(color=colors[i], width=1.5), legendgroup=f"e{i}", showlegend=False,
                                      hovertemplate=f"e{i}<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"), 2, 2)
     if not tied:
-        fig.add_trace(go.Scatter(x=np.arange(1, len(run.loss) + 1), y=run.loss, mode="lines",
+        fig.add_trace(go.Scatter(x=list(range(1, len(run.loss) + 1, max(1, len(run.loss) // 500))),
+                                 y=_sig(run.loss[:: max(1, len(run.loss) // 500)]), mode="lines",
                                  line=dict(color="#333"), showlegend=False), 2, 2)
     fig.update_xaxes(type="log", title_text="step", row=2, col=1)
     fig.update_xaxes(type="log", title_text="step", row=2, col=2)
@@ -470,6 +491,11 @@ def node2vec_spectral_figure(
     return fig
 
 
+def _sig(x: Any, digits: int = 4) -> list[float]:
+    """Values rounded to ``digits`` significant digits (smaller figures in the book's pages)."""
+    return [float(f"{v:.{digits}g}") for v in np.ravel(np.asarray(x, dtype=np.float64))]
+
+
 def _pca2(V: np.ndarray) -> np.ndarray:
     x = np.asarray(V, dtype=np.float64)
     x = x - x.mean(axis=0, keepdims=True)
@@ -487,10 +513,11 @@ def dynamics_frames_figure(run: SpectralRun, every: int = 1) -> go.Figure:
     pmax = float(np.nanmax(run.profiles)) * 1.05
     cmax = float(np.nanmax(run.cnorms)) * 1.05
     frames, labels = [], []
-    for j in range(0, len(run.steps), every):
+    picks = sorted(set(range(0, len(run.steps), every)) | {len(run.steps) - 1})  # always the last step
+    for j in picks:
         f = make_subplots(rows=1, cols=2, subplot_titles=["||V(t)ᵀ eᵢ||", "||C(t) eᵢ||"], horizontal_spacing=0.1)
-        f.add_trace(go.Bar(x=x, y=run.profiles[j], marker_color=colors, showlegend=False), 1, 1)
-        f.add_trace(go.Bar(x=x, y=run.cnorms[j], marker_color=colors, showlegend=False), 1, 2)
+        f.add_trace(go.Bar(x=x, y=_sig(run.profiles[j]), marker_color=colors, showlegend=False), 1, 1)
+        f.add_trace(go.Bar(x=x, y=_sig(run.cnorms[j]), marker_color=colors, showlegend=False), 1, 2)
         f.update_yaxes(range=[0, pmax], row=1, col=1)
         f.update_yaxes(range=[0, cmax], row=1, col=2)
         f.update_layout(height=420, margin=dict(l=50, r=20, t=80, b=90))
@@ -549,6 +576,15 @@ def node2vec_widget(graph_name: str = "star", width: int = 100, lr: float = 0.01
 
 # ----------------------------------------------------------------------------- the verdict
 
+def _worst(d: Mapping[str, float], fn=min) -> float:
+    vals = [float(v) for v in d.values()]
+    return fn(vals) if vals else float("nan")
+
+
+def _gap(a: Mapping[str, float], b: Mapping[str, float], fn=min) -> float:
+    return _worst({k: a[k] - b[k] for k in a}, fn)
+
+
 def spectral_bias_checks(
     *,
     spectra_error: Mapping[str, float],
@@ -556,75 +592,70 @@ def spectral_bias_checks(
     star_loss_last: float,
     c0_error: Mapping[str, float],
     n2v_alignment: Mapping[str, float],
-    n2v_residual_drop: Mapping[str, float],
-    n2v_pp_cosine: Mapping[str, float],
-    n2v_graph_cosine: Mapping[str, float],
+    n2v_stationarity_drop: Mapping[str, float],
     random_alignment: Mapping[str, float],
     deep_alignment: Mapping[str, Mapping[str, float]],
     deep_self_edge_alignment: Mapping[str, Mapping[str, float]],
     assoc_alignment: Mapping[str, float],
     assoc_top_k: Mapping[str, float],
+    tied_zigzag: Mapping[str, float],
     untied_zigzag: Mapping[str, float],
     untied_self_edge_zigzag: Mapping[str, float],
-    tied_zigzag: Mapping[str, float],
+    random_zigzag: Mapping[str, float],
+    deep_zigzag: Mapping[str, Mapping[str, float]],
+    deep_self_edge_zigzag: Mapping[str, Mapping[str, float]],
 ) -> list[Check]:
-    """The claim checks of ``02_spectral_bias`` from measured numbers.
+    """The claim checks of ``02_spectral_bias``, computed from measured numbers.
 
-    Every argument maps a graph name to a number (``deep_*``: model name -> graph ->
-    number). Each check is taken over all graphs (the worst case), so that one graph
-    where the claim fails fails the check. Thresholds (and the values measured when they
-    were set) are in the chapter.
+    Every mapping goes from a graph name to a number; ``deep_*`` map a model name to
+    such a mapping. Each check takes the worst case over the graphs, so one graph where
+    the claim fails fails the check. The thresholds, and the values measured at several
+    seeds and graph sizes when they were set, are stated in the chapter.
     """
-    def worst(d: Mapping[str, float], fn=min) -> float:
-        vals = [float(v) for v in d.values()]
-        return fn(vals) if vals else float("nan")
-
-    def gap(a: Mapping[str, float], b: Mapping[str, float], fn=min) -> float:
-        return worst({k: a[k] - b[k] for k in a}, fn)
-
     checks = [
-        check("tiny-graph spectra: max |ours - paper|", worst(spectra_error, max), "<=", 5e-4,
+        check("tiny-graph spectra: max |ours - paper|", _worst(spectra_error, max), "<=", 5e-4,
               paper="normalised spectra of D^-1A + (D^-1A)^T (spec §7)"),
         check("star Node2Vec loss at step 1: |loss - 96.1|", abs(star_loss_first - 96.1), "<=", 19.0,
               paper="about 96.1 at step 1 (spec §5); it moves with the N(0, 1) draw"),
         check("star Node2Vec loss at step 10,000: |loss - 1.30|", abs(star_loss_last - 1.30), "<=", 0.02,
               paper="about 1.30 at step 10,000 (spec §5)"),
-        check("Node2Vec C(0) vs -L: max ||C(0) + L|| / ||L||", worst(c0_error, max), "<=", 1e-3,
+        check("Node2Vec ||C(0) + L|| / ||L|| (max over graphs)", _worst(c0_error, max), "<=", 1e-3,
               paper="at initialisation C is close to -L (§2 claim 2)"),
-        check("Node2Vec spectral alignment (min over graphs)", worst(n2v_alignment), ">=", 0.95,
+        check("Node2Vec spectral alignment (min over graphs)", _worst(n2v_alignment), ">=", 0.95,
               paper="the columns of V converge onto the top eigenvectors of -L"),
-        check("Node2Vec ||CV||/(||C|| ||V||): end / start (max over graphs)", worst(n2v_residual_drop, max), "<=", 1e-2,
-              paper="||C e_i|| -> 0 on the directions that are kept"),
-        check("eigenvectors of V Vᵀ vs P + Pᵀ: min principal cosine", worst(n2v_pp_cosine), ">=", 0.9,
-              paper="the eigenvectors of P + P^T match those of V V^T"),
-        check("kept subspace of V vs top eigenvectors of -L: min principal cosine", worst(n2v_graph_cosine), ">=", 0.95,
-              paper="V settles on the Fiedler-like eigenvectors"),
+        check("Node2Vec ||CV||/(||C|| ||V||), end / start (max over graphs)", _worst(n2v_stationarity_drop, max),
+              "<=", 1e-2, paper="C(t) vanishes on the directions V keeps (||C e_i|| -> 0)"),
     ]
     for model, by_graph in deep_alignment.items():
-        checks.append(check(f"{model} (edges) alignment - random (min over graphs)", gap(by_graph, random_alignment),
-                            ">=", 0.1, paper="deep models are geometric too: above a random matrix"))
+        checks.append(check(f"{model} (edges) alignment - random (min over graphs)",
+                            _gap(by_graph, random_alignment), ">=", 0.1,
+                            paper="deep models are geometric too: more aligned than a random matrix"))
     for model, by_graph in deep_self_edge_alignment.items():
         checks.append(check(f"{model} (edges + self-edges) alignment - random (min over graphs)",
-                            gap(by_graph, random_alignment), ">=", 0.2,
-                            paper="with the zig-zag removed, deep models align clearly"))
-    every_deep = {f"{m} {c}": d for c, group in (("edges", deep_alignment), ("self-edges", deep_self_edge_alignment))
-                  for m, d in group.items()}
+                            _gap(by_graph, random_alignment), ">=", 0.2,
+                            paper="without the zig-zag, deep models align clearly"))
+    every_deep = [*deep_alignment.values(), *deep_self_edge_alignment.values()]
     if every_deep:
-        best_deep = {gname: max(d[gname] for d in every_deep.values()) for gname in n2v_alignment}
-        checks.append(check("Node2Vec alignment - best deep model's (min over graphs)", gap(n2v_alignment, best_deep),
-                            ">=", 0.03, paper="deep models align less cleanly than Node2Vec: headroom"))
+        best = {k: max(d[k] for d in every_deep) for k in n2v_alignment}
+        checks.append(check("Node2Vec alignment - best deep model's (min over graphs)", _gap(n2v_alignment, best),
+                            ">=", 0.03, paper="deep models align less cleanly than Node2Vec: the headroom"))
     checks += [
         check("associative (frozen) |alignment - random| (max over graphs)",
-              worst({k: abs(assoc_alignment[k] - random_alignment[k]) for k in assoc_alignment}, max), "<=", 0.15,
-              paper="frozen embeddings carry no geometry (spec §5 'associative')"),
-        check("associative (frozen) top-k edge recovery % (min over graphs)", worst(assoc_top_k), ">=", 100.0,
+              _worst({k: abs(assoc_alignment[k] - random_alignment[k]) for k in assoc_alignment}, max), "<=", 0.1,
+              paper="frozen embeddings carry no geometry"),
+        check("associative (frozen) top-k edge recovery % (min over graphs)", _worst(assoc_top_k), ">=", 100.0,
               paper="associative memory is learnable: 100% edge recall (§2 claim 4)"),
-        check("tied Node2Vec zig-zag share (max over graphs)", worst(tied_zigzag, max), "<=", 0.05,
+        check("tied Node2Vec zig-zag share (max over graphs)", _worst(tied_zigzag, max), "<=", 0.05,
               paper="tied embeddings avoid the negative-eigenvalue directions"),
-        check("untied Node2Vec zig-zag share (min over graphs)", worst(untied_zigzag), ">=", 0.3,
-              paper="untied embeddings give a zig-zag / bipartite picture"),
-        check("untied zig-zag share: with self-edges / without (max over graphs)",
-              worst({k: untied_self_edge_zigzag[k] / max(untied_zigzag[k], 1e-12) for k in untied_zigzag}, max),
+        check("untied Node2Vec zig-zag share - random (min over graphs)", _gap(untied_zigzag, random_zigzag),
+              ">=", 0.05, paper="untied embeddings give a zig-zag / bipartite picture"),
+        check("untied Node2Vec zig-zag share, with / without self-edges (max over graphs)",
+              _worst({k: untied_self_edge_zigzag[k] / max(untied_zigzag[k], 1e-12) for k in untied_zigzag}, max),
               "<=", 0.5, paper="self-edges u -> u remove the zig-zag"),
     ]
+    ratios = {f"{m} {k}": deep_self_edge_zigzag[m][k] / max(deep_zigzag[m][k], 1e-12)
+              for m in deep_self_edge_zigzag if m in deep_zigzag for k in deep_zigzag[m]}
+    if ratios:
+        checks.append(check("deep models' zig-zag share, with / without self-edges (max)", _worst(ratios, max),
+                            "<=", 0.7, paper="self-edges u -> u remove the zig-zag"))
     return checks

@@ -157,7 +157,8 @@ def split_leaves(
     """
     if not g.paths:
         raise ParameterError(f"graph {g.name} has no root-to-leaf paths to split")
-    seed = _check_seed("seed", seed)
+    if seed is None or _check_seed("seed", seed) is None:  # a split must be reproducible
+        raise ParameterError("seed must be a non-negative integer (a split is always seeded), got None")
     if by not in SPLITS:
         raise ParameterError(f"by must be 'leaf' or 'subtree', got {show(by)}")
     n_paths = len(g.paths)

@@ -40,6 +40,8 @@ Evaluate = Callable[[nn.Module], dict[str, float]]
 #: More optimiser steps than any run of the book (the paper's longest is 20,000) by far;
 #: a larger value is a typo, refused before a run that would never end.
 MAX_STEPS = 10**8
+#: Far above any learning rate of the paper (the largest, 10, trains a frozen-embedding table).
+MAX_LR = 100.0
 
 
 def _is_number(x: object) -> bool:
@@ -83,6 +85,10 @@ class TrainConfig:
     snapshot_steps: tuple[int, ...] = ()
     progress: bool = True
     desc: str = "train"
+    # Apply the output head at target positions only (models with ``features``: GPT, Mamba).
+    # The same loss up to float rounding (the head's gradient sums fewer zero rows), and
+    # less work where the vocabulary is large; off by default, so runs keep their numbers.
+    head_at_targets_only: bool = False
 
     def __post_init__(self) -> None:
         for name in ("steps", "warmup_steps", "eval_every"):
@@ -97,10 +103,13 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.batch_size must be a positive int or None, got {show(self.batch_size)}")
         if not (_is_index(self.seed) and self.seed < 2**63):
             raise ValueError(f"TrainConfig.seed must be an int in [0, 2**63), got {show(self.seed)}")
-        if not (_is_number(self.lr) and self.lr > 0):
-            raise ValueError(f"TrainConfig.lr must be a positive finite number, got {show(self.lr)}")
+        if not (_is_number(self.lr) and 0 < self.lr <= MAX_LR):
+            raise ValueError(f"TrainConfig.lr must be a positive finite number <= {MAX_LR:g}, got {show(self.lr)}")
         if not (_is_number(self.weight_decay) and self.weight_decay >= 0):
             raise ValueError(f"TrainConfig.weight_decay must be a finite number >= 0, got {show(self.weight_decay)}")
+        if self.lr * self.weight_decay >= 1:  # AdamW scales the weights by 1 - lr * weight_decay each step
+            raise ValueError(f"TrainConfig.weight_decay times lr must be < 1 (AdamW multiplies the weights by "
+                             f"1 - lr * weight_decay each step), got {show(self.weight_decay)} * {show(self.lr)}")
         if not (_is_number(self.min_lr_ratio) and 0 <= self.min_lr_ratio <= 1):
             raise ValueError(f"TrainConfig.min_lr_ratio must be a number in [0, 1], got {show(self.min_lr_ratio)}")
         if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2
@@ -116,6 +125,8 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.snapshot_steps must be non-negative ints, got {show(self.snapshot_steps)}")
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"TrainConfig.schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if not isinstance(self.head_at_targets_only, bool):
+            raise ValueError(f"TrainConfig.head_at_targets_only must be a bool, got {show(self.head_at_targets_only)}")
         if self.device not in ("cpu", "cuda"):
             raise ValueError(f"TrainConfig.device must be 'cpu' or 'cuda', got {self.device!r}")
 
@@ -178,17 +189,28 @@ def _batches(sizes: list[int], batch_size: int | None, gen: torch.Generator) -> 
             yield [idx[which == b] - offsets[b] for b in range(len(sizes))]
 
 
-def batch_loss(model: nn.Module, buckets: Sequence[Bucket], rows: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Mean cross-entropy over every target token of the batch (all buckets together)."""
+def batch_loss(model: nn.Module, buckets: Sequence[Bucket], rows: Sequence[torch.Tensor],
+               head_at_targets_only: bool = False) -> torch.Tensor:
+    """Mean cross-entropy over every target token of the batch (all buckets together).
+
+    ``head_at_targets_only``: for a model with ``features`` and ``lm_head``, compute logits
+    at the target positions alone (the same loss up to float rounding, less work).
+    """
     total = None
     n_tokens = 0
+    targets_only = head_at_targets_only and hasattr(model, "features") and hasattr(model, "lm_head")
     for bucket, r in zip(buckets, rows):
         if len(r) == 0:
             continue
         x, y = bucket.inputs[r], bucket.targets[r]  # (b, T)
-        logits = model(x)  # (b, T, vocab)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
-                               ignore_index=IGNORE, reduction="sum")
+        if targets_only:
+            keep = y != IGNORE  # (b, T)
+            logits = model.lm_head(model.features(x)[keep])  # (n_targets, vocab)
+            loss = F.cross_entropy(logits.float(), y[keep], reduction="sum")
+        else:
+            logits = model(x)  # (b, T, vocab)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
+                                   ignore_index=IGNORE, reduction="sum")
         n_tokens += int((y != IGNORE).sum())
         total = loss if total is None else total + loss
     assert total is not None, "empty batch"
@@ -256,7 +278,7 @@ def train(
                     group["lr"] = lr_at(step, cfg)
                 rows = [r.to(device) for r in next(batches)]
                 with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-                    loss = batch_loss(model, buckets, rows)
+                    loss = batch_loss(model, buckets, rows, cfg.head_at_targets_only)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.grad_clip:

@@ -70,8 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--families", default=",".join(FAMILIES))
+    ap.add_argument("--deterministic", action="store_true", help="torch.use_deterministic_algorithms(True)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.deterministic:
+        torch.use_deterministic_algorithms(True)
     from geomem_utils.results import config_key
 
     arrays: dict[str, np.ndarray] = {}

@@ -15,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# No test may reach the network (GEOMEM_ALLOW_NETWORK=1 switches the guard off).
+pytest_plugins = ["_no_network"]
+
 # Stages, in the order they must run; everything else is a unit test and goes first.
 _STAGES = {"test_notebooks.py": 1, "test_book_build.py": 2, "test_browser.py": 3}
 

@@ -33,6 +33,8 @@ def _check_int(owner: str, name: str, value: object, minimum: int) -> None:
 def _check_float(owner: str, name: str, value: object, minimum: float, *, open_: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{owner}.{name} must be a number (got {value!r})")
+    if isinstance(value, int) and abs(value) > 1e300:  # math.isfinite overflows on huge ints
+        value = math.inf if value > 0 else -math.inf
     if not math.isfinite(value) or value < minimum or (open_ and value == minimum):
         bound = ">" if open_ else ">="
         raise ValueError(f"{owner}.{name} must be finite and {bound} {minimum} (got {name}={value})")
@@ -229,7 +231,12 @@ class GPT(nn.Module):
         """A detached copy of E: (vocab_size, width)."""
         return self.wte.weight.detach().clone()
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+    def features(self, idx: torch.Tensor) -> torch.Tensor:
+        """The last hidden states, after the final norm: (B, T) -> (B, T, width).
+
+        `forward(idx)` is `lm_head(features(idx))`; the training loop can apply the head
+        at the target positions only (`TrainConfig.head_at_targets_only`).
+        """
         B, T = idx.shape  # idx: (B, T) token ids
         if T > self.cfg.block_size:
             raise ValueError(f"GPT: sequence length {T} exceeds block_size={self.cfg.block_size}")
@@ -241,4 +248,7 @@ class GPT(nn.Module):
         x = self.drop(x)
         for block in self.blocks:
             x = block(x)  # x: (B, T, width)
-        return self.lm_head(self.ln_f(x))  # logits: (B, T, vocab_size)
+        return self.ln_f(x)  # (B, T, width)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(self.features(idx))  # logits: (B, T, vocab_size)

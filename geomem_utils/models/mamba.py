@@ -11,6 +11,7 @@ Block form: `x = x + mixer(LN(x))` with `residual=True`; `x = mixer(LN(x))` with
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -82,13 +83,48 @@ def resolve_backend(backend: str) -> str:
     return backend
 
 
+def selective_scan_seq(block: nn.Module, x: torch.Tensor, delta: torch.Tensor, A: torch.Tensor,
+                       B: torch.Tensor, C: torch.Tensor, D: torch.Tensor) -> torch.Tensor:
+    """mambapy's sequential scan, h_t = exp(delta_t A) h_{t-1} + delta_t B_t x_t, y_t = C_t h_t + D x_t.
+
+    The same operations in the same order as ``mambapy.mamba.MambaBlock.selective_scan_seq``
+    (so the same numbers, bit for bit), except that time steps are taken with one
+    ``unbind`` instead of an index per step: the backward of ``deltaA[:, t]`` writes each
+    step's gradient into a fresh zero tensor of the *whole* (B, L, ED, N) shape, L times
+    over, which at L = 70 costs seconds per step in page faults alone.
+    """
+    # x, delta: (B, L, ED); A: (ED, N); B, C: (B, L, N); D: (ED)
+    deltaA = torch.exp(delta.unsqueeze(-1) * A)  # (B, L, ED, N)
+    deltaB = delta.unsqueeze(-1) * B.unsqueeze(2)  # (B, L, ED, N)
+    BX = deltaB * (x.unsqueeze(-1))  # (B, L, ED, N)
+    h = torch.zeros(x.size(0), block.config.d_inner, block.config.d_state, device=deltaA.device)  # (B, ED, N)
+    hs = []
+    for dA_t, bx_t in zip(deltaA.unbind(1), BX.unbind(1)):  # each (B, ED, N)
+        h = dA_t * h + bx_t
+        hs.append(h)
+    hs = torch.stack(hs, dim=1)  # (B, L, ED, N)
+    y = (hs @ C.unsqueeze(-1)).squeeze(3)  # (B, L, ED, N) @ (B, L, N, 1) -> (B, L, ED)
+    return y + D * x  # (B, L, ED)
+
+
+@functools.cache
+def _mambapy_block() -> type:
+    """mambapy's MambaBlock with :func:`selective_scan_seq` (same parameters, same state dict)."""
+    from mambapy.mamba import MambaBlock
+
+    class MambaPyBlock(MambaBlock):
+        selective_scan_seq = selective_scan_seq
+
+    return MambaPyBlock
+
+
 def make_mixer(cfg: MambaConfig, backend: str) -> nn.Module:
     """One Mamba mixer (B, T, width) -> (B, T, width), without norm or residual."""
     if backend == "mamba_ssm":
         from mamba_ssm import Mamba as _SSMMamba
 
         return _SSMMamba(d_model=cfg.width, d_state=cfg.d_state, d_conv=cfg.d_conv, expand=cfg.expand)
-    from mambapy.mamba import MambaBlock, MambaConfig as _MPConfig
+    from mambapy.mamba import MambaConfig as _MPConfig
 
     mp_cfg = _MPConfig(
         d_model=cfg.width,
@@ -100,7 +136,7 @@ def make_mixer(cfg: MambaConfig, backend: str) -> nn.Module:
         bias=False,  # mamba_ssm.Mamba: in_proj/out_proj without bias, conv1d with bias
         conv_bias=True,
     )
-    return MambaBlock(mp_cfg)
+    return _mambapy_block()(mp_cfg)
 
 
 class MambaLayer(nn.Module):
@@ -150,8 +186,13 @@ class Mamba(nn.Module):
         """A detached copy of E: (vocab_size, width)."""
         return self.wte.weight.detach().clone()
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+    def features(self, idx: torch.Tensor) -> torch.Tensor:
+        """The last hidden states, after the final norm: (B, T) -> (B, T, width); `forward`
+        is `lm_head(features(idx))`."""
         x = self.wte(idx)  # idx: (B, T) -> x: (B, T, width)
         for layer in self.layers:
             x = layer(x)  # x: (B, T, width)
-        return self.lm_head(self.norm_f(x))  # logits: (B, T, vocab_size)
+        return self.norm_f(x)  # (B, T, width)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(self.features(idx))  # logits: (B, T, vocab_size)

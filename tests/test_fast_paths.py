@@ -1,0 +1,108 @@
+"""Speed changes keep the numbers: each fast path against the code it replaced, bit for bit."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+mambapy = pytest.importorskip("mambapy.mamba")
+
+from geomem_utils.models import Mamba, MambaConfig  # noqa: E402
+from geomem_utils.models.mamba import _mambapy_block  # noqa: E402
+
+
+def _blocks(length_seed: int = 0):
+    cfg = mambapy.MambaConfig(d_model=32, n_layers=1, d_state=8, d_conv=4, expand_factor=2, pscan=False,
+                              bias=False, conv_bias=True)
+    torch.manual_seed(length_seed)
+    original = mambapy.MambaBlock(cfg)
+    ours = _mambapy_block()(cfg)
+    ours.load_state_dict(original.state_dict())
+    return original, ours
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 13])
+def test_sequential_scan_is_mambapys_bit_for_bit(length):
+    """Same outputs and the same gradients (inputs and every parameter), exactly."""
+    original, ours = _blocks()
+    x1 = torch.randn(3, length, 32, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_(True)
+    y1, y2 = original(x1), ours(x2)
+    assert torch.equal(y1, y2)
+    g = torch.randn_like(y1)
+    y1.backward(g)
+    y2.backward(g)
+    assert torch.equal(x1.grad, x2.grad)
+    for (name, p), q in zip(original.named_parameters(), ours.parameters()):
+        assert torch.equal(p.grad, q.grad), name
+
+
+def test_the_comparison_can_fail():
+    """A one-ulp change in a parameter is seen: the equality above is not vacuous."""
+    original, ours = _blocks()
+    with torch.no_grad():
+        ours.D.copy_(torch.nextafter(ours.D, torch.full_like(ours.D, 10.0)))
+    x = torch.randn(2, 5, 32, generator=torch.Generator().manual_seed(2))
+    assert not torch.equal(original(x), ours(x))
+
+
+def test_the_books_mamba_uses_the_fast_scan_and_keeps_its_state_dict():
+    model = Mamba(MambaConfig(vocab_size=11, width=16, n_layers=1, d_state=4, backend="mambapy"))
+    mixer = model.layers[0].mixer
+    assert isinstance(mixer, mambapy.MambaBlock) and type(mixer) is _mambapy_block()
+    plain = mambapy.MambaBlock(mixer.config)
+    assert plain.state_dict().keys() == mixer.state_dict().keys()
+
+
+# ---------------------------------------------------------------- head at target positions only
+
+def _mixture(arch: str = "gpt", **model):
+    from geomem_utils import graphs, tasks
+    from geomem_utils.models import build_model
+    from geomem_utils.train import seeded
+
+    g = graphs.path_star(12, 5, seed=0)
+    vocab = tasks.Vocab(g.n_nodes)
+    train_ids, _ = tasks.split_leaves(g, 0.25, seed=0)
+    buckets = [tasks.edge_bucket(g, vocab), tasks.path_bucket(g, vocab, train_ids, 1)]
+    with seeded(0):
+        net = build_model(arch, vocab.size, 9, **model)
+    return net, buckets
+
+
+@pytest.mark.parametrize("arch, kw", [("gpt", dict(n_layers=2, width=32, n_heads=2)),
+                                      ("mamba", dict(n_layers=1, width=16, d_state=4, backend="mambapy"))])
+def test_head_at_targets_only_gives_the_same_run_up_to_rounding(arch, kw):
+    """Opt-in fast path: the same losses to float rounding over 30 steps (measured: 3e-7
+    relative at most; the sums of the head's gradient run over fewer zero rows)."""
+    import copy
+
+    from geomem_utils.train import TrainConfig, train
+
+    net, buckets = _mixture(arch, **kw)
+    cfg = TrainConfig(steps=30, lr=1e-2, batch_size=64, warmup_steps=5, seed=0, progress=False)
+    plain = train(copy.deepcopy(net), buckets, cfg).losses
+    fast = train(copy.deepcopy(net), buckets, TrainConfig(**{**cfg.__dict__, "head_at_targets_only": True})).losses
+    assert abs(fast[0] - plain[0]) <= 1e-5 * plain[0]
+    assert max(abs(a - b) / b for a, b in zip(fast, plain)) < 1e-5
+    assert plain[-1] < 0.8 * plain[0]  # it trained: the comparison is not between two flat lines
+
+
+def test_head_at_targets_only_is_ignored_by_models_without_features():
+    import copy
+
+    from geomem_utils.train import TrainConfig, train
+
+    net, buckets = _mixture("net", width=8)
+    assert not hasattr(net, "features")
+    cfg = TrainConfig(steps=5, lr=1e-2, batch_size=32, warmup_steps=1, seed=0, progress=False)
+    a = train(copy.deepcopy(net), buckets, cfg).losses
+    b = train(copy.deepcopy(net), buckets, TrainConfig(**{**cfg.__dict__, "head_at_targets_only": True})).losses
+    assert a == b
+
+
+def test_head_at_targets_only_must_be_a_bool():
+    from geomem_utils.train import TrainConfig
+
+    with pytest.raises(ValueError, match="head_at_targets_only"):
+        TrainConfig(steps=1, head_at_targets_only=1)

@@ -1,0 +1,233 @@
+"""Unit tests of chapter 04's package code: Proposition 1's costs (succinctness.py), the
+edge margins and skewed low-rank logits (margins.py), the chapter's claim check
+(verdicts_puzzle.py, which must fail when the phenomenon is absent) and the two
+experiments.py helpers the chapter added (block_size, trained_model)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from geomem_utils import experiments, graphs, margins, measures, succinctness, tasks
+from geomem_utils.models import build_model
+from geomem_utils.params import ParameterError
+from geomem_utils.train import TrainConfig, seeded, train
+from geomem_utils.verdicts_puzzle import memorization_puzzle_checks
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def cycle(n: int) -> graphs.Graph:
+    return graphs.Graph(name=f"C{n}", n_nodes=n, edges=np.array([(i, (i + 1) % n) for i in range(n)]),
+                        branch=np.full(n, -1, dtype=np.int64))
+
+
+def complete(n: int) -> graphs.Graph:
+    return graphs.Graph(name=f"K{n}", n_nodes=n, edges=np.array([(a, b) for a in range(n) for b in range(a + 1, n)]),
+                        branch=np.full(n, -1, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------- succinctness
+
+def test_bits_and_norms_by_hand():
+    assert succinctness.associative_bits(16, 15) == pytest.approx(2 * 15 * 4)
+    assert succinctness.associative_bits(16, 15, directions=1) == pytest.approx(15 * 4)
+    assert succinctness.geometric_bits(16) == pytest.approx(16 * 4)
+    assert succinctness.geometric_bits(16, width=2, levels=4) == pytest.approx(16 * 2 * 2)
+    assert succinctness.geometric_bits(16, untied=True) == pytest.approx(2 * 16 * 4)
+    assert succinctness.associative_norm(8) == pytest.approx(4.0)
+    assert succinctness.geometric_norm(9) == pytest.approx(3.0)
+    assert succinctness.geometric_norm(8, untied=True) == pytest.approx(4.0)
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ParameterError, match="tell 100 nodes apart"):
+        succinctness.geometric_bits(100, width=2, levels=4)
+    with pytest.raises(ParameterError, match="directions"):
+        succinctness.associative_bits(10, 9, directions=3)
+    with pytest.raises(ParameterError, match="n_nodes"):
+        succinctness.geometric_norm(0)
+
+
+@pytest.mark.parametrize("g", [graphs.path_star(d, l, seed=None) for d, l in [(1, 2), (2, 5), (50, 3), (300, 10)]]
+                         + [cycle(n) for n in (3, 15, 1000)])
+def test_prop1_ratio_in_1_2_for_path_stars_and_cycles(g):
+    c = succinctness.prop1_costs(g)
+    assert 1.0 <= c["bits_ratio"] <= 2.0 + 1e-12
+    assert 1.0 <= c["norm_ratio"] <= math.sqrt(2.0) + 1e-12
+    assert c["bits_ratio"] == pytest.approx(2 * g.n_edges / g.n_nodes)
+
+
+def test_prop1_bound_is_specific_to_sparse_graphs():
+    c = succinctness.prop1_costs(complete(10))
+    assert c["bits_ratio"] == pytest.approx(9.0)  # |V| - 1: the lookup is far costlier on a dense graph
+
+
+def test_one_hot_table_meets_the_associative_norm():
+    g = graphs.tiny_graph("irregular")
+    table = graphs.adjacency(g).toarray()  # logit 1 on every directed edge, 0 elsewhere
+    assert succinctness.fact_margin(table, g) == pytest.approx(1.0)
+    assert succinctness.table_cost(table, g) == pytest.approx(succinctness.associative_norm(g.n_edges))
+
+
+def test_costs_do_not_depend_on_scale_and_need_every_fact():
+    g = cycle(12)
+    rng = np.random.default_rng(0)
+    table = graphs.adjacency(g).toarray() + 0.1 * rng.standard_normal((12, 12))
+    assert succinctness.table_cost(3.0 * table, g) == pytest.approx(succinctness.table_cost(table, g))
+    t = np.arange(12) * 2 * np.pi / 12
+    V = np.stack([np.cos(t), np.sin(t)], axis=1)  # a cycle drawn on a circle: neighbours closest
+    assert succinctness.fact_margin(V @ V.T, g) > 0
+    assert succinctness.embedding_cost(5.0 * V, g) == pytest.approx(succinctness.embedding_cost(V, g))
+    broken = graphs.adjacency(g).toarray()
+    broken[0, 1] = 0.0  # the fact 0 -> 1 is no longer above the non-neighbours
+    assert succinctness.fact_margin(broken, g) <= 0
+    assert math.isnan(succinctness.table_cost(broken, g))
+
+
+# ---------------------------------------------------------------------------- margins
+
+def test_bilinear_form_reproduces_the_models_logits():
+    g = graphs.tiny_graph("star")
+    vocab = tasks.Vocab(g.n_nodes)
+    with seeded(0):
+        model = build_model("net", vocab.size, 4, width=24, emb_init_std=0.3)
+    torch.nn.init.normal_(model.linear.bias, std=0.5)  # a non-zero bias must be carried too
+    form = margins.bilinear(model, g.n_nodes)
+    np.testing.assert_allclose(form.logits(), measures.edge_logits(model, g, vocab).double().numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="tied"):
+        margins.bilinear(build_model("net", vocab.size, 4, width=8, tied=False), g.n_nodes)
+
+
+def test_skewed_weight_keeps_a_w_that_is_diagonal_in_es_basis():
+    rng = np.random.default_rng(1)
+    E = rng.standard_normal((10, 6))
+    _, _, vh = np.linalg.svd(E, full_matrices=False)
+    W = vh.T @ np.diag(rng.standard_normal(6)) @ vh
+    np.testing.assert_allclose(margins.skewed_weight(E, W), W, atol=1e-10)
+    off = vh.T @ np.triu(rng.standard_normal((6, 6)), 1) @ vh  # zero diagonal in E's basis
+    np.testing.assert_allclose(margins.skewed_weight(E, W + off), W, atol=1e-10)
+    sk = margins.skewed_logits(E, W + off)
+    np.testing.assert_allclose(sk, sk.T, atol=1e-10)
+
+
+def test_edge_margin_and_top1_by_hand():
+    g = cycle(5)
+    z = np.zeros((5, 5))
+    for u in range(5):
+        z[u, (u + 1) % 5] = 2.0  # one neighbour scores 2, the other 0, non-neighbours 0 ...
+        z[u, u] = 9.0  # ... and self, which must be ignored, scores 9
+    z[0, 2] = 3.0  # node 0's best non-neighbour beats its best neighbour by 1
+    m = margins.edge_margins(z, g)
+    np.testing.assert_allclose(m, [-1.0, 2.0, 2.0, 2.0, 2.0])
+    assert margins.edge_margin(z, g) == pytest.approx(7.0 / 5)
+    assert margins.top1_neighbour(z, g) == pytest.approx(80.0)
+
+
+def test_is_geometric_needs_both_margin_and_top1():
+    assert margins.is_geometric({"skewed_margin": 3.0, "skewed_top1": 100.0})
+    assert not margins.is_geometric({"skewed_margin": 2.5, "skewed_top1": 66.7})  # margin alone is not enough
+    assert not margins.is_geometric({"skewed_margin": -0.1, "skewed_top1": 80.0})
+
+
+def test_frozen_random_embeddings_store_the_cycle_in_w_not_in_e():
+    g = graphs.tiny_graph("cycle")
+    vocab = tasks.Vocab(g.n_nodes)
+    edges = tasks.edge_bucket(g, vocab)
+    with seeded(0):
+        model = build_model("assoc", vocab.size, 4, width=512)
+    train(model, [edges], TrainConfig(steps=10, lr=0.1, weight_decay=0.0, batch_size=None, warmup_steps=0,
+                                      grad_clip=None, progress=False))
+    rep = margins.margin_report(model, g)
+    assert measures.top_k_recovery(measures.edge_logits(model, g, vocab), g)["top_k"] == 100.0
+    assert rep["margin"] > 0 and not margins.is_geometric(rep)
+
+
+# ---------------------------------------------------------------------------- the claim check
+
+GOOD = dict(
+    assoc_top_k={"star": 100.0, "cycle": 100.0},
+    net_skewed_margin={"star": 1.2, "cycle": 7.7},
+    gpt_alignment={"star": 0.62, "cycle": 0.64},
+    alignment_chance={"star": 0.25, "cycle": 0.29},
+    ratios=[1.33, 1.9, 2.0],
+    assoc_steps={"star": 1, "cycle": 1},
+    geometric_steps={"net/star": 29, "gpt/cycle": 45},
+    navigation=0.36, degree=100, finetuned_first_hop=1.0, scratch_first_hop=0.04,
+    knob_directions={"lr 1e-2": (True, True), "N(0,1) init, lr 1e-4": (False, False)},
+)
+
+
+def failed(**changes) -> list[str]:
+    return [c.name for c in memorization_puzzle_checks(**{**GOOD, **changes}) if not c.passed]
+
+
+def test_check_passes_on_the_phenomenon():
+    assert failed() == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(assoc_top_k={"star": 100.0, "cycle": 93.3}), "associative top-k recovery on cycle"),
+    (dict(net_skewed_margin={"star": -0.4, "cycle": 0.2}), "skewed edge margin"),
+    (dict(gpt_alignment={"star": 0.27, "cycle": 0.3}), "spectral alignment"),
+    (dict(ratios=[1.0, 9.0]), "max Prop. 1 ratio"),
+    (dict(geometric_steps={"net/star": 1, "gpt/cycle": 45}), "ease"),
+    (dict(navigation=0.02), "navigation"),
+    (dict(finetuned_first_hop=0.05), "fine-tun"),
+    (dict(scratch_first_hop=0.9), "gain over the same fine-tune"),
+    (dict(knob_directions={"N(0,1) init, lr 1e-4": (False, True)}), "knob 'N(0,1) init, lr 1e-4'"),
+])
+def test_check_fails_without_the_phenomenon(changes, expected):
+    names = failed(**changes)
+    assert names and all(expected in n for n in names), names
+
+
+def test_finetune_checks_can_be_left_out_but_nothing_else():
+    names = [c.name for c in memorization_puzzle_checks(**{**GOOD, "finetuned_first_hop": 0.0}, finetune_checked=False)]
+    assert not any("fine-tun" in n for n in names)
+    assert any("navigation" in n for n in names) and len(names) == len(memorization_puzzle_checks(**GOOD)) - 2
+
+
+def test_check_fails_on_real_runs_without_the_phenomenon():
+    """An under-trained lookup does not recall every edge, and a wide trainable network
+    (a lookup at step 1) "completes" as fast as the lookup: both must fail the check."""
+    g = graphs.tiny_graph("cycle")
+    vocab = tasks.Vocab(g.n_nodes)
+    edges = tasks.edge_bucket(g, vocab)
+    steps_to_full = {}
+    for arch, lr in (("assoc", 1e-4), ("net", 1e-2)):
+        with seeded(0):
+            model = build_model(arch, vocab.size, 4, width=512)
+        res = train(model, [edges], TrainConfig(steps=3, lr=lr, weight_decay=0.0, batch_size=None, warmup_steps=0,
+                                                grad_clip=None, eval_every=1, progress=False),
+                    evaluate=lambda m: measures.top_k_recovery(measures.edge_logits(m, g, vocab), g))
+        steps, topk = res.metric("top_k")
+        steps_to_full[arch] = next((s for s, v in zip(steps, topk) if v >= 100.0), 4)
+        if arch == "assoc":
+            under_trained = topk[-1]
+    assert under_trained < 100.0
+    names = failed(assoc_top_k={"cycle": under_trained}, assoc_steps={"cycle": 1},
+                   geometric_steps={"twin/cycle": steps_to_full["net"]})
+    assert any("top-k recovery on cycle" in n for n in names)
+    assert any(n.startswith("ease") for n in names)
+
+
+# ---------------------------------------------------------------------------- experiments.py helpers
+
+def test_edges_only_run_keeps_its_model_and_can_decode_paths():
+    cfg = experiments.PathStarRun(degree=4, path_length=4, objective="edges_only", steps=2, eval_every=2,
+                                  batch_size=8, warmup_steps=0, model=(("n_heads", 1), ("n_layers", 1), ("width", 16)))
+    data = experiments.build_data(cfg)
+    assert experiments.block_size(cfg, data) >= 1 + cfg.n_pause + cfg.path_length
+    rec = experiments.run_path_star(cfg, progress=False, use_cache=False)  # evaluates whole paths: needs the block
+    model = experiments.trained_model(cfg, rec)
+    torch.testing.assert_close(model.embedding_matrix()[: data.graph.n_nodes], rec["embedding"])

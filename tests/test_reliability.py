@@ -1,0 +1,649 @@
+"""Reliability: reproducible runs, a crash-safe cache, checks that can fail, refused sizes.
+
+1. Determinism: two processes given the same seed produce the same numbers, bit for bit,
+   for every model family (GPT, Mamba, one-layer net, associative net, Node2Vec).
+2. The run cache and results files survive a writer killed with SIGKILL at random moments:
+   no entry is ever partial, a corrupt or foreign entry (a pickled object included) is
+   detected, reported and recomputed, and the next run recomputes exactly what is missing.
+3. Checks can fail: ``finish`` raises and records ``passed: false``; NaN and inf never pass;
+   the executor deletes a stale verdict before running and exits non-zero (CLI) when a
+   claim check fails or a parameter is refused.
+4. Absurd sizes are refused up front, with a memory estimate, by the notebooks' Specs,
+   by the package, and through the executor, quickly.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import math
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import geomem_utils
+from geomem_utils import execute, experiments, graphs, params, results
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", **extra}
+    env.pop("GEOMEM_NOTEBOOKS", None)
+    return env
+
+
+# ============================================================================ 1. determinism
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """The same short trainings of every family, in two separate processes (seeds 0 and 1)."""
+    out = tmp_path_factory.mktemp("determinism")
+    runs = []
+    for name in ("a", "b"):
+        path = out / f"{name}.npz"
+        subprocess.run([PY, str(TESTS / "_determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0,1"],
+                       check=True, cwd=ROOT, env=_env(), timeout=300)
+        with np.load(path) as z:
+            runs.append({k: z[k] for k in z.files})
+    return runs[0], runs[1]
+
+
+@pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
+def test_same_seed_same_numbers_in_two_processes(two_runs: tuple[dict, dict], family: str) -> None:
+    a, b = two_runs
+    keys = [k for k in a if k.startswith(f"{family}/")]
+    assert {k.split("/")[2] for k in keys} >= {"losses", "embedding"}
+    for k in keys:
+        assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k
+        assert a[k].tobytes() == b[k].tobytes(), f"{k} differs between two processes with the same seed"
+        assert np.isfinite(a[k]).all(), k
+
+
+@pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
+def test_another_seed_other_numbers(two_runs: tuple[dict, dict], family: str) -> None:
+    """The comparison above has teeth: a different seed changes the embedding and the losses."""
+    a, _ = two_runs
+    for what in ("embedding", "losses"):
+        assert a[f"{family}/0/{what}"].tobytes() != a[f"{family}/1/{what}"].tobytes(), what
+
+
+def test_cache_key_is_the_same_in_both_processes(two_runs: tuple[dict, dict]) -> None:
+    a, b = two_runs
+    meta_a, meta_b = (json.loads(bytes(r["meta"]).decode()) for r in (a, b))
+    assert meta_a["key"] == meta_b["key"] and meta_a["threads"] == 1
+
+
+# ============================================================================ 2. cache and results
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pass their own cache folders: a GEOMEM_CACHE=off of the caller must not switch it off."""
+    monkeypatch.delenv("GEOMEM_CACHE", raising=False)
+
+
+def test_cache_key_covers_the_whole_config_and_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {"a": 1, "model": {"width": 128, "layers": (2, 3)}, "lr": 1e-3}
+    key = results.config_key(base)
+    assert results.config_key({"lr": 1e-3, "model": {"layers": (2, 3), "width": 128}, "a": 1}) == key  # order-free
+    for changed in ({**base, "a": 2}, {**base, "model": {"width": 128, "layers": (2, 4)}}, {**base, "lr": 1e-3 + 1e-12},
+                    {**base, "extra": None}, {**base, "lr": float("nan")}, {**base, "lr": None}):
+        assert results.config_key(changed) != key, changed
+    assert results.config_key({"x": float("nan")}) != results.config_key({"x": None})  # distinct since non-finite fix
+    assert results.config_key({"x": float("inf")}) != results.config_key({"x": float("-inf")})
+    monkeypatch.setattr(results, "__version__", "999.0")
+    assert results.config_key(base) != key
+
+
+def test_a_new_package_version_recomputes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
+    results.cached({"k": 1}, compute, tmp_path)
+    results.cached({"k": 1}, compute, tmp_path)
+    monkeypatch.setattr(results, "__version__", geomem_utils.__version__ + ".post1")
+    results.cached({"k": 1}, compute, tmp_path)
+    assert len(calls) == 2
+
+
+class _Planted:
+    """A pickled object whose unpickling would create a file: proof that code ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _foreign_entries(tmp_path: Path) -> dict[str, bytes]:
+    marker = str(tmp_path / "code_ran")
+    planted = io.BytesIO()
+    torch.save({"key": "x", "result": _Planted(marker)}, planted)
+    other = io.BytesIO()
+    torch.save({"key": results.config_key({"other": 1}), "config": {"other": 1}, "result": {"x": torch.zeros(1)}}, other)
+    not_a_dict = io.BytesIO()
+    torch.save([1, 2, 3], not_a_dict)
+    good = io.BytesIO()
+    torch.save({"key": results.config_key({"k": 1}), "config": {"k": 1}, "result": {"x": torch.zeros(3)}}, good)
+    return {
+        "garbage": b"\x00not a torch file",
+        "empty": b"",
+        "truncated": good.getvalue()[: len(good.getvalue()) // 2],
+        "foreign key": other.getvalue(),
+        "not a dict": not_a_dict.getvalue(),
+        "pickled object": planted.getvalue(),
+    }
+
+
+@pytest.mark.parametrize("kind", ["garbage", "empty", "truncated", "foreign key", "not a dict", "pickled object"])
+def test_corrupt_or_foreign_entry_is_recomputed_with_a_warning(tmp_path: Path, kind: str) -> None:
+    cache = tmp_path / "cache"
+    calls = []
+
+    def compute() -> dict[str, Any]:
+        calls.append(1)
+        return {"x": torch.arange(3.0), "n": 7}
+
+    first = results.cached({"k": 1}, compute, cache)
+    entry = next(cache.glob("run-*.pt"))
+    entry.write_bytes(_foreign_entries(tmp_path)[kind])
+    with pytest.warns(UserWarning, match="unreadable or foreign"):
+        again = results.cached({"k": 1}, compute, cache)
+    assert len(calls) == 2 and torch.equal(again["x"], first["x"]) and again["n"] == 7
+    assert not (tmp_path / "code_ran").exists(), "a cache entry ran code while loading"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the rewritten entry loads cleanly
+        results.cached({"k": 1}, compute, cache)
+    assert len(calls) == 2
+
+
+def test_the_planted_pickle_would_run_code_without_weights_only(tmp_path: Path) -> None:
+    """The test above has teeth: loading that entry the unsafe way does run its code."""
+    data = _foreign_entries(tmp_path)["pickled object"]
+    torch.load(io.BytesIO(data), weights_only=False)
+    assert (tmp_path / "code_ran").exists()
+
+
+def test_a_result_that_cannot_load_back_is_not_cached(tmp_path: Path) -> None:
+    calls = []
+    compute = lambda: calls.append(1) or {"x": np.zeros(3)}  # noqa: E731 - numpy: not weights_only-loadable
+    with pytest.warns(UserWarning, match="cannot be cached"):
+        out = results.cached({"k": 1}, compute, tmp_path)
+    assert isinstance(out["x"], np.ndarray) and not list(tmp_path.glob("*.pt"))
+
+
+def test_a_failed_cache_write_keeps_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results, "atomic_write_bytes", refuse)
+    with pytest.warns(UserWarning, match="could not write cache entry"):
+        out = results.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path)
+    assert torch.equal(out["x"], torch.ones(1))
+
+
+def test_cache_off_always_computes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEOMEM_CACHE", "off")
+    calls = []
+    for _ in range(2):
+        results.cached({"k": 1}, lambda: calls.append(1) or {"x": torch.ones(1)}, tmp_path)
+    assert len(calls) == 2 and not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------------------- SIGKILL
+
+N_ENTRIES, PAYLOAD = 40, 4096  # floats per entry: 16 KiB, small so that the test stays fast
+
+
+def _entry_config(i: int) -> dict[str, Any]:
+    return {"kind": "sigkill-test", "entry": i, "payload": PAYLOAD}
+
+
+def _naive_write(path: str | os.PathLike, data: bytes) -> None:
+    """What atomic_write_bytes replaces: write in place, in pieces (the test's counter-example)."""
+    with open(path, "wb") as f:
+        for start in range(0, len(data), max(1, len(data) // 8)):
+            f.write(data[start: start + max(1, len(data) // 8)])
+            f.flush()
+            time.sleep(0.001)
+
+
+def _writer(cache: Path, res: Path, todo: list[int], naive: bool) -> None:
+    """The body of a child process: compute, cache and record the entries in ``todo``."""
+    if naive:
+        results.atomic_write_bytes = _naive_write  # type: ignore[assignment]  # this child only
+    warnings.simplefilter("ignore")
+    for i in todo:
+        out = results.cached(_entry_config(i), lambda: {"x": torch.full((PAYLOAD,), float(i)), "i": i}, cache, name="kill")
+        results.finish(f"nb{i:03d}", title="t", claim="c", paper_ref="-", checks=[results.check("i", out["i"], ">=", 0)],
+                       params={"PROFILE": "ci", "RESULTS_DIR": str(res), "SEED": i}, started=time.time())
+
+
+def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int]]:
+    """Files that are partial, corrupt or inconsistent; and the entries that are complete."""
+    bad, complete = [], set()
+    for f in cache.glob("kill-*.pt"):
+        try:
+            entry = torch.load(f, map_location="cpu", weights_only=True)
+            i = int(entry["result"]["i"])
+            assert f.name == f"kill-{results.config_key(_entry_config(i))}.pt" and entry["key"] in f.name
+            x = entry["result"]["x"]
+            assert x.shape == (PAYLOAD,) and bool((x == i).all())
+            complete.add(i)
+        except Exception:  # noqa: BLE001 - anything unreadable counts
+            bad.append(f)
+    for f in res.glob("*.json"):
+        try:
+            record = json.loads(f.read_text())
+            assert record["notebook"] == f.stem and record["passed"] is True and record["checks"]
+        except Exception:  # noqa: BLE001
+            bad.append(f)
+    return bad, complete
+
+
+def _kill_repeatedly(tmp_path: Path, n_kills: int, naive: bool, seed: int = 0) -> tuple[list[list[Path]], Path, Path]:
+    """Fork a writer, SIGKILL it after a random delay, inspect the files; ``n_kills`` times."""
+    cache, res = tmp_path / "cache", tmp_path / "results"
+    cache.mkdir(exist_ok=True), res.mkdir(exist_ok=True)
+    rng = random.Random(seed)
+    found: list[list[Path]] = []
+    for _ in range(n_kills):
+        bad, complete = _bad_files(cache, res)
+        todo = [i for i in range(N_ENTRIES) if i not in complete] or list(range(N_ENTRIES))
+        pid = os.fork()
+        if pid == 0:  # the child: write until killed; never return into pytest
+            try:
+                _writer(cache, res, todo, naive)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.005, 0.1))  # one entry takes ~30 ms here (two fsyncs)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        found.append(_bad_files(cache, res)[0])
+    return found, cache, res
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
+def test_sigkill_never_leaves_a_partial_cache_entry_or_results_file(tmp_path: Path) -> None:
+    found, cache, res = _kill_repeatedly(tmp_path, n_kills=24, naive=False)
+    assert all(not bad for bad in found), [b for b in found if b]
+    _, complete = _bad_files(cache, res)
+    assert 0 < len(complete), "the writer never got to write anything: the test proves nothing"
+    # The next run recomputes exactly the missing entries, and then nothing.
+    calls: list[int] = []
+    for i in range(N_ENTRIES):
+        results.cached(_entry_config(i), lambda i=i: calls.append(i) or {"x": torch.full((PAYLOAD,), float(i)), "i": i},
+                       cache, name="kill")
+    assert sorted(calls) == sorted(set(range(N_ENTRIES)) - complete)
+    bad, complete = _bad_files(cache, res)
+    assert not bad and complete == set(range(N_ENTRIES))
+    # A writer killed between mkstemp and rename leaves its temporary file (never an entry):
+    # there must be some, or no kill landed inside a write and the test proved nothing.
+    assert list(cache.glob(".*.tmp")) or list(res.glob(".*.tmp"))
+    results.sweep_temp_files(cache, older_than_s=0)
+    results.sweep_temp_files(res, older_than_s=0)
+    assert not list(cache.glob(".*.tmp")) and not list(res.glob(".*.tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
+def test_sigkill_check_can_fail_with_a_naive_writer(tmp_path: Path) -> None:
+    """The same harness catches in-place writes: a killed naive writer leaves partial files."""
+    found, _, _ = _kill_repeatedly(tmp_path, n_kills=20, naive=True, seed=1)
+    assert any(found), "20 kills of a writer that writes in place never left a partial file"
+
+
+def test_sweep_keeps_fresh_temp_files(tmp_path: Path) -> None:
+    old, fresh = tmp_path / ".a.pt.x1.tmp", tmp_path / ".b.pt.x2.tmp"
+    old.write_bytes(b"1"), fresh.write_bytes(b"2")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert results.sweep_temp_files(tmp_path) == [old] and fresh.exists()
+
+
+# ============================================================================ 3. checks that can fail
+
+def _finish(tmp_path: Path, checks: list[results.Check], profile: str = "ci", name: str = "nb") -> dict:
+    return results.finish(name, title="t", claim="c", paper_ref="-", checks=checks,
+                          params={"PROFILE": profile, "RESULTS_DIR": str(tmp_path)}, started=time.time())
+
+
+@pytest.mark.parametrize("profile", ["ci", "full"])
+def test_finish_raises_and_records_a_failed_check(tmp_path: Path, profile: str) -> None:
+    checks = [results.check("good", 1.0, ">=", 0.5), results.check("bad", 0.2, ">=", 0.5, paper="Fig. 1")]
+    with pytest.raises(results.ClaimCheckFailed, match=r"bad: 0\.2 not >= 0\.5"):
+        _finish(tmp_path, checks, profile)
+    record = json.loads((tmp_path / "nb.json").read_text())
+    assert record["passed"] is False and record["enforced"] is True
+    assert [c["passed"] for c in record["checks"]] == [True, False]
+
+
+def test_finish_at_smoke_records_but_does_not_raise(tmp_path: Path) -> None:
+    record = _finish(tmp_path, [results.check("bad", 0.2, ">=", 0.5)], "smoke")
+    assert record["passed"] is False and record["enforced"] is False
+
+
+def test_finish_without_a_profile_is_enforced(tmp_path: Path) -> None:
+    with pytest.raises(results.ClaimCheckFailed):
+        results.finish("nb", title="t", claim="c", paper_ref="-", checks=[results.check("bad", 0, ">", 1)],
+                       params={"RESULTS_DIR": str(tmp_path)}, started=time.time())
+
+
+@pytest.mark.parametrize("op", sorted(results.OPS))
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("threshold", [-1e9, 0.0, 1e9, math.inf, -math.inf])
+def test_a_non_finite_value_never_passes(op: str, value: float, threshold: float) -> None:
+    assert not results.check("x", value, op, threshold).passed
+
+
+@pytest.mark.parametrize("op,value,threshold,passed", [(">=", 1, 1, True), (">", 1, 1, False), ("<=", 1, 1, True),
+                                                       ("<", 1, 1, False), ("==", 1, 1, True), ("==", 1, 2, False),
+                                                       (">=", torch.tensor(0.7), 0.5, True), (">=", 0.5, math.nan, False)])
+def test_check_ops(op: str, value: Any, threshold: float, passed: bool) -> None:
+    assert results.check("x", value, op, threshold).passed is passed
+
+
+def test_check_rejects_what_is_not_a_number() -> None:
+    with pytest.raises(ValueError, match="op"):
+        results.check("x", 1.0, "=>", 1.0)
+    with pytest.raises(TypeError, match="'x'"):
+        results.check("x", "high", ">=", 1.0)
+
+
+# ---------------------------------------------------------------------------- the executor, without a kernel
+
+THROWAWAY = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Check a throwaway claim
+
+```{code-cell} ipython3
+import time
+
+import geomem_utils as gm
+from geomem_utils.params import Spec, resolve
+
+STARTED = time.time()
+```
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+PROFILE = "ci"
+SEED = 0
+DEVICE = "auto"
+RESULTS_DIR = "build/results"
+VALUE = 1.0
+DEGREE = None
+ARMS = None
+WORK_S = 0.0
+```
+
+```{code-cell} ipython3
+P = resolve(
+    {"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR,
+     "VALUE": VALUE, "DEGREE": DEGREE, "ARMS": ARMS, "WORK_S": WORK_S},
+    {
+        "VALUE": Spec(float, 1.0),
+        "DEGREE": Spec(int, {"ci": 4, "full": 5000}, lambda v: 2 <= v <= 100_000, "an integer in [2, 100000]"),
+        "ARMS": Spec(int, 3, lambda v: v >= 1, "a positive integer"),  # no upper bound: the package refuses
+        "WORK_S": Spec(float, 0.0, lambda v: 0 <= v <= 600, "in [0, 600] seconds"),
+    },
+)
+```
+
+```{code-cell} ipython3
+g = gm.graphs.path_star(P.DEGREE, 5, seed=P.SEED)
+h = gm.graphs.path_star(P.ARMS, 5, seed=P.SEED)
+time.sleep(P.WORK_S)  # stands for a long training that a refused parameter must never reach
+```
+
+```{code-cell} ipython3
+checks = [gm.results.check("value", P.VALUE, ">=", 0.5), gm.results.check("nodes", g.n_nodes + h.n_nodes, ">", 0)]
+gm.results.finish("{stem}", title="t", claim="c", paper_ref="-", checks=checks, params=P.as_dict(), started=STARTED)
+```
+"""
+
+
+@pytest.fixture
+def notebook_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "90_throwaway.md").write_text(THROWAWAY.replace("{stem}", "90_throwaway"))
+    return folder
+
+
+def test_notebooks_can_be_looked_up_elsewhere(notebook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert [p.stem for p in execute.notebook_paths(folder=notebook_dir)] == ["90_throwaway"]
+    monkeypatch.setenv("GEOMEM_NOTEBOOKS", str(notebook_dir))
+    assert [p.stem for p in execute.notebook_paths(["90_throwaway"])] == ["90_throwaway"]
+    monkeypatch.delenv("GEOMEM_NOTEBOOKS")
+    assert "00_tasks" in [p.stem for p in execute.notebook_paths()]
+    with pytest.raises(execute.NotebookFailed, match="unknown notebook"):
+        execute.notebook_paths(["90_throwaway"])
+
+
+class _FakePapermill:
+    """Stands in for papermill.execute_notebook: records what the executor saw, writes what it is told."""
+
+    def __init__(self, results_path: Path, write: str | None, raise_error: bool = False) -> None:
+        self.results_path, self.write, self.raise_error = results_path, write, raise_error
+        self.saw_stale: bool | None = None
+
+    def __call__(self, nb, out, parameters, **kw):
+        self.saw_stale = self.results_path.exists()
+        if self.write is not None:
+            self.results_path.write_text(self.write)
+        if self.raise_error:
+            raise RuntimeError("a cell raised\nValueError: boom")
+
+
+def _record(passed: bool, enforced: bool = True) -> str:
+    return json.dumps({"notebook": "90_throwaway", "passed": passed, "enforced": enforced, "checks": [{}]})
+
+
+@pytest.mark.parametrize("write,raise_error,expect", [
+    (None, True, "boom"),  # a cell fails before finish()
+    (None, False, "wrote no results file"),  # the notebook forgot finish()
+    (_record(False), False, "claim check failed"),  # finish() recorded a failure
+    ("{not json", False, "unreadable results file"),  # cannot happen with atomic writes, but never trusted
+    (_record(True), True, "boom"),  # a cell after finish() fails: still a failure
+])
+def test_a_failed_run_never_leaves_a_stale_verdict(notebook_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   write: str | None, raise_error: bool, expect: str) -> None:
+    import papermill
+
+    res = tmp_path / "results"
+    res.mkdir()
+    stale = res / "90_throwaway.json"
+    stale.write_text(_record(True))  # yesterday's passing verdict
+    fake = _FakePapermill(stale, write, raise_error)
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    with pytest.raises(execute.NotebookFailed, match=expect):
+        execute.run_notebook(notebook_dir / "90_throwaway.md", {"PROFILE": "ci", "RESULTS_DIR": str(res)}, tmp_path / "ex")
+    assert fake.saw_stale is False, "the stale verdict was still there when the notebook started"
+    if write is None:
+        assert not stale.exists()
+    runs = json.loads((tmp_path / "ex" / "_runs.json").read_text())["runs"]
+    assert runs[0]["notebook"] == "90_throwaway" and runs[0]["ok"] is False
+
+
+def test_a_refused_parameter_also_removes_the_stale_verdict(notebook_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    stale = tmp_path / "90_throwaway.json"
+    stale.write_text(_record(True))
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("the kernel must not start"))
+    for bad in ({"NOPE": 1}, {"SEED": "zero"}, {"VALUE": True}):
+        with pytest.raises(execute.NotebookFailed, match="NOPE|SEED|VALUE"):
+            execute.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path), **bad}, tmp_path / "ex")
+        assert not stale.exists()
+
+
+@pytest.mark.parametrize("write,passed", [(_record(True), True), (_record(False, enforced=False), False)])
+def test_a_good_run_returns_its_record(notebook_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       write: str, passed: bool) -> None:
+    import papermill
+
+    fake = _FakePapermill(tmp_path / "90_throwaway.json", write)
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    record = execute.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path)}, tmp_path / "ex")
+    assert record["passed"] is passed
+
+
+def test_a_relative_results_dir_is_read_where_the_kernel_writes_it() -> None:
+    assert execute.results_file("x", {"RESULTS_DIR": "build/results"}) == ROOT / "build" / "results" / "x.json"
+    assert execute.results_file("x", {"RESULTS_DIR": "/tmp/r"}) == Path("/tmp/r/x.json")
+    assert execute.results_file("x", {}) == ROOT / "build" / "results" / "x.json"
+
+
+# ---------------------------------------------------------------------------- the CLI, with a real kernel
+
+def _cli(notebook_dir: Path, tmp_path: Path, *args: str, timeout: int = 240) -> tuple[int, str, float, Path]:
+    res = tmp_path / "results"
+    t0 = time.time()
+    proc = subprocess.run(
+        [PY, "-m", "geomem_utils.execute", "90_throwaway", "--notebooks", str(notebook_dir),
+         "--out", str(tmp_path / "executed"), "--results", str(res), "--timeout", "120", *args],
+        capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=timeout,
+    )
+    return proc.returncode, proc.stdout + proc.stderr, time.time() - t0, res / "90_throwaway.json"
+
+
+@pytest.mark.parametrize("args,named", [(("-p", "NOPE", "1"), "NOPE"), (("-p", "SEED", '"zero"'), "SEED"),
+                                        (("-p", "VALUE", "True"), "VALUE")])
+def test_cli_refuses_a_bad_parameter_before_the_kernel(notebook_dir: Path, tmp_path: Path, args: tuple, named: str) -> None:
+    rc, out, _, results_path = _cli(notebook_dir, tmp_path, *args)
+    assert rc == 1 and f"parameter {named}" in out and "FAILED 90_throwaway" in out
+    assert not results_path.exists()
+
+
+@pytest.mark.slow
+def test_cli_exit_codes_with_a_kernel(notebook_dir: Path, tmp_path: Path) -> None:
+    # A passing run exits 0 (so the non-zero codes below mean something) ...
+    rc, out, _, results_path = _cli(notebook_dir, tmp_path)
+    assert rc == 0 and "PASS" in out, out
+    assert json.loads(results_path.read_text())["passed"] is True
+    # ... a claim check that fails exits 1 and records passed=false ...
+    rc, out, _, results_path = _cli(notebook_dir, tmp_path, "-p", "VALUE", "0.1")
+    assert rc == 1 and "ClaimCheckFailed" in out and "value: 0.1 not >= 0.5" in out, out
+    assert json.loads(results_path.read_text())["passed"] is False
+    # ... and a value that resolve() refuses inside the kernel exits 1 and leaves no verdict.
+    rc, out, _, results_path = _cli(notebook_dir, tmp_path, "-p", "DEGREE", '"many"')
+    assert rc == 1 and "ParameterTypeError" in out and "parameter DEGREE" in out, out
+    assert not results_path.exists()
+
+
+# ============================================================================ 4. absurd sizes
+
+@pytest.mark.slow
+def test_cli_refuses_an_absurd_size_quickly(notebook_dir: Path, tmp_path: Path) -> None:
+    # The notebook's Spec has an upper bound: refused by resolve(), before 60 s of "training".
+    rc, out, wall, results_path = _cli(notebook_dir, tmp_path, "-p", "DEGREE", str(10**7), "-p", "WORK_S", "60.0")
+    assert rc == 1 and "parameter DEGREE must be an integer in [2, 100000], got 10000000" in out, out
+    assert wall < 45 and not results_path.exists()
+    # No bound in the Spec: the graph constructor refuses it, with a memory estimate.
+    rc, out, wall, _ = _cli(notebook_dir, tmp_path, "-p", "ARMS", str(10**7), "-p", "WORK_S", "60.0")
+    assert rc == 1 and re.search(r"ParameterError: path_star\(degree=10000000.*would need [\d,.]+ GiB", out), out
+    assert wall < 45
+
+
+def test_package_refuses_absurd_sizes_with_an_estimate() -> None:
+    for call in (lambda: graphs.path_star(10**7, 5), lambda: graphs.tree_star(10, 30),
+                 lambda: experiments.PathStarRun(degree=10**7), lambda: experiments.profile_run("ci", degree=10**7)):
+        t0 = time.perf_counter()
+        with pytest.raises(params.ParameterError, match=r"nodes \(limit 2,000,000\).*GiB"):
+            call()
+        assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(params.ParameterError, match=r"parameters .*GiB"):
+        experiments.PathStarRun(degree=1000, model=(("n_layers", 400), ("width", 4096)))
+    with pytest.raises(ValueError, match="TrainConfig.steps"):
+        experiments.PathStarRun(steps=10**9)
+
+
+# ---------------------------------------------------------------------------- the notebooks' own Specs
+
+SIZE_NAMES = re.compile(r"DEGREE|LENGTH|WIDTH|LAYERS|HEADS|NODES|LABELS|PAUSE|D_STATE|BATCH|EXAMPLES|DIM")
+
+
+def notebook_specs(path: Path) -> tuple[dict[str, params.Spec], list[str]]:
+    """The ``Spec(...)`` calls of a notebook's code cells, evaluated; and the ones that could not be."""
+    nb = execute.read_notebook(path)
+    ns: dict[str, Any] = {"Spec": params.Spec, "gm": geomem_utils, "params": params, "math": math, "np": np,
+                          **{k: getattr(params, k) for k in ("int_range", "positive_int", "PROFILES")}}
+    specs: dict[str, params.Spec] = {}
+    failed: list[str] = []
+    trees = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            trees.append((ast.parse(source), "Spec(" in source))
+    for tree, _ in trees:  # the notebook's imports (the package does nothing at import time) and helpers
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
+                try:
+                    exec(compile(ast.Module([node], []), str(path), "exec"), ns)  # noqa: S102
+                except Exception:  # noqa: BLE001, S110 - a Spec that needed it is reported below
+                    pass
+    for tree, has_specs in trees:
+        if not has_specs:
+            continue
+        for node in ast.walk(tree):
+            pairs: list[tuple[Any, Any]] = []
+            if isinstance(node, ast.Dict):
+                pairs = list(zip(node.keys, node.values))
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "dict":
+                pairs = [(ast.Constant(k.arg), k.value) for k in node.keywords]
+            for key, value in pairs:
+                if not (isinstance(key, ast.Constant) and isinstance(value, ast.Call)):
+                    continue
+                func = value.func
+                if (getattr(func, "id", None) or getattr(func, "attr", None)) != "Spec":
+                    continue
+                try:
+                    specs[key.value] = eval(compile(ast.Expression(value), str(path), "eval"), dict(ns))  # noqa: S307
+                except Exception as err:  # noqa: BLE001 - a Spec built from the notebook's own names
+                    failed.append(f"{key.value}: {err}")
+    return specs, failed
+
+
+def test_spec_extraction_finds_the_template_chapter_sizes() -> None:
+    specs, failed = notebook_specs(ROOT / "notebooks" / "00_tasks.md")
+    assert {"DEGREE", "PATH_LENGTH", "N_PAUSE"} <= set(specs) and not failed
+
+
+@pytest.mark.parametrize("path", execute.notebook_paths(folder=ROOT / "notebooks"), ids=lambda p: p.stem)
+def test_every_notebook_bounds_its_sizes(path: Path) -> None:
+    """A notebook given an absurd size (e.g. DEGREE 10**7) refuses it in resolve(), by name."""
+    specs, failed = notebook_specs(path)
+    if failed:
+        warnings.warn(f"{path.stem}: could not evaluate Spec(s) {failed}", stacklevel=1)
+    for name, spec in specs.items():
+        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        if int not in kinds or not SIZE_NAMES.search(name):
+            continue
+        with pytest.raises(params.ParameterError, match=rf"parameter {name}\b"):
+            params.resolve({name: 10**7}, {name: spec})
