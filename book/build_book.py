@@ -398,9 +398,10 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
         run, r = latest.get(stem, {}), results.get(stem, {})
         wall = run.get("wall_s")
         total += float(wall or 0.0)
-        rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"),
+        rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"), run.get("peak_rss_mb"),
                      _Raw("✓" if run.get("ok") else ("✗ **failed**" if run else "—")), run.get("started", r.get("date"))])
-    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "ok", "started"], rows)
+    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "peak memory (MiB)", "ok",
+                     "started"], rows)
     lines += ["", f"Total wall time of the latest runs: **{total:.1f} s** ({total / 60:.1f} min).", ""]
     if len(runs) > len(latest):
         lines += [f"The run log holds {len(runs)} runs; the table shows the latest of each notebook.", ""]

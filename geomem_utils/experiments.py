@@ -45,6 +45,7 @@ class PathStarRun:
     steps: int = 1000
     lr: float = 1e-3
     weight_decay: float = 0.01
+    beta2: float = 0.999  # AdamW's second-moment decay (the Mamba runs use 0.95)
     batch_size: int | None = 256
     warmup_steps: int = 100
     schedule: str = "cosine"
@@ -149,8 +150,11 @@ def _check_run(cfg: PathStarRun) -> None:
     _int("steps", cfg.steps, 1)
     _int("staged_edge_steps", cfg.staged_edge_steps, 0)
     _int("max_train_eval", cfg.max_train_eval, 1)
+    if isinstance(cfg.beta2, bool) or not isinstance(cfg.beta2, (int, float)) or not 0 <= cfg.beta2 < 1:
+        raise ParameterError(f"beta2 must be a number in [0, 1), got {show(cfg.beta2)}")
     # The training fields, checked by the training loop's own config (errors name them).
-    TrainConfig(steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
+    TrainConfig(steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2),
+                batch_size=cfg.batch_size,
                 warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed,
                 eval_every=cfg.eval_every, snapshot_steps=cfg.snapshot_steps, progress=False)
     kw = _model_kwargs(cfg)
@@ -247,7 +251,8 @@ def run_path_star(cfg: PathStarRun, device: str = "cpu", progress: bool = True,
         with seeded(cfg.seed):
             model = build_model(cfg.arch, data.vocab.size, block_size(cfg, data), **dict(cfg.model))
         tcfg = TrainConfig(
-            steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
+            steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2),
+            batch_size=cfg.batch_size,
             warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed, device=device,
             eval_every=cfg.eval_every, snapshot_steps=cfg.snapshot_steps, progress=progress,
             desc=f"{cfg.arch} {data.graph.name} {cfg.objective}",

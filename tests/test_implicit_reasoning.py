@@ -14,7 +14,7 @@ from geomem_utils import experiments, measures, results, tasks
 from geomem_utils.verdicts_reasoning import implicit_reasoning_checks
 
 GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exact=0.0, ic_degree=2,
-            ic_first_hop=0.5, ic_later=1.0, ic_reverse=0.96, mamba_train_exact=1.0)
+            ic_first_hop=0.5, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100)
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def test_frozen_run_fails_the_claim(tmp_path):
     ({"ic_first_hop": 0.05}, "first-hop"),  # below chance is not "at chance" either
     ({"ic_later": 0.3}, "Clever-Hans"),  # no cheat: the later tokens are wrong too
     ({"ic_reverse": 0.2}, "reverse"),
-    ({"mamba_train_exact": 0.4}, "Mamba"),
+    ({"mamba_test_exact": 0.0}, "Mamba"),
     ({"test_exact": 0.5}, "held-out exact match"),
 ])
 def test_each_check_can_fail(change, fragment):
@@ -68,7 +68,7 @@ def test_each_check_can_fail(change, fragment):
 
 
 def test_optional_checks_and_names():
-    checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_train_exact": None, "arch": "mamba"})
+    checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_test_exact": None, "arch": "mamba"})
     assert len(checks) == 5
     assert checks[0].name.startswith("Mamba held-out exact match")
     frozen = [c for c in checks if "frozen" in c.name][0]
