@@ -442,6 +442,7 @@ def write_toc(stems: list[str], book: Path = BOOK) -> None:
         "    chapters:",
         "      - file: _generated/scorecard",
         "      - file: _generated/runtimes",
+        "      - file: reproducibility",
     ]
     (book / "_toc.yml").write_text("\n".join(lines) + "\n")
 

@@ -177,8 +177,12 @@ def _key_jsonable(x: Any) -> Any:
 
 
 def config_key(config: Mapping[str, Any]) -> str:
-    """A stable hash of a run's full configuration and the package version."""
-    blob = json.dumps({"config": _key_jsonable(config), "geomem_utils": __version__}, sort_keys=True)
+    """A stable hash of a run's full configuration, the package version and torch's version
+    (a new torch changes kernels, hence the numbers: its runs are recomputed, not reused)."""
+    import torch
+
+    blob = json.dumps({"config": _key_jsonable(config), "geomem_utils": __version__,
+                       "torch": torch.__version__}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 

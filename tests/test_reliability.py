@@ -107,6 +107,9 @@ def test_cache_key_covers_the_whole_config_and_the_version(monkeypatch: pytest.M
     assert results.config_key({"x": float("inf")}) != results.config_key({"x": float("-inf")})
     monkeypatch.setattr(results, "__version__", "999.0")
     assert results.config_key(base) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(torch, "__version__", "0.0.1+other")
+    assert results.config_key(base) != key
 
 
 def test_a_new_package_version_recomputes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
