@@ -35,3 +35,14 @@ def profile() -> str:
 def build_dirs() -> dict[str, Path]:
     """Where `make test` leaves executed notebooks and results (the book is built from them)."""
     return {"executed": ROOT / "build" / "executed", "results": ROOT / "build" / "results"}
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test on one torch thread (small models; restores the count afterwards)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -17,12 +17,7 @@ GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exac
             ic_first_hop=0.5, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
 
 
 def failed(checks, fragment):

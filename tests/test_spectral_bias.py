@@ -13,12 +13,7 @@ from geomem_utils.models import build_model, node2vec_C, train_node2vec
 from geomem_utils.train import seeded
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
 
 
 @pytest.fixture(scope="module")

@@ -180,7 +180,22 @@ class Block(nn.Module):
         return x
 
 
-class GPT(nn.Module):
+class TokenEmbedded(nn.Module):
+    """The interface every sequence model shares: its input embedding lives in `self.wte`."""
+
+    wte: nn.Embedding
+
+    @property
+    def token_embedding(self) -> nn.Embedding:
+        """The input embedding E: (|V|, m); tied to the output head when the model is tied."""
+        return self.wte
+
+    def embedding_matrix(self) -> torch.Tensor:
+        """A detached copy of E: (vocab_size, width)."""
+        return self.wte.weight.detach().clone()
+
+
+class GPT(TokenEmbedded):
     """Decoder-only Transformer; logits (B, T, |V|) from token ids (B, T).
 
     With `tied=True` the output head *is* the token embedding E (one tensor), so
@@ -221,15 +236,6 @@ class GPT(nn.Module):
             nn.init.normal_(self.lm_head.weight, mean=0.0, std=self.cfg.emb_init_std)
         if self.wpe is not None:
             nn.init.normal_(self.wpe.weight, mean=0.0, std=self.cfg.pos_init_std)
-
-    @property
-    def token_embedding(self) -> nn.Embedding:
-        """The input embedding E: (|V|, m); tied to `lm_head` when `cfg.tied`."""
-        return self.wte
-
-    def embedding_matrix(self) -> torch.Tensor:
-        """A detached copy of E: (vocab_size, width)."""
-        return self.wte.weight.detach().clone()
 
     def features(self, idx: torch.Tensor) -> torch.Tensor:
         """The last hidden states, after the final norm: (B, T) -> (B, T, width).

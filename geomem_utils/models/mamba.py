@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .gpt import _check_bool, _check_choice, _check_float, _check_int
+from .gpt import TokenEmbedded, _check_bool, _check_choice, _check_float, _check_int
 
 _BACKENDS = ("auto", "mambapy", "mamba_ssm")
 
@@ -153,7 +153,7 @@ class MambaLayer(nn.Module):
         return x + y if self.residual else y
 
 
-class Mamba(nn.Module):
+class Mamba(TokenEmbedded):
     """Mamba language model; logits (B, T, |V|) from token ids (B, T). Causal by construction.
 
     With `tied=True` the head is the token embedding E (one tensor), so
@@ -176,15 +176,6 @@ class Mamba(nn.Module):
             nn.init.normal_(self.lm_head.weight, mean=0.0, std=cfg.emb_init_std)
         if cfg.freeze_embeddings:
             self.wte.weight.requires_grad_(False)
-
-    @property
-    def token_embedding(self) -> nn.Embedding:
-        """The input embedding E: (|V|, m); tied to `lm_head` when `cfg.tied`."""
-        return self.wte
-
-    def embedding_matrix(self) -> torch.Tensor:
-        """A detached copy of E: (vocab_size, width)."""
-        return self.wte.weight.detach().clone()
 
     def features(self, idx: torch.Tensor) -> torch.Tensor:
         """The last hidden states, after the final norm: (B, T) -> (B, T, width); `forward`

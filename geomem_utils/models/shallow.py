@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .gpt import _check_bool, _check_float, _check_int
+from .gpt import TokenEmbedded, _check_bool, _check_float, _check_int
 
 
-class OneLayerNet(nn.Module):
+class OneLayerNet(TokenEmbedded):
     """logits_t = E (W e_{x_t} + b): each position on its own, no mixing over time.
 
     E: (|V|, m) token embedding, N(0, emb_init_std); W: (m, m) N(0, 0.02), b = 0. With
@@ -62,15 +62,6 @@ class OneLayerNet(nn.Module):
             nn.init.normal_(self.lm_head.weight, std=emb_init_std)
         if freeze_embeddings:
             self.wte.weight.requires_grad_(False)
-
-    @property
-    def token_embedding(self) -> nn.Embedding:
-        """The input embedding E: (|V|, m)."""
-        return self.wte
-
-    def embedding_matrix(self) -> torch.Tensor:
-        """A detached copy of E: (vocab_size, width)."""
-        return self.wte.weight.detach().clone()
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         h = self.drop(self.linear(self.wte(idx)))  # idx: (B, T) -> h: (B, T, width)
