@@ -131,6 +131,14 @@ def _n_params(cfg: PathStarRun, kw: dict[str, Any], vocab: int, block: int) -> i
     return width * vocab + width * width
 
 
+def train_config(cfg: PathStarRun, device: str = "cpu", progress: bool = False, desc: str = "train") -> TrainConfig:
+    """The training loop's configuration of a run."""
+    return TrainConfig(steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2),
+                       batch_size=cfg.batch_size, warmup_steps=cfg.warmup_steps, schedule=cfg.schedule,
+                       seed=cfg.seed, device=device, eval_every=cfg.eval_every,
+                       snapshot_steps=cfg.snapshot_steps, progress=progress, desc=desc)
+
+
 def _check_run(cfg: PathStarRun) -> None:
     """Refuse a run up front: every field typed and in range, the split possible, the model
     config valid and its size bounded. Errors name the field."""
@@ -152,11 +160,7 @@ def _check_run(cfg: PathStarRun) -> None:
     _int("max_train_eval", cfg.max_train_eval, 1)
     if isinstance(cfg.beta2, bool) or not isinstance(cfg.beta2, (int, float)) or not 0 <= cfg.beta2 < 1:
         raise ParameterError(f"beta2 must be a number in [0, 1), got {show(cfg.beta2)}")
-    # The training fields, checked by the training loop's own config (errors name them).
-    TrainConfig(steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2),
-                batch_size=cfg.batch_size,
-                warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed,
-                eval_every=cfg.eval_every, snapshot_steps=cfg.snapshot_steps, progress=False)
+    train_config(cfg)  # the training fields, checked by the training loop's own config (errors name them)
     kw = _model_kwargs(cfg)
     block = 2 + cfg.n_pause + cfg.path_length + 2
     n_params = _n_params(cfg, kw, n_nodes + len(tasks.SPECIALS), block)
@@ -250,13 +254,8 @@ def run_path_star(cfg: PathStarRun, device: str = "cpu", progress: bool = True,
         data = build_data(cfg)
         with seeded(cfg.seed):
             model = build_model(cfg.arch, data.vocab.size, block_size(cfg, data), **dict(cfg.model))
-        tcfg = TrainConfig(
-            steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2),
-            batch_size=cfg.batch_size,
-            warmup_steps=cfg.warmup_steps, schedule=cfg.schedule, seed=cfg.seed, device=device,
-            eval_every=cfg.eval_every, snapshot_steps=cfg.snapshot_steps, progress=progress,
-            desc=f"{cfg.arch} {data.graph.name} {cfg.objective}",
-        )
+        tcfg = train_config(cfg, device=device, progress=progress,
+                            desc=f"{cfg.arch} {data.graph.name} {cfg.objective}")
         phases: list[Any] = data.buckets
         if cfg.staged_edge_steps:
             phases = [Phase(cfg.staged_edge_steps, [data.edges]), Phase(cfg.steps - cfg.staged_edge_steps, data.buckets)]
