@@ -273,9 +273,9 @@ def run_path_star(cfg: PathStarRun, device: str = "cpu", progress: bool = True,
             "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         }
 
-    key = {"kind": "path_star_run", "record": 2, **asdict(cfg)}
-    if cfg.objective == "edges_and_hardest":  # entries from before the root-given first hop are stale
-        key["first_hop"] = "root_given"
+    # "record": the version of what a run records; bump it when the evaluator changes
+    # (3: the hardest-token objective's first hop is read with the root given).
+    key = {"kind": "path_star_run", "record": 3, **asdict(cfg)}
     if not use_cache:
         return compute()
     return cached(key, compute, name=f"pathstar-{cfg.arch}")

@@ -129,16 +129,8 @@ def make_graph(name: str = "star", degree: int = 4, path_length: int = 5, size: 
     return cycle_graph(size) if name == "cycle_n" else grid_graph(size)
 
 
-def layout(g: Graph) -> np.ndarray:
-    """2-D positions (n, 2) to draw ``g``: the book's layouts, plus lattices and circles of any size."""
-    fam = g.params.get("family")
-    if fam == "cycle":
-        t = 2 * np.pi * np.arange(g.n_nodes) / g.n_nodes
-        return np.stack([np.cos(t), np.sin(t)], axis=1)
-    if fam == "grid":
-        s = g.params["size"]
-        return np.array([[i % s, -(i // s)] for i in range(g.n_nodes)], dtype=float)
-    return graph_layout(g)
+#: 2-D positions (n, 2) to draw a graph: the book's layouts (lattices and circles of any size).
+layout = graph_layout
 
 
 def node_colors(g: Graph) -> list[str]:

@@ -7,6 +7,7 @@ render offline in the book through :func:`geomem_utils.render.setup_book_renderi
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import networkx as nx
@@ -42,9 +43,11 @@ def graph_layout(g: Graph) -> np.ndarray:
                     angle = 2 * np.pi * a / d + spread * (depth - 1) / max(1, len(p) - 2)
                     pos[node] = depth * np.array([np.cos(angle), np.sin(angle)])
         return pos
-    if g.params.get("name") == "grid":
-        return np.array([[i % 4, -(i // 4)] for i in range(g.n_nodes)], dtype=float)
-    if g.params.get("name") == "cycle":
+    kind = g.params.get("name") if g.params.get("family") == "tiny" else g.params.get("family")
+    if kind == "grid":  # row-major ids on a side x side lattice (the tiny grid: side 4)
+        side = math.isqrt(g.n_nodes)
+        return np.array([[i % side, -(i // side)] for i in range(g.n_nodes)], dtype=float)
+    if kind == "cycle":
         t = 2 * np.pi * np.arange(g.n_nodes) / g.n_nodes
         return np.stack([np.cos(t), np.sin(t)], axis=1)
     layout = nx.kamada_kawai_layout(g.to_networkx())

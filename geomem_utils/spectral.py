@@ -32,6 +32,7 @@ from plotly.subplots import make_subplots
 
 from . import graphs as _graphs
 from .models.shallow import Adjacency, node2vec_C, train_node2vec, transition_matrix
+from .plots import pca_2d
 from .results import Check, check
 
 #: Normalised eigenvalues at or below this mark the "zig-zag" eigenvectors: vectors that
@@ -456,7 +457,7 @@ def node2vec_spectral_figure(
     fig.add_trace(go.Bar(x=x, y=_sig(spec.normalised), marker_color="#009E73", name="λi/λ1", showlegend=False), 1, 1)
     fig.add_trace(go.Bar(x=x, y=_sig(normalised_profile(run.profiles[-1])), marker_color="#D55E00",
                          name="||Vᵀeᵢ|| normalised", showlegend=False), 1, 1)
-    xy = _pca2(run.V)
+    xy = pca_2d(run.V)
     for tr in _graph_traces(g, xy, None, None):
         fig.add_trace(tr, 1, 2)
     steps_x = _sig(np.maximum(run.steps, 0.5))  # step 0 shown at 0.5 on the log axis
@@ -494,13 +495,6 @@ def node2vec_spectral_figure(
 def _sig(x: Any, digits: int = 4) -> list[float]:
     """Values rounded to ``digits`` significant digits (smaller figures in the book's pages)."""
     return [float(f"{v:.{digits}g}") for v in np.ravel(np.asarray(x, dtype=np.float64))]
-
-
-def _pca2(V: np.ndarray) -> np.ndarray:
-    x = np.asarray(V, dtype=np.float64)
-    x = x - x.mean(axis=0, keepdims=True)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    return x @ vt[:2].T
 
 
 def dynamics_frames_figure(run: SpectralRun, every: int = 1) -> go.Figure:
