@@ -19,7 +19,7 @@ import platform
 import tempfile
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -34,13 +34,25 @@ OPS = {
 }
 
 
+#: What a check is. Only a ``"finding"`` check is evidence for the paper: it could have come
+#: out otherwise had the finding been false. A ``"control"`` check measures the null
+#: distribution of a measure (a frozen random embedding has no geometry: true by
+#: construction, it shows what "no geometry" reads as). A ``"machinery"`` check tests the
+#: book's implementation (spectra equal the spec's, the split is disjoint, a closed form,
+#: a retrain takes under a second). Controls and machinery still fail the notebook when
+#: they fail, but the scorecard shows them in their own table and never counts them as
+#: reproductions.
+CHECK_KINDS = ("finding", "control", "machinery")
+
+
 class ClaimCheckFailed(AssertionError):
     """A notebook's claim check did not pass."""
 
 
 @dataclass(frozen=True)
 class Check:
-    """One quantitative check: ``value op threshold``; ``paper`` quotes what it stands for."""
+    """One quantitative check: ``value op threshold``; ``paper`` quotes what it stands for;
+    ``kind`` is one of :data:`CHECK_KINDS`."""
 
     name: str
     value: float
@@ -48,22 +60,34 @@ class Check:
     threshold: float
     passed: bool
     paper: str = ""
+    kind: str = "finding"
 
 
-def check(name: str, value: float, op: str, threshold: float, paper: str = "") -> Check:
+def check(name: str, value: float, op: str, threshold: float, paper: str = "",
+          kind: str = "finding") -> Check:
     """Build a :class:`Check`; a value that is not a finite number (NaN, +-inf) never passes.
 
     An infinite value is almost always a division by zero upstream, so it fails rather
-    than satisfying ``>=`` by accident.
+    than satisfying ``>=`` by accident. ``kind``: see :data:`CHECK_KINDS`.
     """
     if op not in OPS:
         raise ValueError(f"op must be one of {list(OPS)}, got {op!r}")
+    if kind not in CHECK_KINDS:
+        raise ValueError(f"check {name!r}: kind must be one of {CHECK_KINDS}, got {kind!r}")
     try:
         value, threshold = float(value), float(threshold)
     except (TypeError, ValueError) as err:
         raise TypeError(f"check {name!r}: value and threshold must be numbers ({err})") from None
     passed = math.isfinite(value) and bool(OPS[op](value, threshold))
-    return Check(name, value, op, threshold, passed, paper)
+    return Check(name, value, op, threshold, passed, paper, kind)
+
+
+def relabel(checks: list[Check], kind: str) -> list[Check]:
+    """The same checks as ``kind`` (see :data:`CHECK_KINDS`), e.g. a verdict function's
+    checks of a frozen control, which are the measure's null and not evidence."""
+    if kind not in CHECK_KINDS:
+        raise ValueError(f"kind must be one of {CHECK_KINDS}, got {kind!r}")
+    return [replace(c, kind=kind) for c in checks]
 
 
 def _jsonable(x: Any) -> Any:
@@ -126,16 +150,27 @@ def finish(
     params: Mapping[str, Any],
     started: float,
     extra: Mapping[str, Any] | None = None,
+    findings: list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Write the notebook's results file and enforce its checks.
+    """Write the notebook's results file and enforce its checks and findings.
 
-    ``started`` is ``time.time()`` at the top of the notebook. At the ``smoke`` profile
-    the checks are recorded but not enforced (a smoke run is too short to reproduce).
+    ``started`` is ``time.time()`` at the top of the notebook. ``findings``: the verdicts
+    this chapter records (:func:`geomem_utils.findings.verdict`), one per finding the
+    register assigns to it; they are written under ``"findings"``, and a regression (a
+    finding the register expects reproduced, recorded lower), an unknown, foreign,
+    duplicate or missing id, or evidence naming a check that is absent, not of kind
+    "finding", or (for "reproduced") failed, raises :class:`ClaimCheckFailed`. At the
+    ``smoke`` profile checks and findings are recorded but not enforced (a smoke run is
+    too short to reproduce).
     """
+    from . import findings as _findings
+
     if not checks:
         raise ValueError("finish() needs at least one check: a claim without a check proves nothing")
+    findings = [dict(f) for f in (findings or [])]
     profile = str(params.get("PROFILE", "ci"))
     passed = all(c.passed for c in checks)
+    problems = _findings.problems(notebook, findings, [asdict(c) for c in checks])
     record = {
         "notebook": notebook,
         "title": title,
@@ -144,6 +179,8 @@ def finish(
         "passed": passed,
         "enforced": profile != "smoke",
         "checks": [asdict(c) for c in checks],
+        "findings": findings,
+        "findings_problems": problems,
         "params": dict(params),
         "profile": profile,
         "runtime_s": round(time.time() - started, 2),
@@ -154,9 +191,10 @@ def finish(
     out = Path(str(params.get("RESULTS_DIR", "build/results"))) / f"{notebook}.json"
     atomic_write_json(out, record)
     failed = [c for c in checks if not c.passed]
-    if failed and profile != "smoke":
-        lines = ", ".join(f"{c.name}: {c.value:.4g} not {c.op} {c.threshold:g}" for c in failed)
-        raise ClaimCheckFailed(f"{notebook}: claim check failed ({lines})")
+    if (failed or problems) and profile != "smoke":
+        lines = [f"{c.name}: {c.value:.4g} not {c.op} {c.threshold:g}" for c in failed]
+        lines += [f"finding {p}" for p in problems]
+        raise ClaimCheckFailed(f"{notebook}: claim check failed ({'; '.join(lines)})")
     return record
 
 
