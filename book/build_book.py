@@ -9,7 +9,9 @@ Steps
    plotly package; ``require.js``, ``@jupyter-widgets/html-manager`` and MathJax 3 from
    the npm registry (``npm pack``, pinned versions, sha512-checked, cached);
 2. copy the executed notebooks into ``book/_generated/``;
-3. write ``_generated/scorecard.md`` from the results files only;
+3. write ``_generated/scorecard.md`` (the findings register with one verdict each, then the
+   checks) and ``_generated/findings_summary.md`` (included by the landing page) from the
+   results files only;
 4. write ``_generated/runtimes.md`` from ``_runs.json`` and the results files;
 5. write ``book/_toc.yml`` listing the chapters that exist, in order;
 6. run ``jupyter-book build book`` (warnings shown; non-zero exit on failure).
@@ -294,38 +296,130 @@ def _order(stems: set[str]) -> list[str]:
     return known + sorted(stems - set(known))
 
 
+def _link(stem: str, out: Path) -> _Raw:
+    exists = (out / f"{stem}.ipynb").exists() or (out / f"{stem}.md").exists()
+    return _Raw(f"{{doc}}`{stem} <{stem}>`") if exists else _Raw(f"`{stem}`")
+
+
+_VERDICT_MARK = {"reproduced": "✓", "partly reproduced": "◐", "not reproduced at this size": "✗",
+                 "not tested here": "○"}
+
+
+def _findings(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every finding of the register with the verdict its chapter recorded (``None`` where
+    the chapter recorded none), in register order; and the recorded ids the register lacks."""
+    from geomem_utils import findings as fd
+
+    recorded = {str(f.get("id")): f for r in results.values() for f in (r.get("findings") or [])}
+    rows = [{**{"id": f.id, "statement": f.statement, "section": f.section, "chapter": f.chapter,
+                "executed": f.chapter in results},
+             **(recorded.get(f.id) or {"verdict": None})} for f in fd.REGISTER]
+    return rows, sorted(set(recorded) - set(fd.BY_ID))
+
+
+def _headline(rows: list[dict[str, Any]]) -> str:
+    from geomem_utils import findings as fd
+
+    n = {v: sum(1 for r in rows if r.get("verdict") == v) for v in fd.VERDICTS}
+    missing = sum(1 for r in rows if r.get("verdict") is None)
+    text = (f"**Of the paper's {len(rows)} findings: {n[fd.REPRODUCED]} reproduced, {n[fd.PARTLY]} partly "
+            f"reproduced, {n[fd.NOT_REPRODUCED]} not reproduced at this size, {n[fd.NOT_TESTED]} not tested here")
+    return text + (f", {missing} without a verdict.**" if missing else ".**")
+
+
+def _no_verdict(r: dict[str, Any]) -> str:
+    return "⚠ no verdict recorded" if r.get("executed") else "— no verdict (chapter not executed)"
+
+
+def _verdict_cell(r: dict[str, Any]) -> _Raw:
+    v = r.get("verdict")
+    if v is None:
+        return _Raw(_no_verdict(r))
+    text = f"{_VERDICT_MARK.get(v, '')} **{v}**"
+    if r.get("detail"):
+        text += f": {_cell(r['detail'])}"
+    return _Raw(text)
+
+
+def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
+    """Write ``findings_summary.md`` (included by the landing page): the headline count and,
+    chapter by chapter, every finding that is not reproduced, one sentence each."""
+    rows, _ = _findings(results)
+    lines = [_headline(rows), ""]
+    for stem in _order({r["chapter"] for r in rows}):
+        bad = [r for r in rows if r["chapter"] == stem and r.get("verdict") != "reproduced"]
+        if not bad:
+            continue
+        exists = (out / f"{stem}.ipynb").exists() or (out / f"{stem}.md").exists()
+        lines += [f"- {{doc}}`{stem} </_generated/{stem}>`:" if exists else f"- `{stem}`:"]
+        for r in bad:
+            v = r.get("verdict") or _no_verdict(r)
+            ours = f" Ours: {_cell(r['ours'])}; the paper: {_cell(r['paper'])}." if r.get("ours") else ""
+            lines.append(f"  - *{_cell(r['statement'])}* **{v}**.{ours}")
+    (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
+
+
 def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: Path = GENERATED) -> None:
-    """Write ``scorecard.md``: one row per check, from the results files only."""
+    """Write ``scorecard.md`` from the results files only: the findings register with one
+    verdict each, the chapters, the evidence checks, and the book's machinery (controls and
+    implementation checks, never counted as reproductions)."""
     titles = dict(CHAPTERS)
     everyone = _order(set(results) | set(stems) | set(titles))
-    n_checks = sum(len(r.get("checks", [])) for r in results.values())
-    n_pass = sum(1 for r in results.values() for c in r.get("checks", []) if c.get("passed") is True)
+    rows, foreign = _findings(results)
+    checks = [(stem, c) for stem in everyone for c in (results.get(stem) or {}).get("checks", [])]
+    machinery = [(s, c) for s, c in checks if c.get("kind", "finding") != "finding"]
+    n_pass = sum(1 for _, c in checks if c.get("passed") is True)
     lines = [
         "# Reproduction scorecard",
         "",
         "Every row below is generated from the results files that the notebooks wrote when "
         "they were executed (`build/results/*.json`); nothing on this page is typed by hand. "
-        "A check compares a number we measured with a threshold derived from the paper.",
+        "Each finding of the paper gets one verdict, computed in its chapter from measured "
+        "numbers: *reproduced*, *partly reproduced* (which part), *not reproduced at this size* "
+        "(our number next to the paper's), or *not tested here* (why, and the command that "
+        "would test it).",
         "",
-        f"**{n_pass} of {n_checks} checks pass** across {len(results)} results files.",
+        _headline(rows),
         "",
-        "## Summary",
+        "## The paper's findings",
+        "",
+    ]
+    lines += _table(["finding", "the paper", "ours", "verdict", "chapter"], [
+        [_Raw(f"{_cell(r['statement'])} ({_cell(r['section'])}) <br>`{r['id']}`"), r.get("paper"), r.get("ours"),
+         _verdict_cell(r), _link(r["chapter"], out)] for r in rows])
+    if foreign:
+        lines += ["", f"⚠ **Verdicts recorded for findings the register does not know:** {', '.join(foreign)}"]
+    problems = [(stem, p) for stem in everyone for p in (results.get(stem) or {}).get("findings_problems", [])]
+    if problems:
+        lines += ["", "⚠ **Problems with the recorded findings:**", ""]
+        lines += [f"- `{stem}`: {_cell(p)}" for stem, p in problems]
+    lines += [
+        "",
+        f"In all, {n_pass} of {len(checks)} checks pass; {len(checks) - len(machinery)} of them are evidence "
+        f"for a finding, {len(machinery)} test the book's machinery or a null control.",
+        "",
+        "## Chapters",
         "",
     ]
     summary = []
     for stem in everyone:
         r = results.get(stem)
-        link = _Raw(f"{{doc}}`{stem} <{stem}>`") if (out / f"{stem}.ipynb").exists() or (out / f"{stem}.md").exists() else _Raw(f"`{stem}`")
+        link = _link(stem, out)
         if r is None:
-            summary.append([link, "—", "—", "—", _Raw("⚠ no results file")])
+            summary.append([link, "—", "—", "—", "—", _Raw("⚠ no results file")])
         elif "_error" in r:
-            summary.append([link, "—", "—", "—", _Raw(f"⚠ {r['_error']}")])
+            summary.append([link, "—", "—", "—", "—", _Raw(f"⚠ {r['_error']}")])
         else:
-            checks = r.get("checks", [])
-            ok = sum(1 for c in checks if c.get("passed") is True)
-            summary.append([link, r.get("paper_ref"), r.get("profile"), f"{ok}/{len(checks)}", _Raw(_verdict(r.get("passed")))])
-    lines += _table(["notebook", "paper", "profile", "checks passed", "verdict"], summary)
-    lines += ["", "## Checks, notebook by notebook", ""]
+            cs = r.get("checks", [])
+            ok = sum(1 for c in cs if c.get("passed") is True)
+            fs = r.get("findings") or []
+            found = ", ".join(f"{sum(1 for f in fs if f.get('verdict') == v)} {v}" for v in _VERDICT_MARK
+                              if any(f.get("verdict") == v for f in fs)) or "machinery only"
+            summary.append([link, r.get("paper_ref"), r.get("profile"), found, f"{ok}/{len(cs)}",
+                            _Raw(_verdict(r.get("passed")))])
+    lines += _table(["notebook", "paper", "profile", "findings", "checks passed", "verdict"], summary)
+    lines += ["", "## Evidence, notebook by notebook", "",
+              "The checks each finding's verdict rests on: each could have failed had the finding been false.", ""]
     for stem in everyone:
         r = results.get(stem)
         lines += [f"### {stem}", ""]
@@ -341,14 +435,15 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         if r.get("claim"):
             lines += [f"*Claim* ({_cell(r.get('paper_ref'))}): {_cell(r['claim'])}", ""]
         lines += [f"Overall: {_verdict(r.get('passed'))}", ""]
-        rows = [
-            [c.get("name"), c.get("paper"), c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"), _Raw(_verdict(c.get("passed")))]
-            for c in r.get("checks", [])
+        evidence = [
+            [c.get("name"), c.get("paper"), c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"),
+             _Raw(_verdict(c.get("passed")))]
+            for c in r.get("checks", []) if c.get("kind", "finding") == "finding"
         ]
-        if rows:
-            lines += _table(["check", "the paper", "measured", "criterion", "verdict"], rows)
+        if evidence:
+            lines += _table(["check", "the paper", "measured", "criterion", "verdict"], evidence)
         else:
-            lines += ["(no checks recorded)"]
+            lines += ["(no evidence checks: this chapter's checks are the book's machinery, below)"]
         params = r.get("params") or {}
         lines += [
             "",
@@ -357,6 +452,20 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
             + (", ".join(f"`{k}={_cell(v)}`" for k, v in params.items()) or "—"),
             "",
         ]
+    lines += [
+        "## The book's machinery",
+        "",
+        "Checks that are true when the book is built right, not evidence for the paper: "
+        "*machinery* tests the implementation (spectra equal the spec's, the split is disjoint, a "
+        "closed form, a retrain takes under a second); a *null control* measures what a model with "
+        "no geometry (embeddings frozen at their random init) reads as, true by construction. They "
+        "fail their notebook when they fail, and are never counted as reproductions.",
+        "",
+    ]
+    lines += _table(["notebook", "check", "kind", "why", "measured", "criterion", "verdict"], [
+        [s, c.get("name"), "null control" if c.get("kind") == "control" else "machinery", c.get("paper"),
+         c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"), _Raw(_verdict(c.get("passed")))]
+        for s, c in machinery]) if machinery else ["(none recorded)"]
     (out / "scorecard.md").write_text("\n".join(lines) + "\n")
 
 
@@ -487,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         stems = copy_notebooks(args.executed)
         results = _load_results(args.results) if args.results.is_dir() else {}
         write_scorecard(results, stems)
+        write_findings_summary(results)
         write_runtimes(args.executed / "_runs.json", results)
         write_toc(stems)
         # What this build was made from; tests/test_browser.py checks the pages against it.

@@ -1,7 +1,8 @@
 """Test-suite order and shared settings.
 
 `make test` runs one pytest session in this order: the unit tests, then every notebook at
-the ci profile with its claim check enforced (tests/test_notebooks.py), then the book
+the ci profile with its claim check enforced (tests/test_notebooks.py), then their recorded
+findings against the register (tests/test_findings_results.py), then the book
 built from those executed notebooks (tests/test_book_build.py), then the browser test of
 the built pages. GEOMEM_PROFILE=smoke (`make quick`) runs the notebooks at a smoke size.
 """
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["_no_network"]
 
 # Stages, in the order they must run; everything else is a unit test and goes first.
-_STAGES = {"test_notebooks.py": 1, "test_book_build.py": 2, "test_browser.py": 3}
+_STAGES = {"test_notebooks.py": 1, "test_findings_results.py": 2, "test_book_build.py": 3, "test_browser.py": 4}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

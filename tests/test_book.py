@@ -177,8 +177,9 @@ def test_scorecard_comes_from_results_only(bb, fake_build) -> None:
     stems = bb.copy_notebooks(executed, out)
     bb.write_scorecard(bb._load_results(results), stems, out)
     page = (out / "scorecard.md").read_text()
-    assert "**1 of 2 checks pass**" in page
-    rows = [line for line in page.splitlines() if line.startswith("| ")]
+    assert "1 of 2 checks pass" in page
+    chapters = page[page.index("## Chapters"):]
+    rows = [line for line in chapters.splitlines() if line.startswith("| ")]
     row00 = next(r for r in rows if "00_tasks <00_tasks>" in r)
     row01 = next(r for r in rows if "01_geometry_emerges <01_geometry_emerges>" in r)
     assert "pass" in row00 and "fail" in row01
@@ -188,6 +189,48 @@ def test_scorecard_comes_from_results_only(bb, fake_build) -> None:
     # per-check rows: the paper's statement (pipes escaped), the value, op + threshold
     assert "up to 100% \\| exact" in page and "| 0.97 |" in page and ">= 0.9" in page
     assert "`SEED=0`" in page and "Profile `ci`" in page
+
+
+def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_build) -> None:
+    from geomem_utils import findings as fd
+
+    executed, results, out = fake_build
+    r01 = _result("01_geometry_emerges", True)
+    r01["checks"] = [
+        {"name": "nav", "value": 40.0, "threshold": 10, "op": ">=", "passed": True, "paper": "1-step", "kind": "finding"},
+        {"name": "frozen nav", "value": 1.0, "threshold": 5, "op": "<=", "passed": True, "paper": "null",
+         "kind": "control"},
+    ]
+    recs = [fd.verdict(f.id, fd.REPRODUCED, "0.9-1.0, seeds 0-2", "dark diagonal", checks=["nav"])
+            for f in fd.for_chapter("01_geometry_emerges")]
+    recs[-1] = fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED, "Mamba 0.51 vs Transformer 0.62",
+                          "Mamba stronger")
+    r01["findings"] = recs
+    (results / "01_geometry_emerges.json").write_text(json.dumps(r01))
+    stems = bb.copy_notebooks(executed, out)
+    loaded = bb._load_results(results)
+    bb.write_scorecard(loaded, stems, out)
+    page = (out / "scorecard.md").read_text()
+    n01 = len(recs)
+    head = f"**Of the paper's {len(fd.REGISTER)} findings: {n01 - 1} reproduced, 0 partly reproduced, " \
+           f"1 not reproduced at this size, 0 not tested here, {len(fd.REGISTER) - n01} without a verdict"
+    assert head in page
+    # the findings table comes first, the machinery last and on its own
+    assert page.index("## The paper's findings") < page.index("## Chapters") < page.index("## The book's machinery")
+    findings_part = page[page.index("## The paper's findings"):page.index("## Chapters")]
+    assert "Mamba 0.51 vs Transformer 0.62" in findings_part and "not reproduced at this size" in findings_part
+    assert "spectral.ce_vanishes" in findings_part and "no verdict (chapter not executed)" in findings_part
+    machinery = page[page.index("## The book's machinery"):]
+    assert "frozen nav" in machinery and "null control" in machinery and "| nav |" not in machinery
+    evidence = page[page.index("## Evidence"):page.index("## The book's machinery")]
+    assert "| nav |" in evidence and "frozen nav" not in evidence
+    # the landing page's list: every finding of a chapter that is not reproduced, one line each
+    bb.write_findings_summary(loaded, out)
+    summary = (out / "findings_summary.md").read_text()
+    assert head in summary
+    assert "Mamba 0.51 vs Transformer 0.62" in summary and "geometry emerges" not in summary.lower()
+    assert "01_geometry_emerges </_generated/01_geometry_emerges>" in summary
+    assert sum(1 for line in summary.splitlines() if line.startswith("  - ")) == len(fd.REGISTER) - n01 + 1
 
 
 def test_unreadable_results_file_is_reported(bb, tmp_path) -> None:

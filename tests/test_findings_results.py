@@ -1,0 +1,58 @@
+"""The findings recorded by the executed notebooks against the register (after stage 1 of
+`make test`, which leaves every chapter's results file in build/results).
+
+Fails when a verdict is recorded for a finding the register does not list, when a finding of
+the register has no verdict in its chapter's results file, or when a finding reproduced
+today stops reproducing (a regression; "not reproduced" findings are reported, not failed).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geomem_utils import findings as fd
+
+
+def _results(build_dirs) -> dict[str, dict]:
+    files = sorted(build_dirs["results"].glob("[0-9][0-9]_*.json"))
+    if not files:
+        pytest.fail("no results files in build/results: run the notebook tests first (make test)", pytrace=False)
+    return {p.stem: json.loads(p.read_text()) for p in files}
+
+
+@pytest.mark.notebooks
+def test_every_finding_has_exactly_one_verdict_and_every_verdict_a_finding(build_dirs) -> None:
+    results = _results(build_dirs)
+    chapters = {f.chapter for f in fd.REGISTER}
+    missing_chapters = sorted(chapters - set(results))
+    assert not missing_chapters, f"chapters with findings but no results file: {missing_chapters}"
+    recorded = [(stem, f["id"]) for stem, r in results.items() for f in r.get("findings", [])]
+    ids = [i for _, i in recorded]
+    assert len(ids) == len(set(ids)), f"findings recorded twice: {sorted({i for i in ids if ids.count(i) > 1})}"
+    unknown = sorted(set(ids) - set(fd.BY_ID))
+    assert not unknown, f"verdicts recorded for findings missing from the register: {unknown}"
+    misplaced = [(s, i) for s, i in recorded if fd.BY_ID[i].chapter != s]
+    assert not misplaced, f"verdicts recorded by the wrong chapter: {misplaced}"
+    absent = sorted(set(fd.BY_ID) - set(ids))
+    assert not absent, f"findings of the register with no verdict in any results file: {absent}"
+    for stem, r in results.items():
+        for f in r.get("findings", []):
+            assert f["verdict"] in fd.VERDICTS, (stem, f)
+            assert f["ours"] and f["paper"], f"{f['id']}: a verdict states our number and the paper's"
+
+
+@pytest.mark.notebooks
+def test_no_finding_reproduced_today_stops_reproducing(build_dirs, profile) -> None:
+    if profile == "smoke":
+        pytest.skip("a smoke run is too short to reproduce anything")
+    results = _results(build_dirs)
+    regressions = [f"{f['id']} ({stem}): {f['verdict']}; ours {f['ours']}, paper {f['paper']}"
+                   for stem, r in results.items() if r.get("profile") != "smoke"
+                   for f in r.get("findings", [])
+                   if fd.BY_ID.get(f["id"]) and fd.BY_ID[f["id"]].expected == fd.REPRODUCED
+                   and f["verdict"] != fd.REPRODUCED]
+    assert not regressions, "findings reproduced until now no longer reproduce:\n" + "\n".join(regressions)
+    problems = {stem: r.get("findings_problems") for stem, r in results.items() if r.get("findings_problems")}
+    assert not problems, problems
