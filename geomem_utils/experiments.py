@@ -310,3 +310,23 @@ def profile_run(profile: str, **overrides: Any) -> PathStarRun:
     if "model" in kw:
         kw["model"] = tuple(sorted(dict(kw["model"]).items()))
     return PathStarRun(**kw)
+
+
+def controls_run(profile: str, *, seed: int, degree: int, path_length: int, n_pause: int, steps: int,
+                 batch_size: int) -> PathStarRun:
+    """The reference run of the controls (chapter 03, section 5; reused by 04): the profile's
+    run on a smaller graph, with ten evaluations, warm-up over the first tenth, no snapshots."""
+    return profile_run(profile, seed=seed, degree=degree, path_length=path_length, n_pause=n_pause, steps=steps,
+                       batch_size=batch_size, eval_every=max(1, steps // 10), warmup_steps=max(1, steps // 10),
+                       snapshot_steps=())
+
+
+#: The trainable associative counterexample (chapters 03 and 04): the paper's "non-geometric"
+#: initialisation of the token embeddings, N(0, 1) instead of N(0, 0.02), everything else trainable.
+COUNTEREXAMPLE_INIT_STD = 1.0
+
+
+def associative_counterexample(base: PathStarRun) -> PathStarRun:
+    """``base`` with token embeddings initialised N(0, 1) (and still trained): at the ci size it
+    memorises every edge and training path and answers held-out paths at chance."""
+    return base.with_model(emb_init_std=COUNTEREXAMPLE_INIT_STD)

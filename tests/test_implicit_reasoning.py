@@ -1,20 +1,37 @@
-"""Tests of chapter 03's claim check (geomem_utils.verdicts_reasoning) and of the root-given first hop.
+"""Tests of chapter 03's claim checks and findings (geomem_utils.verdicts_reasoning) and of the
+root-given first hop.
 
-The key test trains a real (short) frozen-embedding run and feeds its numbers to the
-chapter's check: a model without in-weights reasoning must fail it.
+The key tests feed the checks the numbers of runs the book can produce without the
+phenomenon: the trainable associative counterexample (N(0, 1) embedding init, chapter 04),
+a real short frozen-embedding run, an untrained model; each must fail.
 """
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
 from torch import nn
 
-from geomem_utils import experiments, measures, results, tasks
-from geomem_utils.verdicts_reasoning import implicit_reasoning_checks
+from geomem_utils import experiments, findings, measures, results, tasks
+from geomem_utils import verdicts_reasoning as vr
+from geomem_utils.verdicts_reasoning import implicit_reasoning_checks, spearman_checks
 
 GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exact=0.0, ic_degree=2,
-            ic_first_hop=0.5, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100)
+            ic_first_hop=0.5, ic_n_test=1000, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100,
+            token_order_gap=0.0, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
+            direction_degree=40, direction_n_test=10)
+
+#: The trainable associative counterexample as measured (G(40, 5), 500 steps, N(0, 1) embedding
+#: init, seeds 0-2: edge recall 100%, training paths 100%, held-out exact 0, navigation 0.0-0.1);
+#: and at G(100, 5), 1,000 steps (the main run's size): the same, navigation 0.0.
+LOOKUP = dict(test_exact=0.0, first_hop=0.0, navigation=0.1)
+#: (held-out first hop, navigation) of path-star runs with geometry, as measured at ci (G(40, 5)
+#: with both edge directions and pauses 0-4, staged, main, hardest token, Mamba with its optimiser).
+GEOMETRIC_RUNS = [(1.0, 0.9), (1.0, 1.0), (0.92, 0.88), (0.96, 0.9), (0.84, 0.7), (1.0, 0.9), (0.88, 0.8)]
+#: ... and runs without it: forward-only / backward-only edges, the Mamba with the GPT's optimiser.
+NON_GEOMETRIC_RUNS = [(0.0, 0.0), (0.0, 0.1), (0.0, 0.04)]
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
@@ -28,8 +45,88 @@ def failed(checks, fragment):
 
 def test_good_numbers_pass():
     checks = implicit_reasoning_checks(**GOOD)
-    assert len(checks) == 7
+    assert len(checks) == 12
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert [c.kind for c in checks].count("control") == 1  # the frozen run is the null, not evidence
+    assert next(c for c in checks if c.kind == "control").name.startswith("frozen embeddings (null control)")
+
+
+def test_trainable_lookup_fails_the_claim():
+    """The trainable associative counterexample in place of the main run: it memorises every
+    edge and training path, so only checks that look at held-out answers and geometry can
+    catch it, and they must."""
+    checks = implicit_reasoning_checks(**{**GOOD, "test_exact": LOOKUP["test_exact"],
+                                          "hardest_first_hop": LOOKUP["first_hop"], "token_order_gap": math.inf})
+    for fragment in ("GPT held-out exact match", "hardest-token", "trainable minus frozen", "token order"):
+        assert failed(checks, fragment), fragment
+    assert not failed(checks, "frozen embeddings (null control)")  # the null cannot tell the two apart
+    fv = vr.verdict_from_checks("reasoning.heldout_paths", checks, "0.00", "up to 100%")
+    assert fv["verdict"] == findings.NOT_REPRODUCED and "Failed" in fv["detail"]
+
+
+def test_spearman_ranks_geometry_and_fails_when_answers_do_not_follow_it():
+    runs = GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS + [(LOOKUP["first_hop"], LOOKUP["navigation"])]
+    (ok,) = spearman_checks([r[0] for r in runs], [r[1] for r in runs])
+    assert ok.passed and ok.value >= 0.7
+    # a book in which the lookup answered held-out paths without navigating (and geometric
+    # models did not): the rank correlation collapses
+    swapped = [(1 - fh, nav) for fh, nav in runs]
+    (bad,) = spearman_checks([r[0] for r in swapped], [r[1] for r in swapped])
+    assert not bad.passed
+    # shuffled labels: held-out answers unrelated to navigation
+    shuffled = [runs[i][0] for i in (3, 9, 0, 7, 10, 1, 8, 2, 6, 4, 5)]
+    (sh,) = spearman_checks(shuffled, [r[1] for r in runs])
+    assert not sh.passed
+    with pytest.raises(ValueError, match=">= 8"):
+        spearman_checks([1.0] * 7, [1.0] * 7)
+    (const,) = spearman_checks([0.0] * 8, [0.5] * 8)  # no spread: rho undefined, never a pass
+    assert not const.passed
+
+
+def test_in_context_chance_uses_the_binomial_se():
+    se = vr.binomial_se(0.5, 1000)
+    assert se == pytest.approx(0.0158, abs=1e-4)
+    at = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 2.9 * se})
+    off = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 3.1 * se})
+    assert not failed(at, "teacher-forced v1") and failed(off, "teacher-forced v1")
+    # the old +-0.15 window would have passed a v1 of 0.6, a clearly learned first hop
+    assert failed(implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.6}), "teacher-forced v1")
+
+
+def test_order_gap_and_a_leaf_to_root_cascade():
+    def hist(per_pos):
+        return [{"step": 100 * (k + 1), "test_per_position": p} for k, p in enumerate(per_pos)]
+    together = hist([[1, 0, 0, 0, 1], [1, 0.9, 0.9, 0.95, 1], [1, 1, 1, 1, 1]])
+    cascade = hist([[1, 0, 0, 0.9, 1], [1, 0, 0.9, 0.9, 1], [1, 0.9, 0.9, 0.9, 1]])  # v3, then v2, then v1
+    assert vr.order_gap(together, 5) == 0
+    assert vr.order_gap(cascade, 5) == 2
+    assert failed(implicit_reasoning_checks(**{**GOOD, "token_order_gap": vr.order_gap(cascade, 5)}), "token order")
+    untrained = hist([[1, 0.01, 0.0, 0.02, 1]] * 3)  # an untrained model: no inner token ever at 50%
+    assert vr.order_gap(untrained, 5) == math.inf
+
+
+def test_edge_direction_checks_follow_the_paper():
+    # both directions fail too (an untrained model): the direction of effect is not shown
+    assert failed(implicit_reasoning_checks(**{**GOOD, "direction_exact": {"both": 0.0, "forward": 0.0,
+                                                                             "backward": 0.0}}), "both")
+    # forward-only edges answering held-out paths would contradict "reverse edges are needed"
+    checks = implicit_reasoning_checks(**{**GOOD, "direction_exact": {"both": 1.0, "forward": 0.6, "backward": 0.0}})
+    assert failed(checks, "forward only") and not failed(checks, "backward only")
+    with pytest.raises(ValueError, match="direction_degree"):
+        implicit_reasoning_checks(**{**GOOD, "direction_degree": None})
+
+
+def test_non_reproductions_are_computed_from_numbers():
+    pauses = vr.pause_verdict({0: 200.0, 1: 200.0, 4: 150.0}, 0.8, 50)
+    assert pauses["verdict"] == findings.NOT_REPRODUCED and "0 pauses: 200" in pauses["ours"]
+    faster = vr.pause_verdict({0: math.nan, 1: 200.0}, 0.8, 50)  # one seed with a speed-up is not a test
+    assert faster["verdict"] == findings.NOT_TESTED and "SEED" in faster["detail"]
+    flat = vr.staged_verdict([0, 0, 0.5, 0.9, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9], 2)
+    assert flat["verdict"] == findings.NOT_REPRODUCED
+    decays = vr.staged_verdict([0, 0, 0.9, 0.7, 0.6], [0.3, 0.9, 0.9, 0.9, 0.9], 2)
+    assert decays["verdict"] == findings.NOT_TESTED
+    tree = vr.tree_verdict({"leaf": 0.0, "subtree": 0.0}, {"leaf": 0.9, "subtree": 0.0}, 16)
+    assert tree["verdict"] == findings.NOT_REPRODUCED and "0.90" in tree["ours"]
 
 
 def test_frozen_run_fails_the_claim(tmp_path):
@@ -41,8 +138,10 @@ def test_frozen_run_fails_the_claim(tmp_path):
     final = experiments.run_path_star(cfg, progress=False, use_cache=False)["final"]
     assert final["test_exact"] == 0.0  # exactly 0: no held-out first hop is ever a target
     checks = implicit_reasoning_checks(**{**GOOD, "degree": cfg.degree, "test_exact": final["test_exact"],
-                                          "hardest_first_hop": final["test_first_hop"]})
-    assert failed(checks, "held-out exact match")
+                                          "hardest_first_hop": final["test_first_hop"],
+                                          "frozen_test_exact": final["test_exact"]})
+    assert failed(checks, "GPT held-out exact match")
+    assert failed(checks, "trainable minus frozen")
     assert failed(checks, "hardest-token")
     with pytest.raises(results.ClaimCheckFailed, match="03_implicit_reasoning"):
         results.finish("03_implicit_reasoning", title="t", claim="c", paper_ref="p", checks=checks,
@@ -51,8 +150,8 @@ def test_frozen_run_fails_the_claim(tmp_path):
 
 @pytest.mark.parametrize("change, fragment", [
     ({"frozen_test_exact": 0.6}, "frozen"),  # a frozen control that generalises is not a control
-    ({"ic_first_hop": 0.95}, "first-hop"),  # the in-context first token solved: not at chance
-    ({"ic_first_hop": 0.05}, "first-hop"),  # below chance is not "at chance" either
+    ({"ic_first_hop": 0.95}, "teacher-forced v1"),  # the in-context first token solved: not at chance
+    ({"ic_first_hop": 0.05}, "teacher-forced v1"),  # below chance is not "at chance" either
     ({"ic_later": 0.3}, "Clever-Hans"),  # no cheat: the later tokens are wrong too
     ({"ic_reverse": 0.2}, "reverse"),
     ({"mamba_test_exact": 0.0}, "Mamba"),
@@ -62,11 +161,27 @@ def test_each_check_can_fail(change, fragment):
     assert failed(implicit_reasoning_checks(**{**GOOD, **change}), fragment)
 
 
+def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
+    checks = implicit_reasoning_checks(**GOOD) + spearman_checks([r[0] for r in GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
+                                                                  + [(0.0, 0.1)]],
+                                                                 [r[1] for r in GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
+                                                                  + [(0.0, 0.1)]])
+    recs = [vr.verdict_from_checks(fid, checks, "x", "y") for fid in vr.EVIDENCE]
+    recs += [vr.pause_verdict({0: 100.0, 1: 100.0}, 0.8, 50), vr.staged_verdict([0, 1, 1], [1, 1, 1], 1),
+             vr.tree_verdict({"leaf": 0.0}, {"leaf": 0.8}, 16)]
+    assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
+    assert findings.problems("03_implicit_reasoning", recs, [c.__dict__ for c in checks]) == []
+    # no evidence computed (e.g. the Mamba check left out): "not tested here", never "reproduced"
+    no_mamba = implicit_reasoning_checks(**{**GOOD, "mamba_test_exact": None})
+    assert vr.verdict_from_checks("reasoning.mamba_heldout", no_mamba, "x", "y")["verdict"] == findings.NOT_TESTED
+
+
 def test_optional_checks_and_names():
-    checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_test_exact": None, "arch": "mamba"})
-    assert len(checks) == 5
+    checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_test_exact": None, "arch": "mamba",
+                                          "token_order_gap": None, "direction_exact": None})
+    assert len(checks) == 6
     assert checks[0].name.startswith("Mamba held-out exact match")
-    frozen = [c for c in checks if "frozen" in c.name][0]
+    frozen = [c for c in checks if c.name.startswith("frozen")][0]
     assert frozen.threshold == pytest.approx(5 / GOOD["degree"])
     with pytest.raises(ValueError):
         implicit_reasoning_checks(**{**GOOD, "degree": 0})
