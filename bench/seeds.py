@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "seeds.json"
 
 
-def run(stem: str, seed: int, profile: str) -> dict:
+def run(stem: str, seed: int, profile: str, execute: bool = True) -> dict:
     folder = ROOT / "build" / "seeds" / str(seed)
     cmd = [sys.executable, "-m", "geomem_utils.execute", stem, "--profile", profile, "-p", "SEED", str(seed),
            "--out", str(folder / "executed"), "--results", str(folder / "results")]
-    subprocess.run(cmd, cwd=ROOT, check=False)
+    if execute:
+        subprocess.run(cmd, cwd=ROOT, check=False)
     path = folder / "results" / f"{stem}.json"
     return json.loads(path.read_text()) if path.is_file() else {}
 
@@ -54,10 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("stems", nargs="+")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--profile", default="ci")
+    ap.add_argument("--summarise-only", action="store_true", help="re-read build/seeds/, execute nothing")
     args = ap.parse_args(argv)
-    data = json.loads(OUT.read_text()) if OUT.is_file() else {}
     for stem in args.stems:
-        data[stem] = summarise({seed: run(stem, seed, args.profile) for seed in args.seeds})
+        summary = summarise({seed: run(stem, seed, args.profile, not args.summarise_only) for seed in args.seeds})
+        data = json.loads(OUT.read_text()) if OUT.is_file() else {}  # re-read: another stem may have landed
+        data[stem] = summary
         OUT.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
         print(f"{stem}: seeds {args.seeds} -> {OUT}", flush=True)
     return 0
