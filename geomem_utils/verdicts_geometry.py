@@ -31,9 +31,9 @@ from .results import Check, check
 P_MAX = 0.01
 #: Trained models: navigation accuracy at least this many times chance (1/d).
 LIFT_MIN = 10.0
-#: Frozen control: navigation accuracy at most this many times chance. Measured over all
-#: d leaves, where chance is one hit in expectation; 6 or more hits has probability < 0.1%.
-CONTROL_LIFT_MAX = 5.0
+#: Frozen control: navigation accuracy within this many binomial standard errors of chance
+#: 1/d (measured over all d leaves: sqrt(p (1 - p) / d) with p = 1/d).
+CONTROL_Z_MAX = 3.0
 #: Tiny graphs: top-k edge recovery (%) of every model.
 TOP_K_MIN = 100.0
 #: Tiny graphs: mean graph correlation of a trained model at least this ...
@@ -45,6 +45,15 @@ CONTROL_CORR_MAX = 0.25
 
 #: Path-by-path distances: permutation p-value of within-arm against between-arm distance.
 PATH_P_MAX = 0.01
+
+
+def chance_z(accuracy: float, n_choices: int, n_items: int) -> float:
+    """How many binomial standard errors ``accuracy`` lies above chance ``1 / n_choices``
+    over ``n_items`` independent items: ``(acc - p) / sqrt(p (1 - p) / n)``."""
+    if n_choices < 2 or n_items < 1:
+        raise ValueError(f"need n_choices >= 2 and n_items >= 1, got {n_choices}, {n_items}")
+    p = 1.0 / n_choices
+    return (float(accuracy) - p) / (p * (1 - p) / n_items) ** 0.5
 
 
 def navigation_lift(accuracy: float, n_choices: int) -> float:
@@ -66,7 +75,7 @@ def geometry_checks(
     counterexample_correlation: Mapping[str, float] | None = None,
     p_max: float = P_MAX,
     lift_min: float = LIFT_MIN,
-    control_lift_max: float = CONTROL_LIFT_MAX,
+    control_z_max: float = CONTROL_Z_MAX,
     top_k_min: float = TOP_K_MIN,
     corr_min: float = CORR_MIN,
     control_corr_max: float = CONTROL_CORR_MAX,
@@ -75,7 +84,8 @@ def geometry_checks(
 
     ``contrast_p``: label -> permutation p-value of the leaf / first-hop diagonal (trained
     runs). ``navigation``: label -> (accuracy, d) of trained runs; ``control_navigation``:
-    the same for frozen-embedding controls. ``top_k``: label -> top-k recovery (%) (the
+    the same for frozen-embedding controls, measured over all d leaves (or ``(accuracy, d,
+    n_items)``): it must lie within ``control_z_max`` binomial standard errors of chance. ``top_k``: label -> top-k recovery (%) (the
     minimum over the graphs a model was trained on). ``graph_correlation`` and
     ``control_correlation``: label -> mean Spearman correlation of hop and cosine
     distance, for trained models and for frozen controls. ``path_contrast_p``: label ->
@@ -99,8 +109,9 @@ def geometry_checks(
     for label, (acc, d) in (navigation or {}).items():
         out.append(check(f"1-step navigation, x chance: {label}", navigation_lift(acc, d), ">=", lift_min,
                          paper="the l-fold composition becomes a 1-step nearest-neighbour look-up (§2)"))
-    for label, (acc, d) in (control_navigation or {}).items():
-        out.append(check(f"1-step navigation, x chance: {label}", navigation_lift(acc, d), "<=", control_lift_max,
+    for label, (acc, d, *n) in (control_navigation or {}).items():
+        out.append(check(f"1-step navigation, binomial z over chance: {label}", chance_z(acc, d, n[0] if n else d),
+                         "<=", control_z_max,
                          paper="null control: frozen random embeddings read as no geometry (true by construction)",
                          kind="control"))
     for label, value in (top_k or {}).items():

@@ -147,3 +147,17 @@ def test_counts_and_ordering() -> None:
     assert c[fd.REPRODUCED] == len(recs) and sum(c.values()) == len(recs)
     assert fd.worse_than(fd.PARTLY, fd.REPRODUCED) and not fd.worse_than(fd.REPRODUCED, fd.PARTLY)
     assert fd.worse_than(fd.NOT_TESTED, fd.NOT_REPRODUCED)
+
+
+def _summary(notebook: str) -> str:
+    text = (ROOT / "notebooks" / f"{notebook}.md").read_text()
+    start = text.index("## Summary")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.mark.parametrize("notebook", sorted({f.chapter for f in fd.REGISTER}))
+def test_each_chapter_summary_names_its_non_reproductions(notebook) -> None:
+    summary = _summary(notebook)
+    missing = [f.id for f in fd.for_chapter(notebook) if f.expected != fd.REPRODUCED and f"`{f.id}`" not in summary]
+    assert not missing, f"{notebook}'s summary does not name its non-reproductions: {missing}"

@@ -15,10 +15,11 @@ import torch
 
 from geomem_utils import experiments, measures
 from geomem_utils.verdicts_geometry import (
-    CONTROL_LIFT_MAX,
+    CONTROL_Z_MAX,
     LIFT_MIN,
     P_MAX,
     geometry_checks,
+    chance_z,
     navigation_lift,
 )
 
@@ -28,6 +29,14 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread i
 
 def by_name(checks):
     return {c.name: c for c in checks}
+
+
+def test_chance_z_is_the_binomial_standard_score():
+    assert chance_z(0.01, 100, 100) == pytest.approx(0.0)
+    assert chance_z(0.04, 100, 100) == pytest.approx(0.03 / (0.01 * 0.99 / 100) ** 0.5)  # ~3.02: 4 hits fail
+    assert chance_z(0.03, 100, 100) < CONTROL_Z_MAX < chance_z(0.04, 100, 100)
+    with pytest.raises(ValueError):
+        chance_z(0.5, 1, 10)
 
 
 def test_navigation_lift_is_accuracy_over_chance():
@@ -49,13 +58,15 @@ def test_each_kind_of_evidence_gives_one_check_with_its_direction():
     assert len(checks) == 6 and all(c.passed for c in checks.values())
     assert checks["heatmap diagonal p-value: a"].op == "<="
     assert checks["1-step navigation, x chance: a"].value == pytest.approx(40.0)
-    assert checks["1-step navigation, x chance: frozen"].op == "<="
+    assert checks["1-step navigation, binomial z over chance: frozen"].op == "<="
+    assert checks["1-step navigation, binomial z over chance: frozen"].value == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize("kw, name", [
     (dict(contrast_p={"a": 0.2}), "heatmap diagonal p-value: a"),
     (dict(navigation={"a": (0.05, 100)}), "1-step navigation, x chance: a"),
-    (dict(control_navigation={"frozen": (0.3, 100)}), "1-step navigation, x chance: frozen"),
+    (dict(control_navigation={"frozen": (0.3, 100)}), "1-step navigation, binomial z over chance: frozen"),
+    (dict(control_navigation={"frozen": (0.05, 100)}), "1-step navigation, binomial z over chance: frozen"),
     (dict(top_k={"assoc": 98.5}), "top-k edge recovery (%): assoc"),
     (dict(graph_correlation={"gpt": 0.1}), "graph correlation: gpt"),
     (dict(control_correlation={"assoc": 0.5}), "graph correlation: assoc"),
@@ -107,7 +118,7 @@ def test_verdict_passes_a_trained_run_and_fails_a_frozen_one():
     assert p > P_MAX and navigation_lift(nav, d) < LIFT_MIN
     # ... and judged as the control it is, it passes.
     control = geometry_checks(control_navigation={"frozen": (nav_all, d)})
-    assert control[0].passed and navigation_lift(nav_all, d) <= CONTROL_LIFT_MAX
+    assert control[0].passed and chance_z(nav_all, d, d) <= CONTROL_Z_MAX
 
 
 # ---------------------------------------------------------------------------- one verdict per finding
@@ -214,7 +225,7 @@ def test_controls_and_preconditions_are_not_evidence():
                              counterexample_correlation={"n01": 0.0}, top_k={"net": 100.0},
                              contrast_p={"a": 0.001})
     kinds = {c.name: c.kind for c in checks}
-    assert kinds == {"1-step navigation, x chance: frozen": "control", "graph correlation: assoc": "control",
+    assert kinds == {"1-step navigation, binomial z over chance: frozen": "control", "graph correlation: assoc": "control",
                      "graph correlation: n01": "control", "top-k edge recovery (%): net": "machinery",
                      "heatmap diagonal p-value: a": "finding"}
     from geomem_utils.verdicts_geometry import verdict_from_checks
