@@ -152,20 +152,27 @@ PAPER = {
 }
 
 
-def _short(c: Check) -> str:
-    return f"{c.name} = {c.value:.3g}"
+def ours_text(checks: Sequence[Check]) -> str:
+    """Our numbers, compactly: checks named ``"measure: label"`` are grouped by measure
+    ("heatmap diagonal p-value: 0.001 (G(100, 5) edges_and_paths), 0.002 (...)")."""
+    groups: dict[str, list[str]] = {}
+    for c in checks:
+        measure, _, label = c.name.partition(": ")
+        groups.setdefault(measure, []).append(f"{c.value:.3g}" + (f" ({label})" if label else ""))
+    return "; ".join(f"{m}: {', '.join(v)}" for m, v in groups.items())
 
 
 def verdict_from_checks(finding_id: str, checks: Sequence[Check], paper: str, spread: str = "",
-                        why_not: str = "") -> dict:
+                        why_not: str = "", numbers: str = "") -> dict:
     """A finding's verdict from its evidence checks: all pass -> reproduced; some ->
     partly reproduced (the failing ones named); none -> not reproduced at this size
-    (``why_not`` says what differs from the paper's setting)."""
+    (``why_not`` says what differs from the paper's setting). ``numbers``: raw numbers shown
+    before the checks' values in ``ours``."""
     if not checks:
         raise ValueError(f"{finding_id}: a verdict needs evidence checks")
     if any(c.kind != "finding" for c in checks):
         raise ValueError(f"{finding_id}: controls and machinery are not evidence")
-    ours = "; ".join(_short(c) for c in checks) + (f" ({spread})" if spread else "")
+    ours = (f"{numbers}; " if numbers else "") + ours_text(checks) + (f" [{spread}]" if spread else "")
     failed = [c for c in checks if not c.passed]
     if not failed:
         v, detail = _fd.REPRODUCED, ""
@@ -193,8 +200,14 @@ MAMBA_WHY_NOT = ("Mamba is not ahead at 1 layer of width 32-64 on graphs of 16-1
                  "PROFILE=full` on a GPU would test it there)")
 
 
+def mamba_numbers(*, tiny_correlation: tuple[float, float], path_star_contrast: tuple[float, float]) -> str:
+    """Both architectures' numbers, for the finding's ``ours``."""
+    return (f"tiny-graph hop correlation Mamba {tiny_correlation[0]:.3f} vs Transformer {tiny_correlation[1]:.3f}; "
+            f"edges-only diagonal contrast Mamba {path_star_contrast[0]:.3f} vs Transformer {path_star_contrast[1]:.3f}")
+
+
 def geometry_verdicts(*, heatmap: Sequence[Check], path_clusters: Sequence[Check], edges_only: Sequence[Check],
-                      tiny_graphs: Sequence[Check], mamba: Sequence[Check],
+                      tiny_graphs: Sequence[Check], mamba: Sequence[Check], mamba_numbers: str = "",
                       measured: Mapping[str, str] = MEASURED) -> list[dict]:
     """One verdict per finding of chapter 01, each from its evidence checks (built by
     :func:`geometry_checks` and :func:`mamba_checks`). ``measured``: finding id -> the seed
@@ -204,5 +217,6 @@ def geometry_verdicts(*, heatmap: Sequence[Check], path_clusters: Sequence[Check
               "geometry.mamba_stronger_edges_only": mamba}
     return [verdict_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
                                 why_not=MAMBA_WHY_NOT if fid == "geometry.mamba_stronger_edges_only" else
-                                "the trained models show no geometry on this measure")
+                                "the trained models show no geometry on this measure",
+                                numbers=mamba_numbers if fid == "geometry.mamba_stronger_edges_only" else "")
             for fid, cs in groups.items()]
