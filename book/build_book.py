@@ -435,9 +435,11 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         if r.get("claim"):
             lines += [f"*Claim* ({_cell(r.get('paper_ref'))}): {_cell(r['claim'])}", ""]
         lines += [f"Overall: {_verdict(r.get('passed'))}", ""]
+        reported = set(r.get("reported_failures") or [])
         evidence = [
             [c.get("name"), c.get("paper"), c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"),
-             _Raw(_verdict(c.get("passed")))]
+             _Raw("✗ not reproduced (reported in the findings table)" if c.get("name") in reported
+                  else _verdict(c.get("passed")))]
             for c in r.get("checks", []) if c.get("kind", "finding") == "finding"
         ]
         if evidence:

@@ -234,6 +234,15 @@ def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
     return out
 
 
+def reported_failures(findings: Sequence[Mapping[str, Any]], checks: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Names of the failed checks of kind "finding" that only findings recorded as not
+    (fully) reproduced name as evidence: what such a verdict reports, not a broken notebook."""
+    by_reproduced = {str(n) for f in findings if f.get("verdict") == REPRODUCED for n in f.get("checks", ())}
+    by_others = {str(n) for f in findings if f.get("verdict") != REPRODUCED for n in f.get("checks", ())}
+    return {str(c["name"]) for c in checks if not c.get("passed") and c.get("kind", "finding") == "finding"
+            and str(c["name"]) in by_others - by_reproduced}
+
+
 def counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many findings got each verdict (every verdict present, zeros included)."""
     out = {v: 0 for v in VERDICTS}

@@ -161,7 +161,9 @@ def finish(
     duplicate or missing id, or evidence naming a check that is absent, not of kind
     "finding", or (for "reproduced") failed, raises :class:`ClaimCheckFailed`. At the
     ``smoke`` profile checks and findings are recorded but not enforced (a smoke run is
-    too short to reproduce).
+    too short to reproduce). A failed check of kind "finding" that only findings recorded
+    as partly / not reproduced name as evidence is reported (``reported_failures``), not
+    raised: a finding that does not reproduce is a result, not a broken notebook.
     """
     from . import findings as _findings
 
@@ -169,14 +171,20 @@ def finish(
         raise ValueError("finish() needs at least one check: a claim without a check proves nothing")
     findings = [dict(f) for f in (findings or [])]
     profile = str(params.get("PROFILE", "ci"))
-    passed = all(c.passed for c in checks)
     problems = _findings.problems(notebook, findings, [asdict(c) for c in checks])
+    # A failed evidence check that only findings reported as not (fully) reproduced name is
+    # the report itself ("not reproduced at this size", our number next to the paper's), not
+    # a crash; every other failed check fails the notebook.
+    reported = _findings.reported_failures(findings, [asdict(c) for c in checks])
+    failed = [c for c in checks if not c.passed and c.name not in reported]
+    passed = not failed and not problems
     record = {
         "notebook": notebook,
         "title": title,
         "claim": claim,
         "paper_ref": paper_ref,
         "passed": passed,
+        "reported_failures": sorted(reported),
         "enforced": profile != "smoke",
         "checks": [asdict(c) for c in checks],
         "findings": findings,
@@ -190,7 +198,6 @@ def finish(
     }
     out = Path(str(params.get("RESULTS_DIR", "build/results"))) / f"{notebook}.json"
     atomic_write_json(out, record)
-    failed = [c for c in checks if not c.passed]
     if (failed or problems) and profile != "smoke":
         lines = [f"{c.name}: {c.value:.4g} not {c.op} {c.threshold:g}" for c in failed]
         lines += [f"finding {p}" for p in problems]

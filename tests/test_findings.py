@@ -109,6 +109,26 @@ def test_evidence_must_be_an_existing_passing_finding_check(tmp_path) -> None:
         _finish(tmp_path, CH01, _all_for(CH01), checks=failing)
 
 
+def test_a_failed_check_of_a_finding_reported_as_not_reproduced_is_a_result_not_a_crash(tmp_path) -> None:
+    ok = results.check("c", 1.0, ">=", 0.5)
+    mamba = results.check("Mamba - Transformer contrast", -0.02, ">", 0.0)
+    recs = _all_for(CH01)[:-1] + [fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED,
+                                             "-0.02", "stronger", checks=[mamba.name])]
+    rec = _finish(tmp_path, CH01, recs, checks=[ok, mamba])
+    assert rec["passed"] and rec["reported_failures"] == [mamba.name]
+    # the same failed check named by a finding recorded as reproduced fails the notebook
+    with pytest.raises(results.ClaimCheckFailed, match="Mamba - Transformer contrast"):
+        _finish(tmp_path, CH01, _all_for(CH01, checks=("c", mamba.name)), checks=[ok, mamba])
+    # a failed machinery check is never a result
+    broken = results.check("split disjoint", 0.0, "==", 1.0, kind="machinery")
+    with pytest.raises(results.ClaimCheckFailed, match="split disjoint"):
+        _finish(tmp_path, CH01, recs, checks=[ok, mamba, broken])
+    # nor is a failed finding check that no finding names
+    stray = results.check("stray", 0.0, ">=", 1.0)
+    with pytest.raises(results.ClaimCheckFailed, match="stray"):
+        _finish(tmp_path, CH01, recs, checks=[ok, mamba, stray])
+
+
 def test_check_kinds_and_chapters_without_findings(tmp_path) -> None:
     with pytest.raises(ValueError, match="kind must be one of"):
         results.check("c", 1.0, ">=", 0.5, kind="evidence")
@@ -127,3 +147,17 @@ def test_counts_and_ordering() -> None:
     assert c[fd.REPRODUCED] == len(recs) and sum(c.values()) == len(recs)
     assert fd.worse_than(fd.PARTLY, fd.REPRODUCED) and not fd.worse_than(fd.REPRODUCED, fd.PARTLY)
     assert fd.worse_than(fd.NOT_TESTED, fd.NOT_REPRODUCED)
+
+
+def _summary(notebook: str) -> str:
+    text = (ROOT / "notebooks" / f"{notebook}.md").read_text()
+    start = text.index("## Summary")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.mark.parametrize("notebook", sorted({f.chapter for f in fd.REGISTER}))
+def test_each_chapter_summary_names_its_non_reproductions(notebook) -> None:
+    summary = _summary(notebook)
+    missing = [f.id for f in fd.for_chapter(notebook) if f.expected != fd.REPRODUCED and f"`{f.id}`" not in summary]
+    assert not missing, f"{notebook}'s summary does not name its non-reproductions: {missing}"

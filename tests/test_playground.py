@@ -166,6 +166,7 @@ def test_playground_checks_pass_on_good_numbers_and_fail_on_bad(tmp_path) -> Non
             {"node2vec": 2000, "net": 200, "assoc": 10, "gpt": 200, "mamba": 100}.items()}
     fast = {m: 0.5 for m in pg.MODELS}
     assert all(c.passed for c in pg.playground_checks(good, fast, 0.5))
+    assert {c.kind for c in pg.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
     # Undertrained runs: recovery below 100% and no alignment yet.
     bad = _runs(steps=1)
     checks = pg.playground_checks(bad, fast, 0.5)

@@ -162,62 +162,95 @@ def test_widget_builds_without_training_and_retrains_on_change() -> None:
 
 # ---------------------------------------------------------------------------- the claim check
 
-def _measured(g: graphs.Graph, n2v_emb, deep_emb, assoc_emb) -> dict:
-    """The chapter's measured numbers for one graph, with the given embeddings in the roles."""
+from geomem_utils import findings as fd  # noqa: E402
+from geomem_utils import verdicts_spectral as vs  # noqa: E402
+
+
+def test_top_k_projection(tiny) -> None:
+    g = tiny["cycle"]
+    s = spectral.graph_spectrum(g)
+    on_top = s.vectors[:, :3] @ np.random.default_rng(0).standard_normal((3, 8))  # (n, 8) in span(e_0..e_2)
+    got = spectral.top_k_projection(on_top, s, 3)
+    assert got["energy"] == pytest.approx(1.0) and got["outside"] == pytest.approx(0.0, abs=1e-9)
+    rnd = spectral.top_k_projection(np.random.default_rng(1).standard_normal((g.n_nodes, 200)), s, 3)
+    assert rnd["energy"] < 0.4 and rnd["outside"] > 0.7
+    with pytest.raises(ValueError):
+        spectral.top_k_projection(on_top, s, 0)
+
+
+def _groups(g, n2v_emb, deep_emb, ce_ratio=0.001, untied_gpt=None) -> dict:
+    """Chapter 02's evidence for one graph, with the given embeddings in the roles."""
     s = spectral.graph_spectrum(g)
     A = graphs.adjacency(g).toarray()
     rnd = spectral.random_shares(s)
-    run = train_node2vec(A, steps=2000, seed=0, snapshot_steps=[0, 2000])
+    run = train_node2vec(A, steps=2000, seed=0)
     untied = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0)
     untied_se = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0, self_edges=True)
     sh = lambda e: spectral.energy_shares(e, s)  # noqa: E731
     one = lambda v: {g.name: v}  # noqa: E731
-    return dict(
-        spectra_error=one(float(np.max(np.abs(s.normalised - np.array(graphs.SPEC_SPECTRA[g.name]))))),
-        star_loss_first=96.1, star_loss_last=1.30,
-        c0_error=one(float(np.linalg.norm(node2vec_C(run.snapshots[0], A) - graphs.neg_laplacian(g))
-                           / np.linalg.norm(graphs.neg_laplacian(g)))),
-        n2v_alignment=one(sh(n2v_emb)["smooth"]),
-        n2v_stationarity_drop=one(spectral.stationarity(run.V, A) / spectral.stationarity(run.snapshots[0], A)),
-        random_alignment=one(rnd["smooth"]),
-        deep_alignment={"model": one(sh(deep_emb)["smooth"])},
-        deep_self_edge_alignment={"model": one(sh(deep_emb)["smooth"])},
-        assoc_alignment=one(sh(assoc_emb)["smooth"]), assoc_top_k=one(100.0),
-        tied_zigzag=one(sh(run.V)["zigzag"]),
-        untied_zigzag=one(sh(untied.U)["zigzag"]), untied_self_edge_zigzag=one(sh(untied_se.U)["zigzag"]),
-        random_zigzag=one(rnd["zigzag"]),
-        deep_zigzag={"model": one(0.3)}, deep_self_edge_zigzag={"model": one(0.1)},
-    )
+    top = spectral.top_k_projection(n2v_emb, s, spectral.kept_rank(run.V))
+    untied_gpt = untied.U if untied_gpt is None else untied_gpt
+    return {
+        "spectral.node2vec_alignment": vs.node2vec_alignment_checks(
+            n2v_alignment=one(sh(n2v_emb)["smooth"]), topk_energy=one(top["energy"]), outside_max=one(top["outside"])),
+        "spectral.ce_vanishes": vs.ce_checks(ce_ratio=one(ce_ratio)),
+        "spectral.transformer_headroom": vs.headroom_checks(
+            n2v_alignment=one(sh(n2v_emb)["smooth"]), random_alignment=one(rnd["smooth"]),
+            deep_alignment={"model": one(sh(deep_emb)["smooth"])}, deep_self_edge_alignment={}),
+        "spectral.untied_zigzag": vs.untied_checks(
+            tied_zigzag=one(sh(run.V)["zigzag"]), untied_zigzag=one(sh(untied.U)["zigzag"]),
+            random_zigzag=one(rnd["zigzag"]), untied_transformer_zigzag=one(sh(untied_gpt)["zigzag"])),
+        "spectral.self_edges": vs.self_edge_checks(
+            random_alignment=one(rnd["smooth"]), deep_self_edge_alignment={"model": one(sh(deep_emb)["smooth"])},
+            untied_zigzag=one(sh(untied.U)["zigzag"]), untied_self_edge_zigzag=one(sh(untied_se.U)["zigzag"]),
+            deep_zigzag={"model": one(0.3)}, deep_self_edge_zigzag={"model": one(0.1)}),
+    }
 
 
-def _failed(checks) -> set[str]:
-    return {c.name for c in checks if not c.passed}
+def _verdicts(groups) -> dict[str, str]:
+    return {f["id"]: f["verdict"] for f in vs.spectral_verdicts(groups)}
 
 
-def test_checks_pass_for_geometric_embeddings_and_fail_without_geometry(tiny) -> None:
+def test_verdicts_pass_geometric_embeddings_and_fail_trainable_lookup_tables(tiny) -> None:
     g = tiny["cycle"]
     s = spectral.graph_spectrum(g)
-    n2v = train_node2vec(graphs.adjacency(g).toarray(), steps=2000, seed=0).V
-    with seeded(0):
-        frozen = build_model("assoc", g.n_nodes + 4, 4, width=64).embedding_matrix()[: g.n_nodes].numpy()
-    # a deep model with some geometry: Node2Vec's embedding blurred by a little noise
+    A = graphs.adjacency(g).toarray()
+    n2v = train_node2vec(A, steps=2000, seed=0).V
     rng = np.random.default_rng(0)
+    # a deep model with some geometry: Node2Vec's embedding blurred by a little noise
     blurred = n2v / np.linalg.norm(n2v) + 0.35 * rng.standard_normal(n2v.shape) / np.sqrt(n2v.size)
     assert spectral.alignment(n2v, s) > spectral.alignment(blurred, s) > spectral.random_shares(s)["smooth"] + 0.2
-    good = spectral.spectral_bias_checks(**_measured(g, n2v, blurred, frozen))
-    assert not _failed(good), _failed(good)
+    good = _verdicts(_groups(g, n2v, blurred))
+    assert set(good) == {f.id for f in fd.for_chapter("02_spectral_bias")}
+    assert all(v == fd.REPRODUCED for v in good.values()), good
 
-    # a "deep model" that is a frozen, associative embedding: no geometry, the checks say so
-    no_geo = spectral.spectral_bias_checks(**_measured(g, n2v, frozen, frozen))
-    assert {"model (edges) alignment - random (min over graphs)",
-            "model (edges + self-edges) alignment - random (min over graphs)"} <= _failed(no_geo)
-    # an untrained (random) matrix in Node2Vec's place fails the Node2Vec alignment check
+    # a trainable model that memorises its edges as a lookup table: untied Node2Vec started at
+    # N(0, 1) fits every edge with U and W barely moving (the chapter's init-scale table);
+    # in Node2Vec's place, and in the deep model's, the verdicts fail
+    lookup = spectral.train_node2vec_untied(A, steps=2000, init_std=1.0, seed=0)
+    assert lookup.loss[-1] < 0.5 * lookup.loss[0]  # it did learn its edges
+    as_n2v = _verdicts(_groups(g, lookup.U, blurred))
+    assert as_n2v["spectral.node2vec_alignment"] == fd.NOT_REPRODUCED
+    as_deep = _verdicts(_groups(g, n2v, lookup.U))
+    assert as_deep["spectral.transformer_headroom"] != fd.REPRODUCED
+    # ... and an untied model that stayed a lookup table shows no zig-zag: that part fails
+    assert _verdicts(_groups(g, n2v, blurred, untied_gpt=lookup.U))["spectral.untied_zigzag"] == fd.PARTLY
+    # an untrained (random) matrix in Node2Vec's place fails too
     untrained = rng.standard_normal((g.n_nodes, 100))
-    bad_n2v = spectral.spectral_bias_checks(**_measured(g, untrained, blurred, frozen))
-    assert "Node2Vec spectral alignment (min over graphs)" in _failed(bad_n2v)
-    # a "frozen" model that did learn a geometry is caught by the associative control
-    moved = spectral.spectral_bias_checks(**_measured(g, n2v, blurred, n2v))
-    assert "associative (frozen) |alignment - random| (max over graphs)" in _failed(moved)
+    assert _verdicts(_groups(g, untrained, blurred))["spectral.node2vec_alignment"] == fd.NOT_REPRODUCED
     # a deep model as aligned as Node2Vec leaves no headroom
-    no_headroom = spectral.spectral_bias_checks(**_measured(g, n2v, n2v, frozen))
-    assert "Node2Vec alignment - best deep model's (min over graphs)" in _failed(no_headroom)
+    assert _verdicts(_groups(g, n2v, n2v))["spectral.transformer_headroom"] == fd.PARTLY
+    # ||C e_i|| that does not fall 100-fold is reported, with the number
+    ce = {f["id"]: f for f in vs.spectral_verdicts(_groups(g, n2v, blurred, ce_ratio=1.7))}["spectral.ce_vanishes"]
+    assert ce["verdict"] == fd.NOT_REPRODUCED and "1.7" in ce["ours"]
+
+
+def test_machinery_checks_are_never_evidence() -> None:
+    m = vs.machinery_checks(spectra_error={"a": 0.0}, star_loss_first=96.1, star_loss_last=1.3, c0_error={"a": 0.0},
+                            n2v_stationarity_drop={"a": 1e-3}, assoc_alignment={"a": 0.4},
+                            random_alignment={"a": 0.4}, assoc_top_k={"a": 100.0})
+    assert all(c.passed for c in m) and {c.kind for c in m} == {"machinery", "control"}
+    with pytest.raises(ValueError, match="not evidence"):
+        vs.spectral_verdicts({f.id: m for f in fd.for_chapter("02_spectral_bias")})
+    with pytest.raises(ValueError, match="no evidence"):
+        vs.spectral_verdicts({})
