@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import experiments, graphs, margins, measures, succinctness, tasks
+from geomem_utils import experiments, findings, graphs, margins, measures, succinctness, tasks
+from geomem_utils import verdicts_puzzle as vp
 from geomem_utils.models import build_model
 from geomem_utils.params import ParameterError
 from geomem_utils.train import TrainConfig, seeded, train
@@ -155,11 +156,18 @@ GOOD = dict(
     gpt_alignment={"star": 0.62, "cycle": 0.64},
     alignment_chance={"star": 0.25, "cycle": 0.29},
     ratios=[1.33, 1.9, 2.0],
-    assoc_steps={"star": 1, "cycle": 1},
-    geometric_steps={"net/star": 29, "gpt/cycle": 45},
+    trained_cost_ratios=[0.45, 0.7],  # trained lookup / trained geometry, as measured (the geometry costs more)
+    twin_margin_at_full={"star": 0.0, "cycle": 0.01},  # m=512 twin, seed 0: a lookup at first full recall
+    twin_margin_end={"star": 1.24, "cycle": 7.74},
     navigation=0.36, degree=100, finetuned_first_hop=1.0, scratch_first_hop=0.04,
     knob_directions={"lr 1e-2": (True, True), "N(0,1) init, lr 1e-4": (False, False)},
+    lookup=dict(edge_recall=100.0, train_exact=1.0, test_exact=0.0, navigation=0.1, degree=40, n_test=10),
 )
+#: The default-initialised GPT of the same controls run (G(40, 5), seed 0): it memorises too,
+#: but with a geometry, so it must fail as a "lookup".
+GEOMETRIC_GPT = dict(edge_recall=100.0, train_exact=1.0, test_exact=1.0, navigation=0.9, degree=40, n_test=10)
+#: An untrained GPT: no memory at all (edge recall about chance), so no lookup either.
+UNTRAINED_GPT = dict(edge_recall=2.0, train_exact=0.0, test_exact=0.0, navigation=0.0, degree=40, n_test=10)
 
 
 def failed(**changes) -> list[str]:
@@ -170,12 +178,49 @@ def test_check_passes_on_the_phenomenon():
     assert failed() == []
 
 
+def test_closed_form_is_machinery_and_not_evidence():
+    checks = memorization_puzzle_checks(**GOOD)
+    prop1 = [c for c in checks if "Prop. 1 ratio" in c.name]
+    assert len(prop1) == 2 and all(c.kind == "machinery" for c in prop1)
+    ev = vp.evidence(checks, "puzzle.succinctness")
+    assert [c.name for c in ev] == ["succinctness: trained lookup / trained geometry at margin 1, max over graphs"]
+
+
+def test_lookup_checks_fail_on_the_geometric_and_the_untrained_gpt():
+    for run, expect in ((GEOMETRIC_GPT, ("held-out exact match", "navigation")),
+                        (UNTRAINED_GPT, ("edge recall", "training-path"))):
+        names = failed(lookup=run)
+        assert all(any(e in n for n in names) for e in expect), names
+        v = vp.verdict_from_checks("puzzle.trainable_associative_path_star",
+                                   memorization_puzzle_checks(**{**GOOD, "lookup": run}), "x", "y")
+        assert v["verdict"] == findings.NOT_REPRODUCED
+
+
+def test_findings_of_the_chapter():
+    checks = memorization_puzzle_checks(**GOOD)
+    recs = [vp.verdict_from_checks(fid, checks, "x", "y", "which part", partly=fid in ("puzzle.knobs",
+                                   "puzzle.associative_faster")) for fid in vp.EVIDENCE]
+    assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
+    assert vp.matched_ease_partly({"star": (301, 29), "cycle": (301, 32)})  # m=32, seed 0: the twin wins
+    assert vp.matched_ease_partly({"star": (301, 301), "cycle": (301, 301)})  # neither got there: not shown
+    assert not vp.matched_ease_partly({"star": (1, 29), "cycle": (2, 32)})
+    no_lookup = memorization_puzzle_checks(**{**GOOD, "lookup": None})
+    assert vp.verdict_from_checks("puzzle.trainable_associative_path_star", no_lookup, "x", "y")["verdict"] \
+        == findings.NOT_TESTED
+
+
 @pytest.mark.parametrize("changes, expected", [
     (dict(assoc_top_k={"star": 100.0, "cycle": 93.3}), "associative top-k recovery on cycle"),
     (dict(net_skewed_margin={"star": -0.4, "cycle": 0.2}), "skewed edge margin"),
     (dict(gpt_alignment={"star": 0.27, "cycle": 0.3}), "spectral alignment"),
     (dict(ratios=[1.0, 9.0]), "max Prop. 1 ratio"),
-    (dict(geometric_steps={"net/star": 1, "gpt/cycle": 45}), "ease"),
+    (dict(twin_margin_at_full={"star": 0.81, "cycle": 1.32}, twin_margin_end={"star": 2.2, "cycle": 3.2}),
+     "skewed margin at first 100%"),  # geometric from the start: the m=32 twin's numbers (seed 0)
+    (dict(twin_margin_end={"star": 0.1, "cycle": 0.2}), "end minus first"),  # a lookup that stays one
+    (dict(trained_cost_ratios=[0.5, 2.6]), "trained lookup / trained geometry"),
+    (dict(trained_cost_ratios=[0.5, float("nan")]), "trained lookup / trained geometry"),  # a solution that failed
+    (dict(lookup=GEOMETRIC_GPT), "trainable lookup on the path-star: "),
+    (dict(lookup=UNTRAINED_GPT), "trainable lookup on the path-star: "),
     (dict(navigation=0.02), "navigation"),
     (dict(finetuned_first_hop=0.05), "fine-tun"),
     (dict(scratch_first_hop=0.9), "gain over the same fine-tune"),
@@ -193,27 +238,28 @@ def test_finetune_checks_can_be_left_out_but_nothing_else():
 
 
 def test_check_fails_on_real_runs_without_the_phenomenon():
-    """An under-trained lookup does not recall every edge, and a wide trainable network
-    (a lookup at step 1) "completes" as fast as the lookup: both must fail the check."""
+    """An under-trained lookup does not recall every edge, and a narrow trainable network
+    (m=32, geometric from the start) is no lookup when it first recalls every edge: both
+    must fail the check."""
     g = graphs.tiny_graph("cycle")
     vocab = tasks.Vocab(g.n_nodes)
     edges = tasks.edge_bucket(g, vocab)
-    steps_to_full = {}
-    for arch, lr in (("assoc", 1e-4), ("net", 1e-2)):
+    hist = {}
+    for arch, lr, width, steps in (("assoc", 1e-4, 512, 3), ("net", 1e-2, 32, 60)):
         with seeded(0):
-            model = build_model(arch, vocab.size, 4, width=512)
-        res = train(model, [edges], TrainConfig(steps=3, lr=lr, weight_decay=0.0, batch_size=None, warmup_steps=0,
-                                                grad_clip=None, eval_every=1, progress=False),
-                    evaluate=lambda m: measures.top_k_recovery(measures.edge_logits(m, g, vocab), g))
-        steps, topk = res.metric("top_k")
-        steps_to_full[arch] = next((s for s, v in zip(steps, topk) if v >= 100.0), 4)
-        if arch == "assoc":
-            under_trained = topk[-1]
+            model = build_model(arch, vocab.size, 4, width=width)
+        res = train(model, [edges], TrainConfig(steps=steps, lr=lr, weight_decay=0.0, batch_size=None, warmup_steps=0,
+                                                grad_clip=None, eval_every=1, schedule="constant", progress=False),
+                    evaluate=lambda m: {**measures.top_k_recovery(measures.edge_logits(m, g, vocab), g),
+                                        **margins.margin_report(m, g)})
+        hist[arch] = res.history
+    under_trained = hist["assoc"][-1]["top_k"]
     assert under_trained < 100.0
-    names = failed(assoc_top_k={"cycle": under_trained}, assoc_steps={"cycle": 1},
-                   geometric_steps={"twin/cycle": steps_to_full["net"]})
+    full = next(r for r in hist["net"] if r["top_k"] >= 100.0)
+    names = failed(assoc_top_k={"cycle": under_trained}, twin_margin_at_full={"cycle": full["skewed_margin"]},
+                   twin_margin_end={"cycle": hist["net"][-1]["skewed_margin"]})
     assert any("top-k recovery on cycle" in n for n in names)
-    assert any(n.startswith("ease") for n in names)
+    assert any("skewed margin at first 100%" in n for n in names), (full, names)
 
 
 # ---------------------------------------------------------------------------- experiments.py helpers
