@@ -21,7 +21,7 @@ EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 6
 HARDEST_MIN = 0.5  # hardest-token held-out first hop (given the root): see the chapter
 FROZEN_MAX_CHANCES = 5.0  # frozen control: held-out exact match <= 5/d
 FROZEN_GAP_MIN = 0.5  # trainable minus frozen held-out exact match
-ORDER_GAP_MAX = 1  # evaluations between the first and the last inner token reaching 50% held-out
+# token order: the inner tokens' arrival spread must stay below a leaf-to-root cascade's (l - 3 evaluations)
 IC_SE_MAX = 3.0  # in context: |v1 - 1/d| within 3 binomial standard errors of the held-out count
 IC_LATER_MIN = 0.9
 IC_REVERSE_MIN = 0.9
@@ -80,6 +80,7 @@ def implicit_reasoning_checks(
     mamba_test_exact: float | None = None,
     mamba_degree: int | None = None,
     token_order_gap: float | None = None,
+    path_length: int | None = None,
     direction_exact: Mapping[str, float] | None = None,
     direction_degree: int | None = None,
     direction_n_test: int | None = None,
@@ -98,7 +99,9 @@ def implicit_reasoning_checks(
       errors of chance; ``ic_later`` (mean of the later tokens) and ``ic_reverse`` (worst
       position of the reverse target) at least 0.9.
     - ``mamba_test_exact``: the Mamba's held-out exact match on G(``mamba_degree``, l).
-    - ``token_order_gap``: :func:`order_gap` of the main run (``None``: not checked).
+    - ``token_order_gap``: :func:`order_gap` of the main run on paths of ``path_length`` nodes
+      (``None``: not checked); below the ``path_length - 3`` evaluations of a leaf-to-root
+      cascade (one evaluation per hop).
     - ``direction_exact``: held-out exact match of the forward path task on the controls'
       graph G(``direction_degree``, l) with ``"both"``, ``"forward"`` and ``"backward"``
       edges (``direction_n_test`` held-out leaves): both directions answer, each single
@@ -132,8 +135,10 @@ def implicit_reasoning_checks(
         checks.append(check(f"Mamba held-out exact match, G({mamba_degree}, l)", mamba_test_exact, ">=",
                             MAMBA_EXACT_MIN, paper="Mamba answers held-out paths too (§2.3)"))
     if token_order_gap is not None:
-        checks.append(check("token order: evaluations between the first and last inner token at 50% held-out",
-                            token_order_gap, "<=", ORDER_GAP_MAX,
+        if path_length is None or path_length < 4:
+            raise ValueError(f"token_order_gap needs path_length >= 4 (two inner tokens), got {path_length}")
+        checks.append(check("token order: evaluations between the first and last inner token at 50% held-out "
+                            "(a leaf-to-root cascade: l - 3)", token_order_gap, "<", path_length - 3,
                             paper="the tokens are learned in no particular order, not leaf to root (§2.3)"))
     if direction_exact is not None:
         if not direction_degree or not direction_n_test:

@@ -20,7 +20,7 @@ from geomem_utils.verdicts_reasoning import implicit_reasoning_checks, spearman_
 
 GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exact=0.0, ic_degree=2,
             ic_first_hop=0.5, ic_n_test=1000, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100,
-            token_order_gap=0.0, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
+            token_order_gap=1.0, path_length=5, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
             direction_degree=40, direction_n_test=10)
 
 #: The trainable associative counterexample as measured (G(40, 5), 500 steps, N(0, 1) embedding
