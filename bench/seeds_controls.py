@@ -4,8 +4,8 @@
     python -m bench.seeds_controls --show     # print bench/results/seeds_controls.json
 
 Per seed: the controls' G(40, 5) run with both / forward-only / backward-only edges, the
-trainable associative counterexample (N(0, 1) token-embedding init), and the hardest-token
-run on G(100, 5); for each, edge recall (top-k, %), training and held-out exact match,
+trainable associative counterexample (N(0, 1) token-embedding init), and the main and
+hardest-token runs on G(100, 5); for each, edge recall (top-k, %), training and held-out exact match,
 held-out first hop and 1-step navigation. Runs go through the run cache, so a chapter asking
 for the same configuration later reuses them.
 """
@@ -35,6 +35,7 @@ def measure(seed: int) -> dict[str, dict[str, float]]:
     out = {f"edges {d}": row(base if d == "both" else replace(base, direction=d))
            for d in ("both", "forward", "backward")}
     out["trainable lookup (N(0,1) init)"] = row(experiments.associative_counterexample(base))
+    out["main G(100, 5)"] = row(experiments.profile_run("ci", seed=seed))
     out["hardest token G(100, 5)"] = row(experiments.profile_run("ci", seed=seed, objective="edges_and_hardest"))
     return out
 
