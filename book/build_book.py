@@ -343,7 +343,8 @@ def _verdict_mark(r: dict[str, Any]) -> str:
 
 def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
     """Write ``findings_summary.md`` (included by the landing page): the headline count and,
-    chapter by chapter, every finding that is not reproduced, one sentence each."""
+    chapter by chapter, every finding that is not reproduced, one sentence each (the
+    statement, the verdict, which part or why); the numbers are on the scorecard."""
     rows, _ = _findings(results)
     lines = [_headline(rows), ""]
     for stem in _order({r["chapter"] for r in rows}):
@@ -354,8 +355,8 @@ def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENER
         lines += [f"- {{doc}}`{stem} </_generated/{stem}>`:" if exists else f"- `{stem}`:"]
         for r in bad:
             v = r.get("verdict") or _no_verdict(r)
-            ours = f" Ours: {_cell(r['ours'])}; the paper: {_cell(r['paper'])}." if r.get("ours") else ""
-            lines.append(f"  - *{_cell(r['statement'])}* **{v}**.{ours}")
+            detail = f": {_cell(r['detail']).rstrip('.')}" if r.get("detail") else ""
+            lines.append(f"  - *{_cell(r['statement']).rstrip('.')}*: **{v}**{detail}.")
     (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
 
 

@@ -228,7 +228,8 @@ def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_bu
     bb.write_findings_summary(loaded, out)
     summary = (out / "findings_summary.md").read_text()
     assert head in summary
-    assert "Mamba 0.51 vs Transformer 0.62" in summary and "geometry emerges" not in summary.lower()
+    assert "Mamba's geometry is stronger" in summary and "not reproduced at this size" in summary
+    assert "geometry emerges" not in summary.lower()
     assert "01_geometry_emerges </_generated/01_geometry_emerges>" in summary
     assert sum(1 for line in summary.splitlines() if line.startswith("  - ")) == len(fd.REGISTER) - n01 + 1
 
