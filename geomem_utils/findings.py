@@ -243,6 +243,18 @@ def reported_failures(findings: Sequence[Mapping[str, Any]], checks: Sequence[Ma
             and str(c["name"]) in by_others - by_reproduced}
 
 
+def markdown(findings: Iterable[Mapping[str, Any]]) -> str:
+    """The verdicts as a Markdown list for a chapter's page: id, verdict, our numbers (with
+    the seed spread), the paper's, and which part / why."""
+    lines = []
+    for f in findings:
+        line = f"- `{f['id']}`: **{f['verdict']}**. Ours: {f['ours']}. Paper: {f['paper']}."
+        if f.get("detail"):
+            line += f" *{str(f['detail']).rstrip('.')}.*"
+        lines.append(line.replace("|", "\\|"))
+    return "\n".join(lines)
+
+
 def counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many findings got each verdict (every verdict present, zeros included)."""
     out = {v: 0 for v in VERDICTS}
