@@ -331,19 +331,20 @@ def _no_verdict(r: dict[str, Any]) -> str:
     return "⚠ no verdict recorded" if r.get("executed") else "— no verdict (chapter not executed)"
 
 
-def _verdict_cell(r: dict[str, Any]) -> _Raw:
+def _breakable(text: str) -> str:
+    """An id a narrow column may wrap after its dots and underscores (copy-paste stays clean)."""
+    return text.replace(".", ".<wbr>").replace("_", "_<wbr>")
+
+
+def _verdict_mark(r: dict[str, Any]) -> str:
     v = r.get("verdict")
-    if v is None:
-        return _Raw(_no_verdict(r))
-    text = f"{_VERDICT_MARK.get(v, '')} **{v}**"
-    if r.get("detail"):
-        text += f": {_cell(r['detail'])}"
-    return _Raw(text)
+    return _no_verdict(r) if v is None else f"{_VERDICT_MARK.get(v, '')} **{v}**"
 
 
 def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
     """Write ``findings_summary.md`` (included by the landing page): the headline count and,
-    chapter by chapter, every finding that is not reproduced, one sentence each."""
+    chapter by chapter, every finding that is not reproduced, one sentence each (the
+    statement, the verdict, which part or why); the numbers are on the scorecard."""
     rows, _ = _findings(results)
     lines = [_headline(rows), ""]
     for stem in _order({r["chapter"] for r in rows}):
@@ -354,8 +355,8 @@ def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENER
         lines += [f"- {{doc}}`{stem} </_generated/{stem}>`:" if exists else f"- `{stem}`:"]
         for r in bad:
             v = r.get("verdict") or _no_verdict(r)
-            ours = f" Ours: {_cell(r['ours'])}; the paper: {_cell(r['paper'])}." if r.get("ours") else ""
-            lines.append(f"  - *{_cell(r['statement'])}* **{v}**.{ours}")
+            detail = f": {_cell(r['detail']).rstrip('.')}" if r.get("detail") else ""
+            lines.append(f"  - *{_cell(r['statement']).rstrip('.')}*: **{v}**{detail}.")
     (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
 
 
@@ -384,9 +385,12 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         "## The paper's findings",
         "",
     ]
-    lines += _table(["finding", "the paper", "ours", "verdict", "chapter"], [
-        [_Raw(f"{_cell(r['statement'])} ({_cell(r['section'])}) <br>`{r['id']}`"), r.get("paper"), r.get("ours"),
-         _verdict_cell(r), _link(r["chapter"], out)] for r in rows])
+    lines += _table(["finding", "the paper", "ours", "verdict"], [
+        [_Raw(f"{_breakable(r['id'])}<br>{_link(r['chapter'], out)}"),
+         _Raw(f"{_cell(r['statement'])} ({_cell(r['section'])})"
+              + (f"<br>*Paper:* {_cell(r['paper'])}" if r.get("paper") else "")),
+         _Raw(_cell(r.get("ours") or "—") + (f"<br>*{_cell(r['detail'])}*" if r.get("detail") else "")),
+         _Raw(_verdict_mark(r))] for r in rows])
     if foreign:
         lines += ["", f"⚠ **Verdicts recorded for findings the register does not know:** {', '.join(foreign)}"]
     problems = [(stem, p) for stem in everyone for p in (results.get(stem) or {}).get("findings_problems", [])]
@@ -464,9 +468,10 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         "fail their notebook when they fail, and are never counted as reproductions.",
         "",
     ]
-    lines += _table(["notebook", "check", "kind", "why", "measured", "criterion", "verdict"], [
-        [s, c.get("name"), "null control" if c.get("kind") == "control" else "machinery", c.get("paper"),
-         c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"), _Raw(_verdict(c.get("passed")))]
+    lines += _table(["check", "kind", "why it is not evidence", "measured (criterion)"], [
+        [_Raw(f"{_cell(c.get('name'))}<br>`{s}`"), "null control" if c.get("kind") == "control" else "machinery",
+         c.get("paper"),
+         _Raw(f"{_cell(c.get('value'))} ({_cell(c.get('op'))} {_cell(c.get('threshold'))}) {_verdict(c.get('passed'))}")]
         for s, c in machinery]) if machinery else ["(none recorded)"]
     (out / "scorecard.md").write_text("\n".join(lines) + "\n")
 

@@ -72,14 +72,14 @@ REGISTER: tuple[Finding, ...] = (
             "§4, Fig. 5", _02, REPRODUCED),
     Finding("spectral.ce_vanishes",
             "For the kept eigenvectors e_i, ||C(t) e_i|| -> 0 over training.",
-            "§4, Fig. 5", _02, NOT_REPRODUCED),
+            "§4, Fig. 5", _02, PARTLY),
     Finding("spectral.transformer_headroom",
             "Transformers show the same spectral alignment, but weaker than Node2Vec (headroom).",
             "§4, Fig. 5", _02, REPRODUCED),
     Finding("spectral.untied_zigzag",
             "With untied embeddings the picture is a zig-zag / bipartite one (weight on the negative-eigenvalue "
             "eigenvectors).",
-            "§4, Fig. 5", _02, PARTLY),
+            "§4, Fig. 5", _02, REPRODUCED),
     Finding("spectral.self_edges",
             "Adding self-edges u -> u removes the negative-eigenvalue zig-zag.",
             "§4, Fig. 5", _02, REPRODUCED),
@@ -241,6 +241,18 @@ def reported_failures(findings: Sequence[Mapping[str, Any]], checks: Sequence[Ma
     by_others = {str(n) for f in findings if f.get("verdict") != REPRODUCED for n in f.get("checks", ())}
     return {str(c["name"]) for c in checks if not c.get("passed") and c.get("kind", "finding") == "finding"
             and str(c["name"]) in by_others - by_reproduced}
+
+
+def markdown(findings: Iterable[Mapping[str, Any]]) -> str:
+    """The verdicts as a Markdown list for a chapter's page: id, verdict, our numbers (with
+    the seed spread), the paper's, and which part / why."""
+    lines = []
+    for f in findings:
+        line = f"- `{f['id']}`: **{f['verdict']}**. Ours: {f['ours']}. Paper: {f['paper']}."
+        if f.get("detail"):
+            line += f" *{str(f['detail']).rstrip('.')}.*"
+        lines.append(line.replace("|", "\\|"))
+    return "\n".join(lines)
 
 
 def counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -161,3 +161,11 @@ def test_each_chapter_summary_names_its_non_reproductions(notebook) -> None:
     summary = _summary(notebook)
     missing = [f.id for f in fd.for_chapter(notebook) if f.expected != fd.REPRODUCED and f"`{f.id}`" not in summary]
     assert not missing, f"{notebook}'s summary does not name its non-reproductions: {missing}"
+
+
+def test_markdown_list_keeps_every_number() -> None:
+    recs = [fd.verdict("spectral.ce_vanishes", fd.PARTLY, "||C e|| 1.71 (star)", "-> 0", detail="cycle only",
+                       checks=["c"])]
+    md = fd.markdown(recs)
+    assert md.startswith("- `spectral.ce_vanishes`: **partly reproduced**")
+    assert "\\|\\|C e\\|\\| 1.71 (star)" in md and "*cycle only.*" in md

@@ -178,14 +178,14 @@ def test_top_k_projection(tiny) -> None:
         spectral.top_k_projection(on_top, s, 0)
 
 
-def _groups(g, n2v_emb, deep_emb, ce_ratio=0.001, untied_gpt=None) -> dict:
+def _groups(g, n2v_emb, deep_emb, ce_ratio=0.001, untied_gpt=None, self_edges_train=True) -> dict:
     """Chapter 02's evidence for one graph, with the given embeddings in the roles."""
     s = spectral.graph_spectrum(g)
     A = graphs.adjacency(g).toarray()
     rnd = spectral.random_shares(s)
     run = train_node2vec(A, steps=2000, seed=0)
     untied = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0)
-    untied_se = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0, self_edges=True)
+    untied_se = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0, self_edges=self_edges_train)
     sh = lambda e: spectral.energy_shares(e, s)  # noqa: E731
     one = lambda v: {g.name: v}  # noqa: E731
     top = spectral.top_k_projection(n2v_emb, s, spectral.kept_rank(run.V))
@@ -240,6 +240,8 @@ def test_verdicts_pass_geometric_embeddings_and_fail_trainable_lookup_tables(tin
     assert _verdicts(_groups(g, untrained, blurred))["spectral.node2vec_alignment"] == fd.NOT_REPRODUCED
     # a deep model as aligned as Node2Vec leaves no headroom
     assert _verdicts(_groups(g, n2v, n2v))["spectral.transformer_headroom"] == fd.PARTLY
+    # "self-edges" that were never added (the same run twice) cut nothing: the finding fails
+    assert _verdicts(_groups(g, n2v, blurred, self_edges_train=False))["spectral.self_edges"] != fd.REPRODUCED
     # ||C e_i|| that does not fall 100-fold is reported, with the number
     ce = {f["id"]: f for f in vs.spectral_verdicts(_groups(g, n2v, blurred, ce_ratio=1.7))}["spectral.ce_vanishes"]
     assert ce["verdict"] == fd.NOT_REPRODUCED and "1.7" in ce["ours"]
