@@ -385,12 +385,12 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         "## The paper's findings",
         "",
     ]
-    lines += _table(["finding", "the paper", "ours", "verdict"], [
-        [_Raw(f"{_breakable(r['id'])}<br>{_link(r['chapter'], out)}"),
+    lines += _table(["verdict and finding", "the paper", "ours"], [
+        [_Raw(f"{_verdict_mark(r)}<br>{_breakable(r['id'])}<br>{_link(r['chapter'], out)}"),
          _Raw(f"{_cell(r['statement'])} ({_cell(r['section'])})"
               + (f"<br>*Paper:* {_cell(r['paper'])}" if r.get("paper") else "")),
-         _Raw(_cell(r.get("ours") or "—") + (f"<br>*{_cell(r['detail'])}*" if r.get("detail") else "")),
-         _Raw(_verdict_mark(r))] for r in rows])
+         _Raw(_cell(r.get("ours") or "—") + (f"<br>*{_cell(r['detail'])}*" if r.get("detail") else ""))]
+        for r in rows])
     if foreign:
         lines += ["", f"⚠ **Verdicts recorded for findings the register does not know:** {', '.join(foreign)}"]
     problems = [(stem, p) for stem in everyone for p in (results.get(stem) or {}).get("findings_problems", [])]
