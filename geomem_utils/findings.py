@@ -106,10 +106,10 @@ REGISTER: tuple[Finding, ...] = (
             "§2.3", _03, REPRODUCED),
     Finding("reasoning.edge_directions",
             "Reverse edges are needed: training on forward-only or backward-only edges fails on held-out paths.",
-            "§2.3 (ablation)", _03, NOT_TESTED),
+            "§2.3 (ablation)", _03, REPRODUCED),
     Finding("reasoning.pause_tokens",
             "Pause tokens speed the learning of held-out paths up.",
-            "§2.3 (ablation)", _03, NOT_REPRODUCED),
+            "§2.3 (ablation)", _03, NOT_TESTED),
     Finding("reasoning.mixed_vs_staged",
             "Mixed training (edges and paths in the same batches) is the most stable; staged training "
             "(edges first) peaks then decays.",
@@ -140,7 +140,7 @@ REGISTER: tuple[Finding, ...] = (
     Finding("puzzle.trainable_associative_path_star",
             "A model with trainable embeddings can be pushed to associative memory on the path-star (large init): "
             "it memorises every edge yet answers held-out paths at chance.",
-            "§5 (knobs), §2.3", _04, NOT_TESTED),
+            "§5 (knobs), §2.3", _04, REPRODUCED),
 )
 
 BY_ID: dict[str, Finding] = {f.id: f for f in REGISTER}
