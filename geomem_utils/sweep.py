@@ -119,8 +119,11 @@ class Sweep:
             from .experiments import PROFILE_RUNS, PathStarRun, profile_run
 
             if model:  # model.NAME keys change one keyword of the recipe's (or the profile's) model
-                base = kw.get("model") or PROFILE_RUNS[self.base_profile].get("model") or PathStarRun.model
-                kw["model"] = {**dict(base), **model}
+                base = dict(kw.get("model") or PROFILE_RUNS[self.base_profile].get("model") or PathStarRun.model)
+                defaults = model_defaults(kw.get("arch", "gpt"))
+                # a keyword at the model's default is left out, so that equal runs share one cache entry
+                kw["model"] = {**base, **{k: v for k, v in model.items()
+                                          if k in base or k not in defaults or defaults[k] != v}}
             kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
             return profile_run(self.base_profile, **kw)
         except ParameterError as err:
@@ -134,6 +137,15 @@ class Sweep:
 
     def configs(self) -> list[tuple[dict[str, Any], Any]]:
         return [(p, self.config(p)) for p in self.points()]
+
+
+def model_defaults(arch: str) -> dict[str, Any]:
+    """The default keywords of a sequence model's config (``{}`` for the shallow models)."""
+    from .models import GPTConfig, MambaConfig
+
+    cls = {"gpt": GPTConfig, "mamba": MambaConfig}.get(arch)
+    return {} if cls is None else {f.name: f.default for f in fields(cls)
+                                   if f.name not in ("vocab_size", "block_size")}
 
 
 def describe(point: dict[str, Any]) -> str:
@@ -235,11 +247,12 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
 
 
 def _config_columns(cfg: Any) -> dict[str, Any]:
+    """The run's configuration as flat columns; ``model.*`` with the model config's defaults filled in."""
     out = {}
     for f in fields(cfg):
         v = getattr(cfg, f.name)
         if f.name == "model":
-            out.update({f"model.{k}": x for k, x in v})
+            out.update({f"model.{k}": x for k, x in {**model_defaults(cfg.arch), **dict(v)}.items()})
         elif f.name == "snapshot_steps":
             continue
         else:
@@ -292,6 +305,16 @@ def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821
     versions_ = sorted(c for c in df if c.startswith("version_"))
     rest = [c for c in df if c not in first + metrics + versions_]
     return df[first + rest + metrics + versions_]
+
+
+def spread(df: "pd.DataFrame", by: str | list[str], columns: list[str], digits: int = 2) -> "pd.DataFrame":  # noqa: F821
+    """Seeds as a spread: ``mean (min-max)`` of each column per group, and the number of runs."""
+    import pandas as pd
+
+    g = df.groupby(by)
+    out = {c: [f"{m:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})" for m, lo, hi in
+               zip(g[c].mean(), g[c].min(), g[c].max())] for c in columns}
+    return pd.DataFrame(out, index=g[columns[0]].mean().index).assign(runs=g.size().values)
 
 
 def read_table(path: str | os.PathLike) -> "pd.DataFrame":  # noqa: F821
@@ -484,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
             _parser().error(f"--{name.replace('_', '-')} must be >= 1")
     if args.workers is not None and args.workers < 0:
         _parser().error("--workers must be >= 0")
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _parser().error("--format parquet needs pyarrow (pip install pyarrow); the default is csv")
     try:
         sweep = load(args.name, args.profile, folder)
         n = len(sweep.configs())  # validate every point before starting anything

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +70,9 @@ def test_grid_points_configs_and_validation(tmp_path) -> None:
                      fixed={"degree": 6, "path_length": 4}, bundles={"recipe": {"m": {"lr": 3e-3}}})
     cfg2 = s2.config(s2.points()[0])
     assert dict(cfg2.model)["pos_init_std"] == 1.0 and dict(cfg2.model)["width"] == 128 and cfg2.lr == 3e-3
+    # a model keyword at its default is left out: the run is the same run (one cache entry)
+    s3 = replace(s2, grid={"model.pos_init_std": [0.02], "recipe": ["m"]})
+    assert s3.config(s3.points()[0]) == replace(cfg2, model=experiments.PathStarRun.model)
     # bad values are refused before any work, naming the field and the grid point
     with pytest.raises(ParameterError, match="degree"):
         sweep.Sweep("t", "ci", grid={"degree": [6, -3]}, fixed={"path_length": 4}).configs()
