@@ -410,8 +410,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
                                        "error": r["error"]} for r in failed],
             "table": str(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
             "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
-            "machine": {"host": socket.gethostname(), "platform": platform.platform(),
-                        "processor": platform.processor(), "cpus": os.cpu_count()},
+            "machine": machine(),
             "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),
             "wall_s": round(time.time() - started, 2), "versions": versions(),
         })
@@ -444,6 +443,25 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     bar.close()
     write(final=True)
     return frame(list(rows.values())), summary
+
+
+def machine() -> dict[str, Any]:
+    """Where the client ran: host, platform, CPU model and count, GPU (for a table's label)."""
+    cpu = platform.processor()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name")) or cpu
+    except (OSError, StopIteration):
+        pass
+    gpu = ""
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
+    except Exception:  # noqa: BLE001 - a label, never a failure
+        pass
+    return {"host": socket.gethostname(), "platform": platform.platform(), "processor": cpu,
+            "cpus": os.cpu_count(), "gpu": gpu}
 
 
 def report(summary: dict[str, Any], stream: Any = None) -> int:
@@ -530,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = {"sweep": sweep.name, "profile": sweep.profile, "n_runs": n, "done": int((df.status == "done").sum()),
                    "cached": int((df.status == "cached").sum()), "failed": 0, "failed_runs": [],
                    "wall_s": time.time() - t0, "table": str(out / f"{sweep.name}-{sweep.profile}.{args.format}"),
-                   "command": command, "scheduler": "serial"}
+                   "command": command, "scheduler": "serial", "machine": machine(), "complete": True,
+                   "started": _dt.datetime.fromtimestamp(t0, _dt.timezone.utc).isoformat(timespec="seconds")}
         from .results import atomic_write_json, versions
 
         atomic_write_json(out / f"{sweep.name}-{sweep.profile}.json", {**summary, "versions": versions()})
