@@ -134,7 +134,7 @@ def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, c
 
 
 def test_a_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path) -> None:
-    folder, out, cache = _sweep_dir(tmp_path, steps=400, seeds="[0, 1, 2, 3, 4]"), tmp_path / "out", tmp_path / "cache"
+    folder, out, cache = _sweep_dir(tmp_path, steps=300, seeds="[0, 1, 2, 3, 4]"), tmp_path / "out", tmp_path / "cache"
     cmd = _cli("tiny", "--sweeps", str(folder), "--out", str(out), "--workers", "1")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(cache), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -155,7 +155,7 @@ def test_a_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path) -> N
     assert 1 <= len(first) < 5 and set(first.status) == {"done"}
     entries = {p: p.stat().st_mtime_ns for p in cache.glob("pathstar-*.pt")}
     assert len(entries) >= len(first)
-    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     second = pd.read_csv(table)
     assert len(second) == 5 and set(second.status) <= {"done", "cached"}
