@@ -37,7 +37,6 @@ import argparse
 import datetime as _dt
 import io
 import itertools
-import json
 import os
 import platform
 import socket
@@ -45,9 +44,9 @@ import sys
 import time
 import tomllib
 import traceback
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .params import ParameterError, show
 
