@@ -11,13 +11,14 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run lab bench clean env help
+.PHONY: book test quick run lab bench sweep clean env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
 	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
 	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters"
+	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
 
 env: $(STAMP)
@@ -25,7 +26,7 @@ env: $(STAMP)
 $(STAMP): requirements/constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=24"
-	$(PY) -m pip install -q -c requirements/constraints.txt -e ".[book,test]"
+	$(PY) -m pip install -q -c requirements/constraints.txt -e ".[book,test,cluster]"
 	@touch $@
 
 book: $(STAMP)
@@ -51,6 +52,10 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+sweep: $(STAMP)
+	@test -n "$(NAME)" || { $(PY) -m geomem_utils.sweep --list; echo "usage: make sweep NAME=<sweep> [PROFILE=ci] [ARGS='--workers 2 | --scheduler tcp://HOST:8786 | --slurm ...']"; exit 2; }
+	$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS)
 
 clean:
 	rm -rf build book/_build book/_generated .pytest_cache

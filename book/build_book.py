@@ -48,6 +48,7 @@ CHAPTERS: list[tuple[str, str]] = [
     ("03_implicit_reasoning", "Implicit in-weights reasoning"),
     ("04_memorization_puzzle", "The memorization puzzle"),
     ("05_playground", "Playground"),
+    ("06_how_far_it_holds", "How far the findings hold"),
 ]
 
 # --------------------------------------------------------------------------------------

@@ -161,3 +161,32 @@ def frames_figure(frames: Sequence[go.Figure], labels: Sequence[str], title: str
                  args=[None, dict(frame=dict(duration=400, redraw=True), fromcurrent=True)])])],
     )
     return base
+
+
+def seed_spread(df: "pd.DataFrame", x: str, y: str, title: str, by: str | None = None, yaxis: str = "",
+                xaxis: str = "", chance: str | None = None, log_x: bool = False, height: int = 380) -> go.Figure:
+    """Every seed as a dot and the mean over seeds as a line, against ``x`` (one colour per ``by``).
+
+    ``chance``: a column holding each row's chance level, drawn as a dotted line.
+    Introduced in ``06_how_far_it_holds`` for sweep tables (one row per run).
+    """
+    fig = go.Figure()
+    groups = [(None, df)] if by is None else list(df.groupby(by, sort=False))
+    for k, (name, part) in enumerate(groups):
+        color = PALETTE[k % len(PALETTE)]
+        label = y if name is None else f"{by}={name}"
+        mean = part.groupby(x, sort=True)[y].agg(["mean", "min", "max"]).reset_index()
+        fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers", name=f"{label}: each seed", legendgroup=label,
+                                 marker=dict(color=color, size=8, opacity=0.6), text=[f"seed {s}" for s in part["seed"]],
+                                 hovertemplate="%{text}: %{y:.3f}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=mean[x], y=mean["mean"], mode="lines", name=f"{label}: mean", legendgroup=label,
+                                 line=dict(color=color)))
+    if chance is not None:
+        ch = df.groupby(x, sort=True)[chance].first()
+        fig.add_trace(go.Scatter(x=ch.index, y=ch.values, mode="lines", name="chance 1/d",
+                                 line=dict(dash="dot", color="#666")))
+    fig.update_layout(title=title, xaxis_title=xaxis or x, yaxis_title=yaxis or y, height=height,
+                      margin=dict(l=50, r=20, t=50, b=40))
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig

@@ -232,7 +232,8 @@ def config_key(config: Mapping[str, Any]) -> str:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("GEOMEM_CACHE", "build/cache"))
+    """``$GEOMEM_CACHE_DIR`` (a shared path for sweeps), or its older name ``$GEOMEM_CACHE``, else build/cache."""
+    return Path(os.environ.get("GEOMEM_CACHE_DIR") or os.environ.get("GEOMEM_CACHE", "build/cache"))
 
 
 def cached(

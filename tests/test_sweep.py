@@ -1,0 +1,254 @@
+"""The sweep runner (geomem_utils/sweep.py): grids, Dask execution, resume, failures, tables.
+
+Runs are tiny (G(6, 4), a 1-layer width-32 GPT, tens of steps), so the whole file costs
+seconds of training; most of its time is starting Dask workers (separate processes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from geomem_utils import experiments, sweep
+from geomem_utils.params import ParameterError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY = """
+kind = "path_star"
+description = "a test grid"
+[ci]
+grid = {{seed = {seeds}}}
+[ci.fixed]
+degree = 6
+path_length = 4
+steps = {steps}
+eval_every = 10
+warmup_steps = 5
+batch_size = 32
+snapshot_steps = []
+model = {{n_layers = 1, width = 32, n_heads = 2}}
+"""
+
+
+def _sweep_dir(tmp_path: Path, steps: int = 30, seeds: str = "[0, 1]", name: str = "tiny") -> Path:
+    folder = tmp_path / "sweeps"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.toml").write_text(TINY.format(steps=steps, seeds=seeds))
+    return folder
+
+
+def _env(cache: Path) -> dict[str, str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "GEOMEM_CACHE_DIR": str(cache)}
+    env.pop("GEOMEM_CACHE", None)
+    return env
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "geomem_utils.sweep", *args]
+
+
+def test_grid_points_configs_and_validation(tmp_path) -> None:
+    folder = _sweep_dir(tmp_path, seeds="[0, 1, 2]")
+    s = sweep.load("tiny", "ci", folder)
+    assert [p["seed"] for p in s.points()] == [0, 1, 2]
+    cfg = s.config({"seed": 2})
+    assert isinstance(cfg, experiments.PathStarRun) and cfg.seed == 2 and cfg.degree == 6
+    assert dict(cfg.model) == {"n_layers": 1, "width": 32, "n_heads": 2} and cfg.snapshot_steps == ()
+    # model.NAME changes one keyword of the model; recipes bundle overrides
+    s2 = sweep.Sweep("t", "ci", grid={"model.pos_init_std": [1.0], "recipe": ["m"]},
+                     fixed={"degree": 6, "path_length": 4}, bundles={"recipe": {"m": {"lr": 3e-3}}})
+    cfg2 = s2.config(s2.points()[0])
+    assert dict(cfg2.model)["pos_init_std"] == 1.0 and dict(cfg2.model)["width"] == 128 and cfg2.lr == 3e-3
+    # a model keyword at its default is left out: the run is the same run (one cache entry)
+    s3 = replace(s2, grid={"model.pos_init_std": [0.02], "recipe": ["m"]})
+    assert s3.config(s3.points()[0]) == replace(cfg2, model=experiments.PathStarRun.model)
+    # bad values are refused before any work, naming the field and the grid point
+    with pytest.raises(ParameterError, match="degree"):
+        sweep.Sweep("t", "ci", grid={"degree": [6, -3]}, fixed={"path_length": 4}).configs()
+    with pytest.raises(ParameterError, match="not_a_field"):
+        sweep.Sweep("t", "ci", grid={"not_a_field": [1]}).configs()
+    with pytest.raises(ParameterError, match="recipe"):
+        sweep.Sweep("t", "ci", grid={"recipe": ["nope"]}, bundles={"recipe": {"gpt": {}}})
+    with pytest.raises(ParameterError, match="unknown sweep"):
+        sweep.load("nope", "ci", folder)
+    assert subprocess.run(_cli("nope", "--sweeps", str(folder)), capture_output=True, cwd=ROOT).returncode == 2
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "sweeps").glob("*.toml")))
+def test_the_books_sweeps_are_valid_at_every_profile(name) -> None:
+    import tomllib
+
+    spec = tomllib.loads((ROOT / "sweeps" / f"{name}.toml").read_text())
+    profiles = [p for p in sweep.PROFILES if p in spec]
+    assert "ci" in profiles and "full" in profiles, profiles
+    for profile in profiles:
+        assert sweep.load(name, profile).configs()  # every point builds a valid configuration
+
+
+def test_cache_dir_alias(monkeypatch, tmp_path) -> None:
+    from geomem_utils.results import default_cache_dir
+
+    monkeypatch.delenv("GEOMEM_CACHE", raising=False)
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "shared"))
+    assert default_cache_dir() == tmp_path / "shared"
+    monkeypatch.delenv("GEOMEM_CACHE_DIR")
+    monkeypatch.setenv("GEOMEM_CACHE", str(tmp_path / "old"))
+    assert default_cache_dir() == tmp_path / "old"
+
+
+def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, capsys) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "cache"))
+    real = sweep._train
+
+    def planted(cfg, device):  # a run that raises inside the worker
+        if cfg.seed == 1:
+            raise RuntimeError("planted failure")
+        return real(cfg, device)
+
+    monkeypatch.setattr(sweep, "_train", planted)
+    s = sweep.load("tiny", "ci", _sweep_dir(tmp_path, seeds="[0, 1, 2]"))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        df, summary = sweep.run_sweep(s, client, tmp_path / "out", progress=False)
+    assert list(df.status) == ["done", "failed", "done"]
+    assert "planted failure" in df.error[1] and df.final_exact.notna().tolist() == [True, False, True]
+    assert summary["failed"] == 1 and summary["complete"]
+    assert sweep.report(summary) == 1
+    assert "FAILED run 1 (seed=1): RuntimeError: planted failure" in capsys.readouterr().out
+    stored = pd.read_csv(tmp_path / "out" / "tiny-ci.csv")
+    assert list(stored.status) == ["done", "failed", "done"]
+    assert json.loads((tmp_path / "out" / "tiny-ci.json").read_text())["failed_runs"][0]["index"] == 1
+
+
+def test_a_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path) -> None:
+    folder, out, cache = _sweep_dir(tmp_path, steps=300, seeds="[0, 1, 2, 3, 4]"), tmp_path / "out", tmp_path / "cache"
+    cmd = _cli("tiny", "--sweeps", str(folder), "--out", str(out), "--workers", "1")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(cache), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    table = out / "tiny-ci.csv"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:  # wait until some, not all, runs are in the table
+            if table.exists() and len(pd.read_csv(table)) >= 1:
+                break
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.1)
+        else:
+            pytest.fail("no run finished in time")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the client and its LocalCluster's worker, at once
+        proc.wait()
+    first = pd.read_csv(table)  # a killed sweep leaves a readable, consistent table
+    assert 1 <= len(first) < 5 and set(first.status) == {"done"}
+    entries = {p: p.stat().st_mtime_ns for p in cache.glob("pathstar-*.pt")}
+    assert len(entries) >= len(first)
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    second = pd.read_csv(table)
+    assert len(second) == 5 and set(second.status) <= {"done", "cached"}
+    assert (second.set_index("seed").loc[first.seed, "status"] == "cached").all()
+    assert (second.status == "done").sum() <= 5 - len(first)
+    assert all(p.stat().st_mtime_ns == t for p, t in entries.items()), "a finished run was recomputed"
+    summary = json.loads((out / "tiny-ci.json").read_text())
+    assert summary["complete"] and summary["cached"] >= len(first)
+
+
+def test_a_real_cluster_gives_the_serial_runs_bit_for_bit(tmp_path, monkeypatch, one_thread) -> None:
+    """`--scheduler` against `dask scheduler` and `dask worker` started as separate processes."""
+    folder, out = _sweep_dir(tmp_path, steps=30, seeds="[0, 1]"), tmp_path / "out"
+    env = _env(tmp_path / "cluster-cache")
+    sched_file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched_file)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.time() + 60
+        while not sched_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        address = json.loads(sched_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        procs.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", "--scheduler-file", str(sched_file),
+                                       "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
+                                      env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--out", str(out), "--scheduler", address),
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+    df = pd.read_csv(out / "tiny-ci.csv")
+    assert list(df.status) == ["done", "done"] and df.host.notna().all()
+    # the same runs, serially in this process, with another cache
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "serial-cache"))
+    s = sweep.load("tiny", "ci", folder)
+    for point, cfg in s.configs():
+        serial = experiments.run_path_star(cfg, progress=False)
+        key = sorted((tmp_path / "cluster-cache").glob("pathstar-*.pt"))
+        remote = [torch.load(p, weights_only=True)["result"] for p in key]
+        match = [r for r in remote if torch.equal(r["test_ids"], serial["test_ids"])
+                 and r["history"][0] == serial["history"][0]]
+        assert len(match) == 1, "no cluster run matches the serial run's first evaluation"
+        r = match[0]
+        assert r["history"] == serial["history"]
+        assert torch.equal(r["embedding"], serial["embedding"])
+        assert all(torch.equal(r["model_state"][k], v) for k, v in serial["model_state"].items())
+        row = df[df.seed == cfg.seed].iloc[0]
+        assert row.final_exact == serial["final"]["test_exact"] and row.navigation == serial["final"]["navigation"]
+
+
+def test_slurm_job_script(tmp_path) -> None:
+    pytest.importorskip("dask_jobqueue")
+    folder = _sweep_dir(tmp_path)
+    run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--slurm", "--partition", "gpu", "--cores", "4",
+                              "--memory", "32GB", "--walltime", "04:00:00", "--gpus", "1", "--dry-run"),
+                         cwd=ROOT, env=_env(tmp_path / "c"), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    script = run.stdout
+    for line in ("#SBATCH -p gpu", "#SBATCH -t 04:00:00", "#SBATCH --gres=gpu:1", "OMP_NUM_THREADS=1",
+                 "--nthreads"):
+        assert line in script, (line, script)
+
+
+def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_later: float):
+    rows = [dict(degree=d, seed=s, final_exact=(exact_40 if d == 40 else 0.9), first_hop=(exact_40 if d == 40 else 0.9),
+                 navigation=nav, chance=1 / d, status="done") for d in (20, 40) for s in range(3)]
+    pos = [dict(degree=40, seed=s, final_exact=(released if std == 1.0 else 0.9), chance=1 / 40, status="done",
+                **{"model.pos_init_std": std}) for std in (1.0, 0.02) for s in range(3)]
+    ic = [dict(variant="forward", degree=2, path_length=5, seed=0, first_hop=ic_first, chance=0.5, n_test=1000,
+               later_tokens=ic_later, status="done")]
+    return dict(degree=pd.DataFrame(rows), pos_init=pd.DataFrame(pos), in_context=pd.DataFrame(ic))
+
+
+def test_chapter_06_checks_fail_when_the_finding_is_false() -> None:
+    from geomem_utils.verdicts_holds import holds_checks
+
+    assert all(c.passed for c in holds_checks(**_tables(0.9, 0.9, 0.0, 0.5, 1.0)))
+    planted = {  # each planted falsehood fails its own check
+        "lowest of 3 seeds": _tables(0.3, 0.9, 0.0, 0.5, 1.0),  # one size fails at some seed
+        "navigation": _tables(0.9, 0.2, 0.0, 0.5, 1.0),  # no geometry
+        "N(0, 1)": _tables(0.9, 0.9, 0.6, 0.5, 1.0),  # the pitfall does not bite
+        "above chance": _tables(0.9, 0.9, 0.0, 0.7, 1.0),  # in context plans the first hop
+        "look-up tokens": _tables(0.9, 0.9, 0.0, 0.5, 0.3),  # in context: an idle model
+    }
+    for name, tables in planted.items():
+        failed = [c.name for c in holds_checks(**tables) if not c.passed]
+        assert failed and all(name in f for f in failed), (name, failed)
+    with pytest.raises(ValueError, match="failed runs"):
+        t = _tables(0.9, 0.9, 0.0, 0.5, 1.0)
+        t["degree"].loc[0, "status"] = "failed"
+        holds_checks(**t)
