@@ -64,6 +64,9 @@ class LivePanel:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:  # the text/plain form of the cell output: short, not the data
+        return f"<geomem live panel {self.kind!r}: {self.size_bytes / 1e3:.0f} kB, runs in the built book>"
+
     @property
     def size_bytes(self) -> int:
         return len(self.to_html().encode())
@@ -105,7 +108,7 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
     for name, value, lo, hi in checks:
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise ParameterError(f"{name} must be an integer in [{lo}, {hi}], got {show(value)}")
-    for name, value, lo, hi in (("lr", lr, 1e-3, 10 ** -0.5), ("init_std", init_std, 1e-3, 10.0)):
+    for name, value, lo, hi in (("lr", lr, 1e-3, 0.3), ("init_std", init_std, 1e-3, 10.0)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
             raise ParameterError(f"{name} must be a number in [{lo:g}, {hi:g}], got {show(value)}")
     graphs = {name: graph_data(_graphs.tiny_graph(name), f"tiny {name}") for name in _graphs.TINY_GRAPHS}

@@ -488,7 +488,7 @@ def timed_redraw(graph: Graph | str = "star", model: str = "node2vec",
 GRID_GRAPHS = ("star", "grid", "cycle", "irregular", "path_star")
 GRID_PATH_STAR = (3, 4)
 GRID_SCALES = (0.02, 0.2, 1.0)
-GRID_STEPS = {"node2vec": 2000, "net": 300, "assoc": 30, "gpt": 150, "mamba": 60}
+GRID_STEPS = {"node2vec": 2000, "net": 150, "assoc": 20, "gpt": 80, "mamba": 40}
 GRID_LR = {"node2vec": 0.05}
 GRID_SNAPSHOTS = 8
 #: Bump when what a grid run stores changes (the run cache keys on it).
@@ -554,6 +554,17 @@ def static_grid(graphs: tuple[str, ...] = GRID_GRAPHS, models: tuple[str, ...] =
                                           n_snapshots=n_snapshots, device=device)
                     out["runs"][f"{g.name}|{model}|{int(self_edges)}|{k}"] = _grid_view(run)
     return out
+
+
+def static_grid_cached(graphs: tuple[str, ...] = GRID_GRAPHS, seed: int = 0, device: str = "cpu") -> dict[str, Any]:
+    """:func:`static_grid` at the book's settings, through the run cache (``results.cached``)."""
+    from .results import cached
+
+    config = {"what": "playground static grid", "record": GRID_RECORD, "graphs": list(graphs),
+              "models": list(MODELS), "scales": list(GRID_SCALES), "steps": GRID_STEPS, "lr": GRID_LR,
+              "defaults": {m: vars(d) for m, d in DEFAULTS.items()}, "snapshots": GRID_SNAPSHOTS,
+              "path_star": list(GRID_PATH_STAR), "seed": seed, "device": device}
+    return cached(config, lambda: static_grid(graphs, seed=seed, device=device), name="playground-grid")
 
 
 # ----------------------------------------------------------------------------- the widget

@@ -329,10 +329,10 @@
     return lam.map(function (v) { return rdbu((Math.max(-1, Math.min(1, v)) + 1) / 2); });
   }
 
-  function graphTraces(g, xy, xa, ya, colors) {
+  function graphTraces(g, xy, xa, ya, colors, labelNodes) {
     var xs = [], ys = [];
     g.edges.forEach(function (e) { xs.push(xy[0][e[0]], xy[0][e[1]], null); ys.push(xy[1][e[0]], xy[1][e[1]], null); });
-    var labels = g.n <= 40;
+    var labels = labelNodes !== false && g.n <= 40;
     return [
       { type: "scatter", x: xs, y: ys, mode: "lines", line: { color: "#bbbbbb", width: 1 }, hoverinfo: "skip",
         showlegend: false, xaxis: xa, yaxis: ya },
@@ -417,6 +417,16 @@
 
   // ------------------------------------------------------------------ panel: live Node2Vec
 
+  var DRAW_BUDGET_MS = 400;
+  var LRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+  var INITS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+
+  function nearest(values, v) {
+    var best = 0;
+    values.forEach(function (x, i) { if (Math.abs(Math.log(x / v)) < Math.abs(Math.log(values[best] / v))) best = i; });
+    return best;
+  }
+
   function Node2VecPanel(root, data) {
     this.root = root; this.data = data; this.token = 0; this.timings = [];
     var d = data.defaults;
@@ -426,8 +436,8 @@
       graph: select("graph", graphOpts, d.graph),
       degree: range("degree", 1, data.max_degree, 1, d.degree),
       path_length: range("path_length", 2, data.max_path_length, 1, d.path_length),
-      lr: range("lr", -3, -0.5, 0.25, Math.log10(d.lr)),
-      init_std: range("init_std", -3, 1, 0.25, Math.log10(d.init_std)),
+      lr: range("lr", 0, LRS.length - 1, 1, nearest(LRS, d.lr)),
+      init_std: range("init_std", 0, INITS.length - 1, 1, nearest(INITS, d.init_std)),
       width: range("width", 2, 256, 2, d.width),
       steps: range("steps", 100, 10000, 100, d.steps),
       tied: checkbox("tied", d.tied),
@@ -475,7 +485,7 @@
     var c = this.c;
     return {
       graph: c.graph.value, degree: +c.degree.value, path_length: +c.path_length.value,
-      lr: Math.pow(10, +c.lr.value), init_std: Math.pow(10, +c.init_std.value), width: +c.width.value,
+      lr: LRS[+c.lr.value], init_std: INITS[+c.init_std.value], width: +c.width.value,
       steps: +c.steps.value, tied: c.tied.checked, self_edges: c.self_edges.checked,
       seed: Math.max(0, Math.floor(+c.seed.value || 0)),
     };
@@ -502,32 +512,48 @@
     this.root.setAttribute("data-state", "training");
     var spec = graphSpectrum(g.n, g.edges);
     var T;
-    try { T = transition(g.n, g.edges, v.self_edges); } catch (err) { this.status.textContent = String(err.message); return; }
+    try { T = transition(g.n, g.edges, v.self_edges); } catch (err) {
+      this.status.textContent = "Cannot train: " + err.message;
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
     var V0 = randomNormal(g.n * v.width, v.init_std, 2 * v.seed + 1);
     var W0 = v.tied ? null : randomNormal(g.n * v.width, v.init_std, 2 * v.seed + 2);
     var tr = new Node2VecTrainer({ n: g.n, width: v.width, T: T, V0: V0, W0: W0, tied: v.tied, lr: v.lr });
-    var sched = snapshotSchedule(v.steps, 24);
-    this.run = { v: v, g: g, spec: spec, colors: eigenColors(spec), frames: [], steps: sched, tr: tr };
-    var trainMs = 0, drawMs = 0;
+    var sched = snapshotSchedule(v.steps, 20);
+    this.run = { v: v, g: g, spec: spec, frames: [], steps: sched, tr: tr, layout: null };
+    var trainMs = 0, drawMs = 0, stride = 1, drawn = 0;
     for (var k = 0; k < sched.length; k++) {
       var ta = now();
       tr.advance(sched[k] - tr.step);
       this.run.frames.push(this.measure(tr, g, spec));
       trainMs += now() - ta;
+      var last = k === sched.length - 1;
+      if (!last && k % stride) continue;
       var tb = now();
       this.frame.max = k; this.frame.value = k;
       this.drawFrame(k);
-      drawMs += now() - tb;
+      drawMs += now() - tb; drawn += 1;
+      // Frame by frame within a budget: a slow machine skips some snapshots while training
+      // (every one stays on the frame slider), so that a retrain stays near half a second.
+      if (drawn === 2) {  // the second draw is the first update of an existing plot: what a frame costs
+        var each = now() - tb;
+        stride = Math.max(1, Math.ceil(each * (sched.length - k - 1) / Math.max(DRAW_BUDGET_MS - drawMs, each)));
+      }
       await nextFrame();
       if (token !== this.token) return;  // a newer change took over
     }
-    var total = now() - t0, last = this.run.frames[this.run.frames.length - 1];
-    this.timings.push({ steps: v.steps, graph: g.name, n: g.n, total_ms: total, train_ms: trainMs, draw_ms: drawMs });
+    this.frame.max = sched.length - 1; this.frame.value = sched.length - 1;
+    var total = now() - t0;
+    last = this.run.frames[this.run.frames.length - 1];
+    this.timings.push({ steps: v.steps, graph: g.name, n: g.n, total_ms: total, train_ms: trainMs, draw_ms: drawMs,
+                        frames_drawn: drawn, frames: sched.length });
     this.root.setAttribute("data-state", "done");
     this.root.setAttribute("data-redraw-ms", total.toFixed(1));
     this.status.textContent = "Trained " + v.steps + " steps on " + g.name + " (" + g.n + " nodes) and drew " +
       sched.length + " frames in " + (total / 1000).toFixed(2) + " s (training " + (trainMs / 1000).toFixed(2) +
-      " s). Alignment " + last.align.toFixed(3) + ", final loss " + last.loss.toFixed(3) + ".";
+      " s), " + drawn + " of them as it trained. Alignment " + last.align.toFixed(3) + ", final loss " +
+      last.loss.toFixed(3) + ".";
   };
 
   Node2VecPanel.prototype.measure = function (tr, g, spec) {
@@ -550,46 +576,62 @@
   };
 
   Node2VecPanel.prototype.drawFrame = function (k) {
-    var run = this.run, fr = run.frames[k], g = run.g, spec = run.spec, v = run.v, n = g.n;
-    this.frameOut.textContent = "step " + fr.step;
-    var traces = graphTraces(g, fr.xy, "x", "y", g.colors);
-    var x = []; for (var i = 1; i < n; i++) x.push(i);
+    var run = this.run, fr = run.frames[k], g = run.g, spec = run.spec, v = run.v, n = g.n, i;
+    this.frameOut.textContent = "step " + fr.step + ": alignment " + fr.align.toFixed(2) +
+      (isFinite(fr.loss) ? ", loss " + fr.loss.toFixed(3) : "");
+    var traces = graphTraces(g, fr.xy, "x", "y", g.colors, false);
+    var x = []; for (i = 1; i < n; i++) x.push(i);
     traces.push({ type: "bar", x: x, y: spec.normalised, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
                   xaxis: "x2", yaxis: "y2" });
     traces.push({ type: "bar", x: x, y: normalisedProfile(fr.prof), name: "‖Vᵀeᵢ‖ (normalised)",
                   marker: { color: "#D55E00" }, xaxis: "x2", yaxis: "y2" });
+    // (c): one trace per kind of eigenvector (smooth, zig-zag, the rest), lines split by nulls
     var upto = run.frames.slice(0, k + 1), sx = upto.map(function (f) { return Math.max(f.step, 0.5); });
+    var groups = [["smooth", "#3b6fb6", []], ["other", "#b0b0b0", []], ["zig-zag", "#c0392b", []]];
     for (i = 0; i < n; i++) {
-      traces.push({ type: "scatter", mode: "lines", x: sx, y: upto.map(function (f) { return f.prof[i]; }),
-                    line: { color: run.colors[i], width: 1.5 }, showlegend: false, xaxis: "x3", yaxis: "y3",
-                    hovertemplate: "e" + i + "<br>step %{x}<br>%{y:.3g}<extra></extra>" });
+      var lam = i === 0 ? 1 : spec.normalised[i - 1], grp = groups[lam > 1e-9 ? 0 : lam <= -0.5 + 1e-9 ? 2 : 1][2];
+      grp.push(i);
     }
-    var losses = run.tr.losses, every = Math.max(1, Math.floor(fr.step / 300)), lx = [], ly = [];
+    groups.forEach(function (gr) {
+      var xs = [], ys = [];
+      gr[2].forEach(function (e) {
+        upto.forEach(function (f, j) { xs.push(sx[j]); ys.push(f.prof[e]); });
+        xs.push(null); ys.push(null);
+      });
+      traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name: gr[0], line: { color: gr[1], width: 1.3 },
+                    hoverinfo: "skip", xaxis: "x3", yaxis: "y3" });
+    });
+    var losses = run.tr.losses, every = Math.max(1, Math.floor(fr.step / 200)), lx = [], ly = [];
     for (i = 0; i < Math.min(fr.step, losses.length); i += every) { lx.push(i + 1); ly.push(losses[i]); }
-    traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, line: { color: "#333" }, showlegend: false,
-                  name: "loss", xaxis: "x4", yaxis: "y4" });
-    var lay = quadLayout(["(a) embedding: top-2 principal components, step " + fr.step,
-                          "(b) spectrum (green) vs projections (orange): alignment " + fr.align.toFixed(2),
-                          "(c) ‖V(t)ᵀ eᵢ‖ over training (blue smooth, red zig-zag)",
-                          "(d) loss per node"], 640);
-    // this panel: (a) top-left embedding, (b) top-right bars, (c) bottom-left lines, (d) bottom-right loss
+    traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, line: { color: "#333" }, name: "loss",
+                  xaxis: "x4", yaxis: "y4" });
+    if (!run.layout) run.layout = this.layoutFor(run);
+    run.layout.datarevision = k;
+    window.Plotly.react(this.fig, traces, run.layout, { displaylogo: false, responsive: true });
+  };
+
+  Node2VecPanel.prototype.layoutFor = function (run) {
+    var v = run.v, g = run.g, spec = run.spec;
+    var lay = quadLayout(["(a) embedding: top-2 principal components",
+                          "(b) spectrum (green) vs projections ‖Vᵀeᵢ‖ (orange)",
+                          "(c) ‖V(t)ᵀ eᵢ‖: blue smooth, red zig-zag eᵢ",
+                          "(d) loss per node"], 620);
+    lay.showlegend = false;
     lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", title: { text: "eigen-index i" }, gridcolor: "#eee" };
     lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", zerolinecolor: "#ccc",
                    range: [Math.min(-0.1, Math.min.apply(null, spec.normalised) - 0.1), 1.1] };
-    var maxStep = Math.max(1, v.steps), pmax = 0;
-    run.frames.forEach(function (f) { for (var j = 0; j < n; j++) pmax = Math.max(pmax, f.prof[j]); });
+    var maxStep = Math.max(1, v.steps);
     lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", type: "log", range: [Math.log10(0.5), Math.log10(maxStep) + 0.05],
                    title: { text: "step" }, gridcolor: "#eee" };
-    lay.yaxis3 = { domain: [0, 0.44], anchor: "x3", range: [0, 1.05 * pmax], gridcolor: "#eee" };
+    lay.yaxis3 = { domain: [0, 0.44], anchor: "x3", rangemode: "tozero", gridcolor: "#eee" };
     lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", type: "log", range: [0, Math.log10(maxStep) + 0.05],
                    title: { text: "step" }, gridcolor: "#eee" };
     lay.yaxis4 = { domain: [0, 0.44], anchor: "x4", type: "log", gridcolor: "#eee" };
     lay.title = { text: "Node2Vec (" + (v.tied ? "tied" : "untied") + ") on " + g.name + ": m=" + v.width +
                   ", lr=" + fmt(v.lr) + ", init N(0, " + fmt(v.init_std) + "²)" + (v.self_edges ? ", self-edges" : "") +
                   ", " + v.steps + " steps, seed " + v.seed, font: { size: 14 }, x: 0.01, xanchor: "left" };
-    lay.margin = { l: 50, r: 20, t: 70, b: 40 };
-    lay.legend = { orientation: "h", x: 0.56, y: 1.07, yanchor: "bottom" };
-    window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true });
+    lay.margin = { l: 50, r: 20, t: 60, b: 40 };
+    return lay;
   };
 
   // ------------------------------------------------------------------ panel: the playground grid
@@ -698,7 +740,28 @@
 
   var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel };
 
+  var CSS = [
+    ".geomem-live { border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px 12px; margin: 8px 0 16px; }",
+    ".geomem-live-controls { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; }",
+    ".geomem-live-control { display: inline-flex; align-items: center; gap: 6px; font-size: 0.85rem; margin: 0; }",
+    ".geomem-live-control > span { min-width: 5.5em; color: #444; }",
+    ".geomem-live-control input[type=range] { width: 130px; }",
+    ".geomem-live-control select { max-width: 16em; font-size: 0.85rem; }",
+    ".geomem-live-readout { min-width: 4.5em; font-variant-numeric: tabular-nums; color: #222; }",
+    ".geomem-live-frames { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin-top: 8px; }",
+    ".geomem-live button { font-size: 0.85rem; padding: 2px 10px; border: 1px solid #999; border-radius: 4px;",
+    "  background: #f6f6f6; cursor: pointer; }",
+    ".geomem-live-status { font-size: 0.8rem; color: #555; font-style: italic; margin: 6px 0 2px; min-height: 1.2em; }",
+    ".geomem-live-figure { width: 100%; }",
+  ].join("\n");
+
   function startAll() {
+    if (!document.getElementById("geomem-live-css")) {
+      var st = document.createElement("style");
+      st.id = "geomem-live-css";
+      st.textContent = CSS;
+      document.head.appendChild(st);
+    }
     var nodes = document.querySelectorAll("[data-geomem-live]");
     Array.prototype.forEach.call(nodes, function (root) {
       if (root.geomemPanel) return;
