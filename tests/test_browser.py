@@ -416,15 +416,16 @@ def _open(browser, url: str):
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-    page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
-    page.wait_for_function(_READY, timeout=PAGE_TIMEOUT_MS, polling=100)
+    page.set_default_timeout(3 * PAGE_TIMEOUT_MS)
+    page.goto(url, wait_until="load", timeout=3 * PAGE_TIMEOUT_MS)
+    page.wait_for_function(_READY, timeout=3 * PAGE_TIMEOUT_MS, polling=100)
     return ctx, page, errors
 
 
 def _settle(page, panel=None) -> None:
     if panel is not None:
         page.wait_for_function("p => p.getAttribute('data-state') !== 'training'", arg=panel,
-                               timeout=PAGE_TIMEOUT_MS, polling=20)
+                               timeout=3 * PAGE_TIMEOUT_MS, polling=20)
     page.wait_for_timeout(150)
 
 

@@ -350,8 +350,8 @@
 
   function quadLayout(titles, height) {
     var ann = titles.map(function (t, k) {
-      return { text: t, showarrow: false, xref: "paper", yref: "paper", font: { size: 12 },
-               x: k % 2 ? 0.77 : 0.21, y: k < 2 ? 1.0 : 0.44, xanchor: "center", yanchor: "bottom" };
+      return { text: t, showarrow: false, xref: "paper", yref: "paper", font: { size: 11 },
+               x: k % 2 ? 0.56 : 0, y: k < 2 ? 1.0 : 0.42, xanchor: "left", yanchor: "bottom" };
     });
     return {
       height: height, margin: { l: 50, r: 50, t: 50, b: 40 }, barmode: "group", showlegend: true,
@@ -363,9 +363,9 @@
       yaxis2: { domain: [0.56, 1], visible: false, range: [-1.25, 1.25], scaleanchor: "x2", scaleratio: 1 },
       xaxis3: { domain: [0, 0.42], anchor: "y3", title: { text: "eigen-index i (descending eigenvalue)" },
                 gridcolor: "#eee" },
-      yaxis3: { domain: [0, 0.44], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#ccc" },
-      xaxis4: { domain: [0.56, 1], anchor: "y4", type: "log", title: { text: "step" }, gridcolor: "#eee" },
-      yaxis4: { domain: [0, 0.44], anchor: "x4", gridcolor: "#eee" },
+      yaxis3: { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#ccc" },
+      xaxis4: { domain: [0.56, 1], anchor: "y4", type: "log", dtick: 1, title: { text: "step" }, gridcolor: "#eee" },
+      yaxis4: { domain: [0, 0.4], anchor: "x4", gridcolor: "#eee" },
     };
   }
 
@@ -612,25 +612,25 @@
 
   Node2VecPanel.prototype.layoutFor = function (run) {
     var v = run.v, g = run.g, spec = run.spec;
-    var lay = quadLayout(["(a) embedding: top-2 principal components",
-                          "(b) spectrum (green) vs projections ‖Vᵀeᵢ‖ (orange)",
-                          "(c) ‖V(t)ᵀ eᵢ‖: blue smooth, red zig-zag eᵢ",
+    var lay = quadLayout(["(a) embedding, top-2 principal components",
+                          "(b) spectrum (green), ‖Vᵀeᵢ‖ (orange)",
+                          "(c) ‖V(t)ᵀeᵢ‖: blue smooth, red zig-zag",
                           "(d) loss per node"], 620);
     lay.showlegend = false;
-    lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", title: { text: "eigen-index i" }, gridcolor: "#eee" };
+    lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
     lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", zerolinecolor: "#ccc",
                    range: [Math.min(-0.1, Math.min.apply(null, spec.normalised) - 0.1), 1.1] };
     var maxStep = Math.max(1, v.steps);
     lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", type: "log", range: [Math.log10(0.5), Math.log10(maxStep) + 0.05],
-                   title: { text: "step" }, gridcolor: "#eee" };
-    lay.yaxis3 = { domain: [0, 0.44], anchor: "x3", rangemode: "tozero", gridcolor: "#eee" };
+                   dtick: 1, title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", rangemode: "tozero", gridcolor: "#eee" };
     lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", type: "log", range: [0, Math.log10(maxStep) + 0.05],
-                   title: { text: "step" }, gridcolor: "#eee" };
-    lay.yaxis4 = { domain: [0, 0.44], anchor: "x4", type: "log", gridcolor: "#eee" };
+                   dtick: 1, title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis4 = { domain: [0, 0.4], anchor: "x4", type: "log", dtick: 1, gridcolor: "#eee" };
     lay.title = { text: "Node2Vec (" + (v.tied ? "tied" : "untied") + ") on " + g.name + ": m=" + v.width +
                   ", lr=" + fmt(v.lr) + ", init N(0, " + fmt(v.init_std) + "²)" + (v.self_edges ? ", self-edges" : "") +
                   ", " + v.steps + " steps, seed " + v.seed, font: { size: 14 }, x: 0.01, xanchor: "left" };
-    lay.margin = { l: 50, r: 20, t: 60, b: 40 };
+    lay.margin = { l: 50, r: 20, t: 60, b: 60 };
     return lay;
   };
 
@@ -715,22 +715,23 @@
     traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, name: "loss", line: { color: "#888888", width: 1 },
                   xaxis: "x4", yaxis: "y5" });
     var topk = cy.length ? cy[cy.length - 1] : 0;
-    var lay = quadLayout(["(a) the graph", "(b) embedding: top-2 principal components, step " + step,
-                          "(c) spectrum vs projections: alignment " + run.align[k].toFixed(2) +
+    var lay = quadLayout(["(a) the graph", "(b) embedding at step " + step + ", top-2 PCs",
+                          "(c) spectrum vs ‖Vᵀeᵢ‖: alignment " + run.align[k].toFixed(2) +
                           " (random " + g.random_alignment.toFixed(2) + ")",
-                          "(d) top-k edge recovery " + Math.round(topk) + "% and loss"], 640);
+                          "(d) top-k recovery " + Math.round(topk) + "% and loss"], 660);
     lay.yaxis3.range = [Math.min(-0.1, Math.min.apply(null, g.spectrum) - 0.1), 1.1];
     lay.xaxis4.range = [0, Math.log10(Math.max(2, s.steps)) + 0.1];
     lay.yaxis4.range = [0, 105];
     lay.yaxis4.title = { text: "top-k %" };
     var lmax = Math.max.apply(null, run.loss[1]);
     lay.yaxis5 = { overlaying: "y4", side: "right", anchor: "x4", range: [0, 1.05 * lmax], showgrid: false,
-                   title: { text: "loss" } };
+                   tickformat: ".2~g", nticks: 5, title: { text: "loss" } };
     lay.title = { text: this.data.model_labels[s.model] + " on " + g.label + ": " + (s.tied ? "tied" : "untied") +
                   (s.self_edges ? ", self-edges" : "") + ", m=" + s.width + ", lr=" + fmt(s.lr) + ", init N(0, " +
                   fmt(s.init_std) + "²), " + s.steps + " steps, seed " + s.seed, font: { size: 14 }, x: 0.01,
                   xanchor: "left" };
-    lay.margin = { l: 50, r: 50, t: 70, b: 40 };
+    lay.margin = { l: 50, r: 50, t: 70, b: 60 };
+    lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
     window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true });
     this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
       run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
