@@ -216,11 +216,11 @@ def curve_points(steps: int, count: int = 25) -> list[int]:
 
 
 def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float, steps: int, width: int,
-              seed: int, n_snapshots: int) -> dict[str, Any]:
+              seed: int, n_snapshots: int, curve_count: int = 25) -> dict[str, Any]:
     from .models import train_node2vec
 
     A = _graphs.adjacency(g).toarray()
-    points = curve_points(steps)
+    points = curve_points(steps, curve_count)
     snaps = sorted(set(points) | set(_spectral.snapshot_schedule(steps, n_snapshots) if n_snapshots else []))
     kw = dict(width=width, lr=lr, steps=steps, init_std=init_std, seed=seed, snapshot_steps=snaps,
               self_edges=self_edges)
@@ -251,7 +251,7 @@ def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float
 
 def _sequence_model(g: Graph, model: str, tied: bool, self_edges: bool, lr: float, init_std: float, steps: int,
                     width: int, seed: int, n_snapshots: int, progress: Progress | None,
-                    device: str) -> dict[str, Any]:
+                    device: str, curve_count: int = 25) -> dict[str, Any]:
     from .models import build_model
     from .tasks import Vocab, edge_bucket
     from .train import TrainConfig, seeded, train
@@ -264,7 +264,7 @@ def _sequence_model(g: Graph, model: str, tied: bool, self_edges: bool, lr: floa
         kw.update(n_layers=1, d_state=8, expand=2, backend="mambapy" if device == "cpu" else "auto")
     with seeded(seed):
         net = build_model(model, vocab.size, 2, **kw)
-    points = set(curve_points(steps))
+    points = set(curve_points(steps, curve_count))
     tick = max(1, steps // 50)
     calls = [0]
 
@@ -299,6 +299,7 @@ def train_embedding(
     n_snapshots: int = 0,
     progress: Progress | None = None,
     device: str = "cpu",
+    curve_count: int = 25,
 ) -> PlaygroundRun:
     """Train ``model`` on the edges of ``graph`` and measure it (the playground's one run).
 
@@ -309,7 +310,8 @@ def train_embedding(
     Node2Vec runs full-batch gradient descent on its own loss (spec §5). ``progress(done,
     total)`` is called during training (sequence models: about 50 times; Node2Vec: at the
     start and the end).
-    ``n_snapshots`` keeps about that many embeddings, log-spaced over the run.
+    ``n_snapshots`` keeps about that many embeddings, log-spaced over the run;
+    ``curve_count`` sets how often recovery is measured (:func:`curve_points`).
     """
     g = make_graph(graph) if isinstance(graph, str) else graph
     if not isinstance(g, Graph):
@@ -325,6 +327,7 @@ def train_embedding(
     width = d.width if width is None else width
     _check_settings(model, tied, self_edges, lr, init_std, steps, width, seed)
     _int_arg("n_snapshots", n_snapshots, 0, 1000)
+    _int_arg("curve_count", curve_count, 1, 1000)
     if device not in ("cpu", "cuda"):
         raise ParameterError(f"device must be 'cpu' or 'cuda', got {show(device)}")
     if _graphs.degrees(g).min() == 0 and not self_edges:
@@ -336,10 +339,10 @@ def train_embedding(
         progress(0, int(steps))
     if model == "node2vec":
         out = _node2vec(g, bool(tied), bool(self_edges), float(lr), float(init_std), int(steps), int(width),
-                        int(seed), n_snapshots)
+                        int(seed), n_snapshots, curve_count)
     else:
         out = _sequence_model(g, model, bool(tied), bool(self_edges), float(lr), float(init_std), int(steps),
-                              int(width), int(seed), n_snapshots, progress, device)
+                              int(width), int(seed), n_snapshots, progress, device, curve_count)
     if progress is not None:
         progress(int(steps), int(steps))
     logits = torch.as_tensor(out["logits"]).float()
@@ -488,9 +491,11 @@ def timed_redraw(graph: Graph | str = "star", model: str = "node2vec",
 GRID_GRAPHS = ("star", "grid", "cycle", "irregular", "path_star")
 GRID_PATH_STAR = (3, 4)
 GRID_SCALES = (0.02, 0.2, 1.0)
-GRID_STEPS = {"node2vec": 2000, "net": 150, "assoc": 20, "gpt": 80, "mamba": 40}
+GRID_STEPS = {"node2vec": 2000, "net": 100, "assoc": 20, "gpt": 64, "mamba": 32}
 GRID_LR = {"node2vec": 0.05}
 GRID_SNAPSHOTS = 8
+#: Recovery measured at about twice this many steps of a grid run (a run's default: 25).
+GRID_CURVE = 6
 #: Bump when what a grid run stores changes (the run cache keys on it).
 GRID_RECORD = 1
 
@@ -551,7 +556,7 @@ def static_grid(graphs: tuple[str, ...] = GRID_GRAPHS, models: tuple[str, ...] =
                 for k, scale in enumerate(scales):
                     run = train_embedding(g, model, self_edges=self_edges, init_std=float(scale),
                                           lr=GRID_LR.get(model), steps=steps[model], seed=seed,
-                                          n_snapshots=n_snapshots, device=device)
+                                          n_snapshots=n_snapshots, device=device, curve_count=GRID_CURVE)
                     out["runs"][f"{g.name}|{model}|{int(self_edges)}|{k}"] = _grid_view(run)
     return out
 
@@ -562,7 +567,7 @@ def static_grid_cached(graphs: tuple[str, ...] = GRID_GRAPHS, seed: int = 0, dev
 
     config = {"what": "playground static grid", "record": GRID_RECORD, "graphs": list(graphs),
               "models": list(MODELS), "scales": list(GRID_SCALES), "steps": GRID_STEPS, "lr": GRID_LR,
-              "defaults": {m: vars(d) for m, d in DEFAULTS.items()}, "snapshots": GRID_SNAPSHOTS,
+              "defaults": {m: vars(d) for m, d in DEFAULTS.items()}, "snapshots": GRID_SNAPSHOTS, "curve": GRID_CURVE,
               "path_star": list(GRID_PATH_STAR), "seed": seed, "device": device}
     return cached(config, lambda: static_grid(graphs, seed=seed, device=device), name="playground-grid")
 
