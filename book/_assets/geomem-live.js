@@ -550,10 +550,10 @@
                         frames_drawn: drawn, frames: sched.length });
     this.root.setAttribute("data-state", "done");
     this.root.setAttribute("data-redraw-ms", total.toFixed(1));
-    this.status.textContent = "Trained " + v.steps + " steps on " + g.name + " (" + g.n + " nodes) and drew " +
-      sched.length + " frames in " + (total / 1000).toFixed(2) + " s (training " + (trainMs / 1000).toFixed(2) +
-      " s), " + drawn + " of them as it trained. Alignment " + last.align.toFixed(3) + ", final loss " +
-      last.loss.toFixed(3) + ".";
+    this.status.textContent = "Trained " + v.steps + " steps on " + g.name + " (" + g.n + " nodes) in " +
+      (total / 1000).toFixed(2) + " s, drawing included (training " + (trainMs / 1000).toFixed(2) + " s); " +
+      drawn + " of the " + sched.length + " snapshots drawn as it trained, all of them on the frame slider. " +
+      "Alignment " + last.align.toFixed(3) + ", final loss " + last.loss.toFixed(3) + ".";
   };
 
   Node2VecPanel.prototype.measure = function (tr, g, spec) {
