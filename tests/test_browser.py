@@ -449,24 +449,24 @@ def _operate(page, control) -> str:
         choice = [o for o in options if o != current][-1]
         control.select_option(choice)
         return f"select {choice!r}"
-    if kind == "range":  # drag the thumb to the far end from where it is
+    if kind == "range":  # drag the thumb down near the start (up, if it is at the start already)
         box = control.bounding_box()
         lo, hi, val = control.evaluate("c => [+c.min, +c.max, +c.value]")
-        frac = 0.1 if val > (lo + hi) / 2 else 0.9
+        frac = 0.1 if val > lo + 0.1 * (hi - lo) else 0.9  # down: fewer steps, smaller graphs stay quick
         page.mouse.move(box["x"] + box["width"] * (0.02 if frac > 0.5 else 0.98), box["y"] + box["height"] / 2)
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * frac, box["y"] + box["height"] / 2, steps=4)
         page.mouse.up()
         return f"drag to {frac:.0%}"
     if kind == "checkbox":
-        control.click()
+        control.evaluate("c => c.click()")  # a real click event (plotly overlays can sit on top)
         return "click"
     if kind == "number":
         control.fill(str(int(control.input_value() or 0) + 7))
         control.press("Enter")
         control.evaluate("c => c.blur()")
         return "type a number"
-    control.click()  # a button
+    control.evaluate("c => c.click()")  # a button
     return "click"
 
 
