@@ -413,6 +413,9 @@
     });
   }
 
+  /** Plotly rejects the promise of a draw that the next draw superseded: nothing to report. */
+  function quiet(p) { if (p && p.catch) p.catch(function () {}); return p; }
+
   function now() { return (typeof performance !== "undefined" ? performance : Date).now(); }
 
   // ------------------------------------------------------------------ panel: live Node2Vec
@@ -607,7 +610,7 @@
                   xaxis: "x4", yaxis: "y4" });
     if (!run.layout) run.layout = this.layoutFor(run);
     run.layout.datarevision = k;
-    window.Plotly.react(this.fig, traces, run.layout, { displaylogo: false, responsive: true });
+    quiet(window.Plotly.react(this.fig, traces, run.layout, { displaylogo: false, responsive: true }));
   };
 
   Node2VecPanel.prototype.layoutFor = function (run) {
@@ -732,7 +735,7 @@
                   xanchor: "left" };
     lay.margin = { l: 50, r: 50, t: 70, b: 60 };
     lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
-    window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true });
+    quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
     this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
       run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
   };
