@@ -82,4 +82,45 @@ def widget_latency(repeats: int = 3) -> dict[str, Any]:
         source = "fallback: train_node2vec and a 1-layer net via gm.train.train"
     worst = max(r["wall_s"]["median"] for r in rows)
     return {"source": source, "repeats": repeats, "torch_threads": torch.get_num_threads(), "rows": rows,
-            "worst_median_wall_s": round(worst, 3), "goal_s": 1.0}
+            "worst_median_wall_s": round(worst, 3), "goal_s": 1.0, "page_node2vec": page_node2vec(repeats)}
+
+
+_PAGE_DRIVER = r"""
+const L = require(process.argv[1]);
+const g = L.pathStar(4, 5), T = L.transition(g.n, g.edges, false), out = [];
+for (let r = 0; r < +process.argv[2] + 1; r++) {
+  const t0 = process.hrtime.bigint();
+  new L.Node2VecTrainer({n: g.n, width: 100, T: T, V0: L.randomNormal(g.n * 100, 1, 1), tied: true, lr: 0.01})
+    .advance(1000);
+  if (r) out.push(Number(process.hrtime.bigint() - t0) / 1e9);  // the first run warms the JIT
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def page_node2vec(repeats: int = 3) -> dict[str, Any]:
+    """The page's Node2Vec (book/_assets/geomem-live.js, in Node.js) against PyTorch's float32
+    ``train_node2vec`` on the tiny star, 1,000 steps, m = 100: seconds (medians) and their ratio.
+    Training only; the page's redraw time is measured in the browser (tests/test_browser.py)."""
+    import json
+    import shutil
+    import subprocess
+
+    from geomem_utils import graphs, live
+    from geomem_utils.models import train_node2vec
+
+    node = shutil.which("node")
+    if node is None:
+        return {"skipped": "Node.js is not installed"}
+    proc = subprocess.run([node, "-e", _PAGE_DRIVER, str(live.SCRIPT), str(repeats)], capture_output=True,
+                          text=True, check=True)
+    page = json.loads(proc.stdout)
+    A = graphs.adjacency(graphs.tiny_graph("star")).toarray()
+    train_node2vec(A, steps=10, dtype=torch.float32)
+    py = []
+    for _ in range(repeats):
+        with clock() as lap:
+            train_node2vec(A, width=100, lr=0.01, steps=1000, dtype=torch.float32)
+        py.append(lap.wall_s)
+    return {"steps": 1000, "graph": "star", "width": 100, "page_js_s": spread(page), "torch_float32_s": spread(py),
+            "ratio_page_over_torch": round(median(page) / median(py), 2)}

@@ -226,6 +226,25 @@ def _chapter_stems(executed: Path) -> list[str]:
     return known + extra
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+HIDDEN_OUTPUT_TAGS = {"remove-output", "remove-cell"}
+
+
+def drop_hidden_widget_state(nb: dict[str, Any]) -> bool:
+    """Drop the saved ipywidgets state of a notebook none of whose shown outputs is a widget.
+
+    A live ipywidget needs a kernel; in the book its cell is tagged ``remove-output`` and a
+    kernel-free panel (``geomem_utils.live``) takes its place. Without this, the saved state
+    would still make the page load the widget manager for nothing. Returns True if dropped.
+    """
+    for cell in nb.get("cells", []):
+        if HIDDEN_OUTPUT_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", [])):
+            return False
+    return nb.get("metadata", {}).pop("widgets", None) is not None
+
+
 def copy_notebooks(executed: Path, out: Path = GENERATED) -> list[str]:
     """Copy executed chapters into ``out``; write an orphan stub for each missing one."""
     stems = _chapter_stems(executed) if executed.is_dir() else []
@@ -236,6 +255,7 @@ def copy_notebooks(executed: Path, out: Path = GENERATED) -> list[str]:
             if "injected-parameters" in tags and "remove-cell" not in tags:
                 # papermill's injected cell repeats what the resolved-parameters table shows
                 cell["metadata"]["tags"] = [*tags, "remove-cell"]
+        drop_hidden_widget_state(nb)
         (out / f"{stem}.ipynb").write_text(json.dumps(nb))
     for stem, title in CHAPTERS:
         if stem not in stems:  # stub, so that links to the chapter resolve

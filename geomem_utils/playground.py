@@ -216,11 +216,11 @@ def curve_points(steps: int, count: int = 25) -> list[int]:
 
 
 def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float, steps: int, width: int,
-              seed: int, n_snapshots: int) -> dict[str, Any]:
+              seed: int, n_snapshots: int, curve_count: int = 25) -> dict[str, Any]:
     from .models import train_node2vec
 
     A = _graphs.adjacency(g).toarray()
-    points = curve_points(steps)
+    points = curve_points(steps, curve_count)
     snaps = sorted(set(points) | set(_spectral.snapshot_schedule(steps, n_snapshots) if n_snapshots else []))
     kw = dict(width=width, lr=lr, steps=steps, init_std=init_std, seed=seed, snapshot_steps=snaps,
               self_edges=self_edges)
@@ -251,7 +251,7 @@ def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float
 
 def _sequence_model(g: Graph, model: str, tied: bool, self_edges: bool, lr: float, init_std: float, steps: int,
                     width: int, seed: int, n_snapshots: int, progress: Progress | None,
-                    device: str) -> dict[str, Any]:
+                    device: str, curve_count: int = 25) -> dict[str, Any]:
     from .models import build_model
     from .tasks import Vocab, edge_bucket
     from .train import TrainConfig, seeded, train
@@ -264,7 +264,7 @@ def _sequence_model(g: Graph, model: str, tied: bool, self_edges: bool, lr: floa
         kw.update(n_layers=1, d_state=8, expand=2, backend="mambapy" if device == "cpu" else "auto")
     with seeded(seed):
         net = build_model(model, vocab.size, 2, **kw)
-    points = set(curve_points(steps))
+    points = set(curve_points(steps, curve_count))
     tick = max(1, steps // 50)
     calls = [0]
 
@@ -299,6 +299,7 @@ def train_embedding(
     n_snapshots: int = 0,
     progress: Progress | None = None,
     device: str = "cpu",
+    curve_count: int = 25,
 ) -> PlaygroundRun:
     """Train ``model`` on the edges of ``graph`` and measure it (the playground's one run).
 
@@ -309,7 +310,8 @@ def train_embedding(
     Node2Vec runs full-batch gradient descent on its own loss (spec §5). ``progress(done,
     total)`` is called during training (sequence models: about 50 times; Node2Vec: at the
     start and the end).
-    ``n_snapshots`` keeps about that many embeddings, log-spaced over the run.
+    ``n_snapshots`` keeps about that many embeddings, log-spaced over the run;
+    ``curve_count`` sets how often recovery is measured (:func:`curve_points`).
     """
     g = make_graph(graph) if isinstance(graph, str) else graph
     if not isinstance(g, Graph):
@@ -325,6 +327,7 @@ def train_embedding(
     width = d.width if width is None else width
     _check_settings(model, tied, self_edges, lr, init_std, steps, width, seed)
     _int_arg("n_snapshots", n_snapshots, 0, 1000)
+    _int_arg("curve_count", curve_count, 1, 1000)
     if device not in ("cpu", "cuda"):
         raise ParameterError(f"device must be 'cpu' or 'cuda', got {show(device)}")
     if _graphs.degrees(g).min() == 0 and not self_edges:
@@ -336,10 +339,10 @@ def train_embedding(
         progress(0, int(steps))
     if model == "node2vec":
         out = _node2vec(g, bool(tied), bool(self_edges), float(lr), float(init_std), int(steps), int(width),
-                        int(seed), n_snapshots)
+                        int(seed), n_snapshots, curve_count)
     else:
         out = _sequence_model(g, model, bool(tied), bool(self_edges), float(lr), float(init_std), int(steps),
-                              int(width), int(seed), n_snapshots, progress, device)
+                              int(width), int(seed), n_snapshots, progress, device, curve_count)
     if progress is not None:
         progress(int(steps), int(steps))
     logits = torch.as_tensor(out["logits"]).float()
@@ -477,6 +480,96 @@ def timed_redraw(graph: Graph | str = "star", model: str = "node2vec",
     run = train_embedding(graph, model, **kw)
     fig = playground_figure(run)
     return run, fig, {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+
+
+# ----------------------------------------------------------------------------- the static grid
+
+#: The grid the published book precomputes (05_playground): its graphs (the four tiny graphs
+#: and a small path-star), the initial scales, and each family's training steps in the grid
+#: (shorter than the defaults where the family memorises sooner: the grid must build in
+#: seconds; every view states its settings).
+GRID_GRAPHS = ("star", "grid", "cycle", "irregular", "path_star")
+GRID_PATH_STAR = (3, 4)
+GRID_SCALES = (0.02, 0.2, 1.0)
+GRID_STEPS = {"node2vec": 2000, "net": 100, "assoc": 20, "gpt": 64, "mamba": 32}
+GRID_LR = {"node2vec": 0.05}
+GRID_SNAPSHOTS = 8
+#: Recovery measured at about twice this many steps of a grid run (a run's default: 25).
+GRID_CURVE = 6
+#: Bump when what a grid run stores changes (the run cache keys on it).
+GRID_RECORD = 1
+
+
+def _grid_view(run: PlaygroundRun) -> dict[str, Any]:
+    """What the page draws of one run: per snapshot the top-2 PCs and the normalised
+    projections, the alignment; the recovery curve and a log-sampled loss curve."""
+    from .live import rounded
+
+    steps = sorted(run.snapshots)
+    snaps = [run.snapshots[s] for s in steps]
+    loss_x = np.unique(np.round(np.geomspace(1, max(1, len(run.losses)), 60)).astype(int))
+    return {
+        "settings": dict(run.settings, graph_key=run.settings["graph"]),
+        "steps": [int(s) for s in steps],
+        "pcs": [rounded(pca_2d(e).T, 3) for e in snaps],
+        "prof": [rounded(_spectral.normalised_profile(_spectral.projection_profile(e, run.spectrum)), 3)
+                 for e in snaps],
+        "align": [round(_spectral.energy_shares(e, run.spectrum)["smooth"], 4) for e in snaps],
+        "curve": [[int(s) for s in run.curve[0]], rounded(list(run.curve[1]), 4)],
+        "loss": [loss_x.tolist(), rounded(run.losses[loss_x - 1], 4)],
+        "top_k": round(run.top_k, 2), "alignment": round(run.alignment, 4),
+    }
+
+
+def static_grid(graphs: tuple[str, ...] = GRID_GRAPHS, models: tuple[str, ...] = MODELS,
+                scales: tuple[float, ...] = GRID_SCALES, steps: dict[str, int] | None = None,
+                n_snapshots: int = GRID_SNAPSHOTS, seed: int = 0, device: str = "cpu",
+                path_star: tuple[int, int] = GRID_PATH_STAR) -> dict[str, Any]:
+    """Train every graph x model x edges (u->v; u->v and u->u) x initial scale, and keep what
+    the page draws of each at ``n_snapshots`` log-spaced steps (``live.playground_panel``).
+
+    ``steps`` maps a family to its training steps (default :data:`GRID_STEPS`); the other
+    settings are the family's :data:`DEFAULTS` (Node2Vec: lr :data:`GRID_LR`, since it runs
+    fewer steps). JSON-able, so the run cache can keep it.
+    """
+    steps = {**GRID_STEPS, **(steps or {})}
+    bad = [g for g in graphs if g not in GRAPHS] + [m for m in models if m not in MODELS]
+    if bad:
+        raise ParameterError(f"static_grid: unknown graphs or models {bad}")
+    if not scales or any(not (isinstance(s, (int, float)) and s > 0) for s in scales):
+        raise ParameterError(f"static_grid: scales must be positive numbers, got {show(scales)}")
+    from .live import graph_data
+
+    made = {name: make_graph(name, *path_star) for name in graphs}
+    out: dict[str, Any] = {
+        "graphs": {}, "graph_order": [made[k].name for k in graphs],
+        "models": [[m, MODEL_LABELS[m]] for m in models], "model_labels": dict(MODEL_LABELS),
+        "scales": [float(s) for s in scales], "runs": {},
+        "defaults": {"graph": made[graphs[0]].name, "model": models[0], "self_edges": False,
+                     "scale_index": int(np.argmin([abs(math.log(s / DEFAULTS[models[0]].init_std)) for s in scales]))},
+    }
+    for name, g in made.items():
+        out["graphs"][g.name] = graph_data(g, GRAPH_LABELS[name] if name != "path_star" else f"path-star {g.name}",
+                                           with_spectrum=True)
+        for model in models:
+            for self_edges in (False, True):
+                for k, scale in enumerate(scales):
+                    run = train_embedding(g, model, self_edges=self_edges, init_std=float(scale),
+                                          lr=GRID_LR.get(model), steps=steps[model], seed=seed,
+                                          n_snapshots=n_snapshots, device=device, curve_count=GRID_CURVE)
+                    out["runs"][f"{g.name}|{model}|{int(self_edges)}|{k}"] = _grid_view(run)
+    return out
+
+
+def static_grid_cached(graphs: tuple[str, ...] = GRID_GRAPHS, seed: int = 0, device: str = "cpu") -> dict[str, Any]:
+    """:func:`static_grid` at the book's settings, through the run cache (``results.cached``)."""
+    from .results import cached
+
+    config = {"what": "playground static grid", "record": GRID_RECORD, "graphs": list(graphs),
+              "models": list(MODELS), "scales": list(GRID_SCALES), "steps": GRID_STEPS, "lr": GRID_LR,
+              "defaults": {m: vars(d) for m, d in DEFAULTS.items()}, "snapshots": GRID_SNAPSHOTS, "curve": GRID_CURVE,
+              "path_star": list(GRID_PATH_STAR), "seed": seed, "device": device}
+    return cached(config, lambda: static_grid(graphs, seed=seed, device=device), name="playground-grid")
 
 
 # ----------------------------------------------------------------------------- the widget

@@ -222,13 +222,15 @@ def train_node2vec_untied(
     seed: int = 0,
     snapshot_steps: Iterable[int] = (),
     self_edges: bool = False,
+    dtype: torch.dtype = torch.float64,
 ) -> UntiedRun:
     """Node2Vec with separate input and output embeddings: logits of node u = ``W u_u``.
 
     Same loss and optimiser as :func:`geomem_utils.models.train_node2vec` (full-batch
     gradient descent on the total loss, float64, closed-form gradients): with
     ``G = D^-1A - P`` and ``P = row_softmax(U W^T)``, ``U <- U + lr G W`` and
-    ``W <- W + lr G^T U``. U and W are drawn N(0, init_std^2) from one generator.
+    ``W <- W + lr G^T U``. U and W are drawn N(0, init_std^2) from one generator (in
+    float64; ``dtype=torch.float32`` rounds them and runs the same steps in float32).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"train_node2vec_untied.steps must be a non-negative int (got {steps!r})")
@@ -236,14 +238,16 @@ def train_node2vec_untied(
         raise ValueError(f"train_node2vec_untied.lr must be a positive number (got {lr!r})")
     if not (isinstance(init_std, (int, float)) and np.isfinite(init_std) and init_std >= 0):
         raise ValueError(f"train_node2vec_untied.init_std must be >= 0 (got {init_std!r})")
-    T = transition_matrix(adjacency, self_edges)  # D^-1 A: (n, n)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"train_node2vec_untied.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
+    T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
     n = T.shape[0]
     wanted = {int(s) for s in snapshot_steps}
     if any(not 0 <= s <= steps for s in wanted):
         raise ValueError(f"train_node2vec_untied.snapshot_steps must lie in [0, steps={steps}]")
     gen = torch.Generator().manual_seed(seed)
-    U = torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std  # (n, m)
-    W = torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std  # (n, m)
+    U = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
+    W = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
     losses = torch.empty(steps, dtype=torch.float64)
     snaps: dict[int, np.ndarray] = {0: U.numpy().copy()} if 0 in wanted else {}
     for t in range(steps):

@@ -370,3 +370,268 @@ def test_scorecard_lists_every_results_file(server, browser) -> None:
         if data.get("passed") is False:
             rows = [row for row in info["rows"] if stem in row and "fail" in row]
             assert rows, f"scorecard does not show {stem} as failed"
+
+
+# --------------------------------------------------------------------------------------
+# Every control works with no kernel (issue 15)
+# --------------------------------------------------------------------------------------
+
+# Installed before a page's scripts run: records a digest of every figure's data each time
+# plotly draws (react/newPlot), so a control counts as working when a draw after it differs
+# from what was on screen before it (a replay that ends where it started still counts).
+_RECORD_DRAWS = r"""
+(() => {
+  window.__geomemDraws = [];
+  const digest = gd => JSON.stringify((gd.data || []).map(t => [t.x, t.y]));
+  const wrap = () => {
+    if (!window.Plotly || window.Plotly.__geomemWrapped) return;
+    for (const name of ['react', 'newPlot']) {
+      const orig = window.Plotly[name];
+      window.Plotly[name] = function (gd, ...rest) {
+        const out = orig.call(this, gd, ...rest);
+        const el = typeof gd === 'string' ? document.getElementById(gd) : gd;
+        Promise.resolve(out).then(() => window.__geomemDraws.push([el.id || el.className, digest(el)]),
+                                  () => {});  // a draw superseded by the next one: the page handles it
+        return out;
+      };
+    }
+    window.Plotly.__geomemWrapped = true;
+  };
+  document.addEventListener('DOMContentLoaded', wrap, true);
+  let tries = 0;
+  const timer = setInterval(() => {
+    wrap();
+    if ((window.Plotly && window.Plotly.__geomemWrapped) || ++tries > 20000) clearInterval(timer);
+  }, 1);
+})();
+"""
+
+_DIGEST = "el => JSON.stringify((el.data || []).map(t => [t.x, t.y]))"
+
+
+def _open(browser, url: str):
+    """A fresh page with the draw recorder and an error log; returns (context, page, errors)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    base = urlparse(url)
+    origin = f"{base.scheme}://{base.netloc}"
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((origin, "data:", "blob:", "about:"))
+              else r.abort())
+    ctx.add_init_script(_RECORD_DRAWS)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    page.set_default_timeout(3 * PAGE_TIMEOUT_MS)
+    page.goto(url, wait_until="load", timeout=3 * PAGE_TIMEOUT_MS)
+    page.wait_for_function(_READY, timeout=3 * PAGE_TIMEOUT_MS, polling=100)
+    return ctx, page, errors
+
+
+def _settle(page, panel=None) -> None:
+    if panel is not None:
+        page.wait_for_function("p => p.getAttribute('data-state') !== 'training'", arg=panel,
+                               timeout=3 * PAGE_TIMEOUT_MS, polling=20)
+    page.wait_for_timeout(150)
+
+
+def _changed(page, fig, before: str, mark: int) -> bool:
+    """Did the figure draw something other than ``before`` since draw number ``mark``?"""
+    now = fig.evaluate(_DIGEST)
+    drawn = page.evaluate("m => window.__geomemDraws.slice(m).map(d => d[1])", mark)
+    return now != before or any(d != before for d in drawn)
+
+
+def _operate(page, control) -> str:
+    """Move one control as a reader would; return what was done."""
+    tag, kind = control.evaluate("c => [c.tagName.toLowerCase(), (c.type || '').toLowerCase()]")
+    if tag == "select":
+        options = control.evaluate("c => [...c.options].map(o => o.value)")
+        current = control.input_value()
+        choice = [o for o in options if o != current][-1]
+        control.select_option(choice)
+        return f"select {choice!r}"
+    if kind == "range":  # drag the thumb down near the start (up, if it is at the start already)
+        box = control.bounding_box()
+        lo, hi, val = control.evaluate("c => [+c.min, +c.max, +c.value]")
+        frac = 0.1 if val > lo + 0.1 * (hi - lo) else 0.9  # down: fewer steps, smaller graphs stay quick
+        page.mouse.move(box["x"] + box["width"] * (0.02 if frac > 0.5 else 0.98), box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * frac, box["y"] + box["height"] / 2, steps=4)
+        page.mouse.up()
+        return f"drag to {frac:.0%}"
+    if kind == "checkbox":
+        control.evaluate("c => c.click()")  # a real click event (plotly overlays can sit on top)
+        return "click"
+    if kind == "number":
+        control.fill(str(int(control.input_value() or 0) + 7))
+        control.press("Enter")
+        control.evaluate("c => c.blur()")
+        return "type a number"
+    control.evaluate("c => c.click()")  # a button
+    return "click"
+
+
+def _chapter_pages(site: Path) -> list[str]:
+    return [p for p in _pages(site) if re.match(r"_generated/\d\d_", p)
+            and (ROOT / "book" / "_generated" / (Path(p).stem + ".ipynb")).is_file()]
+
+
+# ipywidgets models a reader can move (a progress bar or an HTML label is no control).
+_CONTROL_MODEL = re.compile(r'model_name\\?":\s*\\?"(\w*(?:Slider|Dropdown|Checkbox|Button|Text|Select|'
+                            r'Radio|Toggle|Combobox|Picker|Play)\w*Model)\b')
+
+
+def test_no_ipywidget_control_in_the_static_pages() -> None:
+    """An embedded ipywidgets control needs a kernel to do anything: no published page has one."""
+    site = _require_site()
+    bad = {}
+    for p in _pages(site):
+        models = {m for m in _CONTROL_MODEL.findall((site / p).read_text(errors="replace"))
+                  if not m.endswith("StyleModel")}
+        if models:
+            bad[p] = sorted(models)
+    assert not bad, f"pages with (inert) ipywidgets controls: {bad}"
+
+
+def test_every_control_changes_its_figure(server, browser) -> None:
+    """On every chapter page, each slider, dropdown, checkbox, button and number box of every
+    figure and panel is moved as a reader would, and its figure must draw something new."""
+    base, _ = server
+    site = _require_site()
+    failures, done = [], []
+    for rel in _chapter_pages(site):
+        ctx, page, errors = _open(browser, f"{base}/{rel}")
+        try:
+            # plotly's own sliders and play buttons (figures with frames)
+            for fig in page.query_selector_all(".plotly-graph-div"):
+                if not fig.evaluate("el => ((el.layout || {}).sliders || []).length"):
+                    continue
+                fid = fig.evaluate("el => el.id")
+                for what in ("slider", "play"):
+                    before, mark = fig.evaluate(_DIGEST), page.evaluate("window.__geomemDraws.length")
+                    fig.scroll_into_view_if_needed()
+                    if what == "play":
+                        buttons = fig.query_selector_all(".updatemenu-button")
+                        if not buttons:
+                            continue
+                        buttons[0].click()
+                        page.wait_for_timeout(1500)
+                        # let it play to the end: plotly rejects (uncaught) an animation cut short
+                        page.wait_for_function(
+                            "el => !(el._transitionData && (el._transitionData._frameQueue || []).length)",
+                            arg=fig, timeout=3 * PAGE_TIMEOUT_MS, polling=100)
+                    else:
+                        rail = fig.query_selector(".slider-rail-rect")
+                        box = rail.bounding_box()
+                        y = box["y"] + box["height"] / 2
+                        page.mouse.move(box["x"] + box["width"] - 2, y)  # grab at the end, drag to the middle
+                        page.mouse.down()
+                        page.mouse.move(box["x"] + box["width"] / 2, y, steps=6)
+                        page.mouse.up()
+                        page.wait_for_timeout(300)
+                    if not _changed(page, fig, before, mark):
+                        failures.append(f"{rel}: figure {fid}: its {what} did not change the figure")
+                    done.append(f"{rel} {fid} {what}")
+            # the kernel-free panels
+            for panel in page.query_selector_all("[data-geomem-live]"):
+                kind = panel.get_attribute("data-geomem-live")
+                fig = panel.query_selector(".geomem-live-figure")
+                _settle(page, panel)
+                controls = [c for c in panel.query_selector_all("select, input, button")
+                            if c.evaluate("c => !c.closest('.geomem-live-figure')")]  # not plotly's modebar
+                for i, control in enumerate(controls):
+                    name = control.get_attribute("name")
+                    if control.is_disabled():
+                        failures.append(f"{rel}: {kind} panel: control {name!r} is disabled when its turn came")
+                        continue
+                    control.scroll_into_view_if_needed()
+                    before, mark = fig.evaluate(_DIGEST), page.evaluate("window.__geomemDraws.length")
+                    how = _operate(page, control)
+                    _settle(page, panel)
+                    if name == "play":
+                        page.wait_for_timeout(600)
+                    if not _changed(page, fig, before, mark):
+                        failures.append(f"{rel}: {kind} panel: {how} on {name!r} did not change the figure")
+                    done.append(f"{rel} {kind} {name}: {how}")
+            failures += [f"{rel}: {e}" for e in errors]
+        finally:
+            ctx.close()
+    print("\n".join(done))
+    assert done, "no control found on any chapter page"
+    assert not failures, "\n".join(failures)
+
+
+def _live_panel(page, kind: str):
+    panel = page.query_selector(f'[data-geomem-live="{kind}"]')
+    assert panel is not None, f"no {kind} panel on the page"
+    return panel
+
+
+def test_node2vec_retrains_live_under_a_second(server, browser) -> None:
+    """02's Node2Vec panel: the tiny star at 1,000 steps retrains and draws every frame in
+    under a second (measured by the page), with no console error; screenshots before and after."""
+    base, _ = server
+    site = _require_site()
+    rel = "_generated/02_spectral_bias.html"
+    if not (site / rel).is_file():
+        pytest.fail(f"{rel} is missing: build the book with chapter 02 executed")
+    ctx, page, errors = _open(browser, f"{base}/{rel}")
+    try:
+        panel = _live_panel(page, "node2vec")
+        _settle(page, panel)
+        panel.scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(SHOTS / "02_node2vec_panel_before.png"))
+        fig = panel.query_selector(".geomem-live-figure")
+        before = fig.evaluate(_DIGEST)
+        steps = panel.query_selector('input[name="steps"]')
+        steps.focus()
+        page.keyboard.press("Home")  # 100 steps
+        for _ in range(9):
+            page.keyboard.press("ArrowRight")  # +100 each
+        panel.query_selector('select[name="graph"]').select_option("star")
+        _settle(page, panel)
+        timings = panel.evaluate("p => p.geomemPanel.timings")
+        last = timings[-1]
+        assert (last["steps"], last["n"]) == (1000, 17), last
+        panel.screenshot(path=str(SHOTS / "02_node2vec_panel_after.png"))
+        # the same run twice more: the median of three, as a reader pressing "retrain"
+        for _ in range(2):
+            panel.query_selector('button[name="retrain"]').click()
+            _settle(page, panel)
+        runs = [t["total_ms"] for t in panel.evaluate("p => p.geomemPanel.timings")[-3:]]
+        median = sorted(runs)[1]
+        print(f"Node2Vec star, 1000 steps, m=100: retrain + every frame drawn {runs} ms (median {median:.0f})")
+        assert fig.evaluate(_DIGEST) != before
+        assert median < 1000, f"retrain + redraw took {median:.0f} ms (median of {runs}); the target is < 1 s"
+        assert not errors, errors
+    finally:
+        ctx.close()
+
+
+def test_playground_grid_screenshots(server, browser) -> None:
+    """05's precomputed grid: a model and a step change redraw it; screenshots before and after."""
+    base, _ = server
+    site = _require_site()
+    rel = "_generated/05_playground.html"
+    if not (site / rel).is_file():
+        pytest.fail(f"{rel} is missing: build the book with chapter 05 executed")
+    ctx, page, errors = _open(browser, f"{base}/{rel}")
+    try:
+        panel = _live_panel(page, "playground")
+        panel.scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(SHOTS / "05_playground_grid_before.png"))
+        view0 = panel.get_attribute("data-view")
+        panel.query_selector('select[name="model"]').select_option("gpt")
+        step = panel.query_selector('input[name="step"]')
+        step.focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(200)
+        view1 = panel.get_attribute("data-view")
+        panel.screenshot(path=str(SHOTS / "05_playground_grid_after.png"))
+        assert view1 != view0 and "|gpt|" in view1, (view0, view1)
+        assert not errors, errors
+    finally:
+        ctx.close()

@@ -1,4 +1,5 @@
-"""Sphinx extension of the geomem book: load plotly.js only on pages that draw a figure.
+"""Sphinx extension of the geomem book: load plotly.js only on pages that draw a figure,
+and the kernel-free panels' script only on the pages that hold one.
 
 Figures in the executed notebooks are ``text/html`` outputs made by
 ``geomem_utils.render`` (a div plus ``Plotly.newPlot(...)``, no library). The vendored
@@ -12,13 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 PLOTLY_JS = "plotly.min.js"
+#: book/_assets/geomem-live.js: builds the ``<div data-geomem-live>`` panels that
+#: ``geomem_utils.live`` writes (controls that work with no kernel); it draws with plotly.
+LIVE_JS = "geomem-live.js"
+LIVE_MARK = "data-geomem-live="
 
 
 def _add_plotly(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
-    if "Plotly.newPlot(" in context.get("body", ""):
+    body = context.get("body", "")
+    if "Plotly.newPlot(" in body or LIVE_MARK in body:
         app.add_js_file(PLOTLY_JS, priority=100)
+
+
+def _add_live(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if LIVE_MARK in context.get("body", ""):
+        app.add_js_file(LIVE_JS, priority=150)  # after plotly.min.js; runs on DOMContentLoaded
 
 
 def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _add_plotly)
+    app.connect("html-page-context", _add_live)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

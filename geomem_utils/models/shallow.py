@@ -188,23 +188,28 @@ def train_node2vec(
     seed: int = 0,
     snapshot_steps: Iterable[int] = (),
     self_edges: bool = False,
+    dtype: torch.dtype = torch.float64,
 ) -> Node2VecRun:
     """Full-batch gradient descent on the *total* Node2Vec loss (sum over nodes), as the release.
 
-    Each step is V <- V + lr C V (the closed-form gradient; no autograd), in float64.
-    The recorded loss is the per-node mean (total / n): on the path-star d=4, l=5 with
-    seed 0 it goes from about 96 at step 1 to about 1.3 at step 10,000 (spec: 96.1, 1.30).
+    Each step is V <- V + lr C V (the closed-form gradient; no autograd), in float64
+    (``dtype=torch.float32``: the same steps in float32, from the float64 draw rounded; the
+    book's in-page Node2Vec is checked against it). The recorded loss is the per-node mean
+    (total / n): on the path-star d=4, l=5 with seed 0 it goes from about 96 at step 1 to
+    about 1.3 at step 10,000 (spec: 96.1, 1.30).
     """
     _check_int("train_node2vec", "steps", steps, 0)
     _check_float("train_node2vec", "lr", lr, 0.0, open_=True)
-    T = transition_matrix(adjacency, self_edges)  # D^-1 A: (n, n)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"train_node2vec.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
+    T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
     n = T.shape[0]
     wanted = {int(s) for s in snapshot_steps}
     bad = [s for s in wanted if not 0 <= s <= steps]
     if bad:
         raise ValueError(f"train_node2vec.snapshot_steps must lie in [0, steps={steps}] (got {sorted(bad)})")
     gen = torch.Generator().manual_seed(seed)
-    V = Node2Vec(n, width, init_std, generator=gen).V.detach().clone()  # V: (n, width)
+    V = Node2Vec(n, width, init_std, generator=gen).V.detach().clone().to(dtype)  # V: (n, width)
     losses = torch.empty(steps, dtype=torch.float64)
     snapshots: dict[int, np.ndarray] = {}
     if 0 in wanted:

@@ -1,0 +1,786 @@
+/* geomem-live.js: the book's kernel-free panels (no kernel, no network).
+ *
+ * A notebook cell (geomem_utils/live.py) writes <div data-geomem-live="KIND"> with its data
+ * in a <script type="application/json"> child; book/_ext/geomem_book.py adds this file
+ * (after plotly.min.js) to the pages that hold such a div, and this file builds the panel:
+ *
+ *  - "node2vec": Node2Vec retrained in the page. Full-batch gradient descent on the total
+ *    loss, exactly geomem_utils.models.train_node2vec (tied: V <- V + lr (G + G^T) V) and
+ *    geomem_utils.spectral.train_node2vec_untied (U <- U + lr G W, W <- W + lr G^T U),
+ *    with G = D^-1 A - row_softmax(V W^T); float32 storage (Float32Array), so that it
+ *    agrees with the same code run by PyTorch in float32 (tests/test_live_js.py runs this
+ *    file in Node.js against it).
+ *  - "playground": a viewer of the playground's grid, precomputed when the book was
+ *    executed (geomem_utils.playground.static_grid): graph x model x edges x init scale x
+ *    training step, each view drawn as 05_playground draws one run.
+ *
+ * Without a browser (Node.js) the file exports its numerical core (module.exports).
+ */
+(function (root, factory) {
+  "use strict";
+  var api = factory();
+  if (typeof module === "object" && module.exports) module.exports = api;
+  if (typeof window !== "undefined") {
+    window.GeomemLive = api;
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", api.startAll);
+    else api.startAll();
+  }
+})(this, function () {
+  "use strict";
+  var f32 = Math.fround;
+
+  // ------------------------------------------------------------------ graphs
+
+  /** D^-1 A (n*n, row-major, float32) of an undirected graph; self-edges set A_uu = 1. */
+  function transition(n, edges, selfEdges) {
+    var A = new Float64Array(n * n), T = new Float32Array(n * n), i, j;
+    edges.forEach(function (e) { A[e[0] * n + e[1]] = 1; A[e[1] * n + e[0]] = 1; });
+    if (selfEdges) for (i = 0; i < n; i++) A[i * n + i] = 1;
+    for (i = 0; i < n; i++) {
+      var deg = 0;
+      for (j = 0; j < n; j++) deg += A[i * n + j];
+      if (deg === 0) throw new Error("node " + i + " is isolated: it has no edge to learn");
+      for (j = 0; j < n; j++) T[i * n + j] = A[i * n + j] / deg;
+    }
+    return T;
+  }
+
+  var PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"];
+
+  /** Path-star G(d, l) with canonical ids (root 0, arm a = 1 + a(l-1) ...), drawn radially
+   *  like geomem_utils.plots.graph_layout, coloured by arm like plots.branch_colors. */
+  function pathStar(d, l) {
+    var n = 1 + d * (l - 1), edges = [], pos = [[0, 0]], colors = ["#222222"];
+    for (var a = 0; a < d; a++) {
+      var prev = 0, ang = 2 * Math.PI * a / d;
+      for (var k = 1; k < l; k++) {
+        var node = 1 + a * (l - 1) + (k - 1);
+        edges.push([prev, node]);
+        pos.push([k * Math.cos(ang), k * Math.sin(ang)]);
+        colors.push(PALETTE[a % PALETTE.length]);
+        prev = node;
+      }
+    }
+    return { name: "G(" + d + ", " + l + ")", n: n, edges: edges, pos: pos, colors: colors };
+  }
+
+  // ------------------------------------------------------------------ linear algebra
+
+  /** Eigen-decomposition of a symmetric n*n matrix (cyclic Jacobi, float64).
+   *  Returns {values, vectors}: values descending, vectors[r * n + i] = entry r of e_i. */
+  function eigh(M, n) {
+    var a = Float64Array.from(M), v = new Float64Array(n * n), p, q, k, sweep;
+    for (p = 0; p < n; p++) v[p * n + p] = 1;
+    var norm = 0;
+    for (k = 0; k < n * n; k++) norm += a[k] * a[k];
+    for (sweep = 0; sweep < 100; sweep++) {
+      var off = 0;
+      for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+      if (off <= 1e-30 * norm || off === 0) break;
+      for (p = 0; p < n; p++) {
+        for (q = p + 1; q < n; q++) {
+          var apq = a[p * n + q];
+          if (Math.abs(apq) < 1e-300) continue;
+          var theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+          var t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+          var c = 1 / Math.sqrt(t * t + 1), s = t * c, x, y;
+          for (k = 0; k < n; k++) {  // columns p, q
+            x = a[k * n + p]; y = a[k * n + q];
+            a[k * n + p] = c * x - s * y; a[k * n + q] = s * x + c * y;
+          }
+          for (k = 0; k < n; k++) {  // rows p, q
+            x = a[p * n + k]; y = a[q * n + k];
+            a[p * n + k] = c * x - s * y; a[q * n + k] = s * x + c * y;
+          }
+          for (k = 0; k < n; k++) {
+            x = v[k * n + p]; y = v[k * n + q];
+            v[k * n + p] = c * x - s * y; v[k * n + q] = s * x + c * y;
+          }
+        }
+      }
+    }
+    var order = [];
+    for (k = 0; k < n; k++) order.push(k);
+    order.sort(function (i, j) { return a[j * n + j] - a[i * n + i]; });
+    var values = new Float64Array(n), vectors = new Float64Array(n * n);
+    order.forEach(function (col, i) {
+      values[i] = a[col * n + col];
+      for (var r = 0; r < n; r++) vectors[r * n + i] = v[r * n + col];
+    });
+    return { values: values, vectors: vectors };
+  }
+
+  /** The spectrum of M = D^-1 A + (D^-1 A)^T (spectral.graph_spectrum): eigenpairs,
+   *  the normalised spectrum (top dropped, / the largest left) and the smooth set. */
+  function graphSpectrum(n, edges) {
+    // float64 from the exact D^-1 A, like graphs.sym_transition
+    var M = new Float64Array(n * n), A = new Float64Array(n * n), deg = new Float64Array(n), i, j;
+    edges.forEach(function (e) { A[e[0] * n + e[1]] = 1; A[e[1] * n + e[0]] = 1; });
+    for (i = 0; i < n; i++) for (j = 0; j < n; j++) deg[i] += A[i * n + j];
+    for (i = 0; i < n; i++) for (j = 0; j < n; j++) M[i * n + j] = A[i * n + j] / deg[i] + A[j * n + i] / deg[j];
+    var e = eigh(M, n), normalised = [], smooth = [true];
+    for (i = 1; i < n; i++) { normalised.push(e.values[i] / e.values[1]); smooth.push(e.values[i] / e.values[1] > 1e-9); }
+    return { n: n, values: e.values, vectors: e.vectors, normalised: normalised, smooth: smooth };
+  }
+
+  /** ||X^T e_i|| for every eigenvector (spectral.projection_profile); centre: subtract the mean row. */
+  function projections(X, n, m, spec, centre) {
+    var x = Float64Array.from(X), i, k, r;
+    if (centre) {
+      for (k = 0; k < m; k++) {
+        var mean = 0;
+        for (r = 0; r < n; r++) mean += x[r * m + k];
+        mean /= n;
+        for (r = 0; r < n; r++) x[r * m + k] -= mean;
+      }
+    }
+    var out = new Float64Array(n);
+    for (i = 0; i < n; i++) {
+      var ss = 0;
+      for (k = 0; k < m; k++) {
+        var s = 0;
+        for (r = 0; r < n; r++) s += spec.vectors[r * n + i] * x[r * m + k];
+        ss += s * s;
+      }
+      out[i] = Math.sqrt(ss);
+    }
+    return out;
+  }
+
+  /** Spec §7: drop e_0's entry, divide the rest by their largest. */
+  function normalisedProfile(prof) {
+    var rest = Array.prototype.slice.call(prof, 1), mx = Math.max.apply(null, rest.concat([1e-300]));
+    return rest.map(function (v) { return v / mx; });
+  }
+
+  /** Share of the centred embedding's energy on the smooth eigenvectors (spectral.alignment). */
+  function alignment(X, n, m, spec) {
+    var p = projections(X, n, m, spec, true), tot = 0, sm = 0;
+    for (var i = 0; i < n; i++) { tot += p[i] * p[i]; if (spec.smooth[i]) sm += p[i] * p[i]; }
+    return sm / Math.max(tot, 1e-300);
+  }
+
+  /** Top-2 principal components of the rows, sign fixed (largest |entry| positive) and
+   *  scaled to a largest |coordinate| of 1, like playground.pca_2d: [[x...], [y...]]. */
+  function pca2d(X, n, m) {
+    var x = Float64Array.from(X), r, k, j;
+    for (k = 0; k < m; k++) {
+      var mean = 0;
+      for (r = 0; r < n; r++) mean += x[r * m + k];
+      mean /= n;
+      for (r = 0; r < n; r++) x[r * m + k] -= mean;
+    }
+    var K = new Float64Array(n * n);
+    for (r = 0; r < n; r++) for (j = r; j < n; j++) {
+      var s = 0;
+      for (k = 0; k < m; k++) s += x[r * m + k] * x[j * m + k];
+      K[r * n + j] = s; K[j * n + r] = s;
+    }
+    var e = eigh(K, n), out = [[], []], big = 1e-300;
+    for (var a = 0; a < 2; a++) {
+      var sc = Math.sqrt(Math.max(e.values[a] || 0, 0)), best = 0;
+      for (r = 0; r < n; r++) {
+        var val = a < n ? e.vectors[r * n + a] * sc : 0;
+        out[a].push(val);
+        if (Math.abs(val) > Math.abs(best)) best = val;
+      }
+      if (best < 0) out[a] = out[a].map(function (v) { return -v; });
+      out[a].forEach(function (v) { big = Math.max(big, Math.abs(v)); });
+    }
+    return out.map(function (col) { return col.map(function (v) { return v / big; }); });
+  }
+
+  // ------------------------------------------------------------------ Node2Vec
+
+  /** A seeded N(0, std^2) float32 matrix (mulberry32 + Box-Muller): the page's own init. */
+  function randomNormal(count, std, seed) {
+    var st = (seed >>> 0) || 1, out = new Float32Array(count);
+    function rnd() {
+      st = (st + 0x6D2B79F5) >>> 0;
+      var t = st;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    }
+    for (var i = 0; i < count; i += 2) {
+      var u = rnd(), v = rnd(), rad = Math.sqrt(-2 * Math.log(u));
+      out[i] = rad * Math.cos(2 * Math.PI * v) * std;
+      if (i + 1 < count) out[i + 1] = rad * Math.sin(2 * Math.PI * v) * std;
+    }
+    return out;
+  }
+
+  /** Node2Vec by full-batch gradient descent on the total loss, float32.
+   *  opts: n, width m, T (Float32Array n*n, D^-1 A), V0 (Float32Array n*m), tied (bool),
+   *  W0 (untied: the output embedding's init), lr. Call advance(k) to take k steps. */
+  function Node2VecTrainer(opts) {
+    var n = opts.n, m = opts.width;
+    this.n = n; this.m = m; this.T = opts.T; this.tied = opts.tied !== false;
+    this.lr = f32(opts.lr);
+    this.V = Float32Array.from(opts.V0);
+    this.W = this.tied ? this.V : Float32Array.from(opts.W0);
+    this.step = 0;
+    this.losses = [];  // per-node mean loss at each step, of the V the step starts from
+    this._S = new Float32Array(n * n);
+    this._G = new Float32Array(n * n);
+    this._C = new Float32Array(n * n);
+    this._nv = new Float32Array(n * m);
+    this._nw = this.tied ? null : new Float32Array(n * m);
+    if (this.V.length !== n * m || this.W.length !== n * m) throw new Error("the initial matrix must be n x width");
+  }
+
+  Node2VecTrainer.prototype.advance = function (k) {
+    var n = this.n, m = this.m, T = this.T, S = this._S, G = this._G, C = this._C, lr = this.lr;
+    var acc = new Float64Array(m), acc2 = new Float64Array(m);
+    var i, j, r, s, base, loss, c, off;
+    for (var it = 0; it < k; it++) {
+      var V = this.V, W = this.W, tied = this.tied;
+      for (i = 0; i < n; i++) {  // S = V W^T (float32 stores); symmetric when tied
+        for (j = tied ? i : 0; j < n; j++) {
+          var vi = i * m, wj = j * m, s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // four chains: faster in V8
+          for (r = 0; r + 3 < m; r += 4) {
+            s0 += V[vi + r] * W[wj + r]; s1 += V[vi + r + 1] * W[wj + r + 1];
+            s2 += V[vi + r + 2] * W[wj + r + 2]; s3 += V[vi + r + 3] * W[wj + r + 3];
+          }
+          for (; r < m; r++) s0 += V[vi + r] * W[wj + r];
+          s = (s0 + s1) + (s2 + s3);
+          S[i * n + j] = s;
+          if (tied) S[j * n + i] = s;
+        }
+      }
+      loss = 0;
+      for (i = 0; i < n; i++) {  // G = D^-1 A - row_softmax(S); loss = -sum T log P / n
+        base = i * n;
+        var mx = -Infinity, sum = 0;
+        for (j = 0; j < n; j++) if (S[base + j] > mx) mx = S[base + j];
+        for (j = 0; j < n; j++) sum += Math.exp(S[base + j] - mx);
+        var lse = mx + Math.log(sum);
+        for (j = 0; j < n; j++) {
+          var logp = f32(S[base + j] - lse);
+          if (T[base + j] !== 0) loss -= T[base + j] * logp;
+          G[base + j] = T[base + j] - f32(Math.exp(logp));
+        }
+      }
+      this.losses.push(loss / n);
+      var nv = this._nv;
+      if (tied) {  // V <- V + lr (G + G^T) V: row i of C V accumulated in float64, stored float32
+        for (i = 0; i < n; i++) for (j = 0; j < n; j++) C[i * n + j] = G[i * n + j] + G[j * n + i];
+        for (i = 0; i < n; i++) {
+          acc.fill(0);
+          for (j = 0; j < n; j++) {
+            c = C[i * n + j]; off = j * m;
+            for (r = 0; r < m; r++) acc[r] += c * V[off + r];
+          }
+          off = i * m;
+          for (r = 0; r < m; r++) nv[off + r] = V[off + r] + f32(lr * f32(acc[r]));
+        }
+        this._nv = V; this.V = nv; this.W = nv;
+      } else {  // U <- U + lr G W, W <- W + lr G^T U (both from the old U, W)
+        var nw = this._nw;
+        for (i = 0; i < n; i++) {
+          acc.fill(0); acc2.fill(0);
+          for (j = 0; j < n; j++) {
+            var g1 = G[i * n + j], g2 = G[j * n + i];
+            off = j * m;
+            for (r = 0; r < m; r++) { acc[r] += g1 * W[off + r]; acc2[r] += g2 * V[off + r]; }
+          }
+          off = i * m;
+          for (r = 0; r < m; r++) {
+            nv[off + r] = V[off + r] + f32(lr * f32(acc[r]));
+            nw[off + r] = W[off + r] + f32(lr * f32(acc2[r]));
+          }
+        }
+        this._nv = V; this._nw = W; this.V = nv; this.W = nw;
+      }
+      this.step += 1;
+    }
+    return this;
+  };
+
+  /** ~count log-spaced steps in [1, steps] plus 0 (spectral.snapshot_schedule). */
+  function snapshotSchedule(steps, count) {
+    var out = [0], seen = { 0: true };
+    for (var k = 0; k < count; k++) {
+      var s = Math.round(Math.exp(Math.log(steps) * k / Math.max(1, count - 1)));
+      if (!seen[s]) { seen[s] = true; out.push(s); }
+    }
+    if (!seen[steps]) out.push(steps);
+    return out.sort(function (a, b) { return a - b; });
+  }
+
+  // ------------------------------------------------------------------ drawing helpers
+
+  function rdbu(t) {  // t in [0, 1]: red (0) .. white .. blue (1), like plotly's RdBu
+    var stops = [[0, [5, 10, 172]], [0.35, [106, 137, 247]], [0.5, [190, 190, 190]], [0.6, [220, 170, 132]],
+                 [0.7, [230, 145, 90]], [1, [178, 10, 28]]];
+    t = 1 - Math.min(1, Math.max(0, t));
+    for (var k = 1; k < stops.length; k++) {
+      if (t <= stops[k][0]) {
+        var a = stops[k - 1], b = stops[k], u = (t - a[0]) / (b[0] - a[0]);
+        var c = a[1].map(function (x, i) { return Math.round(x + u * (b[1][i] - x)); });
+        return "rgb(" + c.join(",") + ")";
+      }
+    }
+    return "rgb(178,10,28)";
+  }
+
+  function eigenColors(spec) {
+    var lam = [1].concat(spec.normalised);
+    return lam.map(function (v) { return rdbu((Math.max(-1, Math.min(1, v)) + 1) / 2); });
+  }
+
+  function graphTraces(g, xy, xa, ya, colors, labelNodes) {
+    var xs = [], ys = [];
+    g.edges.forEach(function (e) { xs.push(xy[0][e[0]], xy[0][e[1]], null); ys.push(xy[1][e[0]], xy[1][e[1]], null); });
+    var labels = labelNodes !== false && g.n <= 40;
+    return [
+      { type: "scatter", x: xs, y: ys, mode: "lines", line: { color: "#bbbbbb", width: 1 }, hoverinfo: "skip",
+        showlegend: false, xaxis: xa, yaxis: ya },
+      { type: "scatter", x: xy[0], y: xy[1], mode: labels ? "markers+text" : "markers",
+        text: labels ? xy[0].map(function (_, i) { return String(i); }) : undefined, textposition: "top center",
+        textfont: { size: 9 }, marker: { size: 9, color: colors, line: { width: 0.5, color: "white" } },
+        hovertext: xy[0].map(function (_, i) { return "node " + i; }), hoverinfo: "text", showlegend: false,
+        xaxis: xa, yaxis: ya },
+    ];
+  }
+
+  function layoutPositions(pos) {  // [[x, y], ...] -> [[x...], [y...]]
+    return [pos.map(function (p) { return p[0]; }), pos.map(function (p) { return p[1]; })];
+  }
+
+  function quadLayout(titles, height) {
+    var ann = titles.map(function (t, k) {
+      return { text: t, showarrow: false, xref: "paper", yref: "paper", font: { size: 11 },
+               x: k % 2 ? 0.56 : 0, y: k < 2 ? 1.0 : 0.42, xanchor: "left", yanchor: "bottom" };
+    });
+    return {
+      height: height, margin: { l: 50, r: 50, t: 50, b: 40 }, barmode: "group", showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.1, yanchor: "top" }, annotations: ann,
+      template: { layout: { paper_bgcolor: "white", plot_bgcolor: "white" } },
+      xaxis: { domain: [0, 0.42], visible: false, range: [-1.25, 1.25] },
+      yaxis: { domain: [0.56, 1], visible: false, range: [-1.25, 1.25], scaleanchor: "x", scaleratio: 1 },
+      xaxis2: { domain: [0.56, 1], visible: false, range: [-1.25, 1.25] },
+      yaxis2: { domain: [0.56, 1], visible: false, range: [-1.25, 1.25], scaleanchor: "x2", scaleratio: 1 },
+      xaxis3: { domain: [0, 0.42], anchor: "y3", title: { text: "eigen-index i (descending eigenvalue)" },
+                gridcolor: "#eee" },
+      yaxis3: { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#ccc" },
+      xaxis4: { domain: [0.56, 1], anchor: "y4", type: "log", dtick: 1, title: { text: "step" }, gridcolor: "#eee" },
+      yaxis4: { domain: [0, 0.4], anchor: "x4", gridcolor: "#eee" },
+    };
+  }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "style") e.style.cssText = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { e.appendChild(c); });
+    return e;
+  }
+
+  function labelled(text, control, readout) {
+    return el("label", { class: "geomem-live-control" }, [el("span", { text: text }), control].concat(readout ? [readout] : []));
+  }
+
+  function select(name, options, value) {
+    var s = el("select", { name: name });
+    options.forEach(function (o) {
+      var opt = el("option", { value: o[0], text: o[1] });
+      if (String(o[0]) === String(value)) opt.selected = true;
+      s.appendChild(opt);
+    });
+    return s;
+  }
+
+  function range(name, min, max, step, value) {
+    return el("input", { type: "range", name: name, min: min, max: max, step: step, value: value });
+  }
+
+  function checkbox(name, checked) {
+    var c = el("input", { type: "checkbox", name: name });
+    c.checked = !!checked;
+    return c;
+  }
+
+  function fmt(v) { return Number(v).toPrecision(2).replace(/\.?0+e/, "e").replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""); }
+
+  function nextFrame() {
+    return new Promise(function (resolve) {
+      if (typeof requestAnimationFrame === "function") requestAnimationFrame(function () { resolve(); });
+      else setTimeout(resolve, 0);
+    });
+  }
+
+  /** Plotly rejects the promise of a draw that the next draw superseded: nothing to report. */
+  function quiet(p) { if (p && p.catch) p.catch(function () {}); return p; }
+
+  function now() { return (typeof performance !== "undefined" ? performance : Date).now(); }
+
+  // ------------------------------------------------------------------ panel: live Node2Vec
+
+  var DRAW_BUDGET_MS = 400;
+  var LRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+  var INITS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+
+  function nearest(values, v) {
+    var best = 0;
+    values.forEach(function (x, i) { if (Math.abs(Math.log(x / v)) < Math.abs(Math.log(values[best] / v))) best = i; });
+    return best;
+  }
+
+  function Node2VecPanel(root, data) {
+    this.root = root; this.data = data; this.token = 0; this.timings = [];
+    var d = data.defaults;
+    var graphOpts = Object.keys(data.graphs).map(function (k) { return [k, data.graphs[k].label]; });
+    graphOpts.push(["path_star", "path-star G(d, l)"]);
+    this.c = {
+      graph: select("graph", graphOpts, d.graph),
+      degree: range("degree", 1, data.max_degree, 1, d.degree),
+      path_length: range("path_length", 2, data.max_path_length, 1, d.path_length),
+      lr: range("lr", 0, LRS.length - 1, 1, nearest(LRS, d.lr)),
+      init_std: range("init_std", 0, INITS.length - 1, 1, nearest(INITS, d.init_std)),
+      width: range("width", 2, 256, 2, d.width),
+      steps: range("steps", 100, 10000, 100, d.steps),
+      tied: checkbox("tied", d.tied),
+      self_edges: checkbox("self_edges", d.self_edges),
+      seed: el("input", { type: "number", name: "seed", min: 0, max: 999999, step: 1, value: d.seed }),
+    };
+    this.c.seed.style.width = "6em";
+    this.readouts = {};
+    var self = this;
+    var rows = [["graph", "graph"], ["degree", "arms d"], ["path_length", "length l"], ["width", "width m"],
+                ["steps", "steps"], ["lr", "learning rate"], ["init_std", "init std"], ["seed", "seed"],
+                ["tied", "tied (V Vᵀ)"], ["self_edges", "self-edges u→u"]];
+    var controls = el("div", { class: "geomem-live-controls" });
+    rows.forEach(function (r) {
+      var ro = r[0] === "graph" || r[0] === "tied" || r[0] === "self_edges" || r[0] === "seed"
+        ? null : el("output", { class: "geomem-live-readout" });
+      if (ro) self.readouts[r[0]] = ro;
+      controls.appendChild(labelled(r[1], self.c[r[0]], ro));
+    });
+    this.button = el("button", { type: "button", name: "retrain", text: "retrain" });
+    this.frame = range("frame", 0, 0, 1, 0);
+    this.frameOut = el("output", { class: "geomem-live-readout" });
+    this.play = el("button", { type: "button", name: "play", text: "replay" });
+    this.status = el("div", { class: "geomem-live-status" });
+    this.fig = el("div", { class: "geomem-live-figure" });
+    var bar = el("div", { class: "geomem-live-frames" }, [this.button, this.play, labelled("frame", this.frame, this.frameOut)]);
+    root.textContent = "";
+    root.appendChild(controls);
+    root.appendChild(bar);
+    root.appendChild(this.status);
+    root.appendChild(this.fig);
+    Object.keys(this.c).forEach(function (k) {
+      var c = self.c[k];
+      c.addEventListener("input", function () { self.syncReadouts(); });
+      c.addEventListener("change", function () { self.retrain(); });
+    });
+    this.button.addEventListener("click", function () { self.retrain(); });
+    this.play.addEventListener("click", function () { self.replay(); });
+    this.frame.addEventListener("input", function () { self.drawFrame(+self.frame.value); });
+    this.syncReadouts();
+    this.retrain();
+  }
+
+  Node2VecPanel.prototype.values = function () {
+    var c = this.c;
+    return {
+      graph: c.graph.value, degree: +c.degree.value, path_length: +c.path_length.value,
+      lr: LRS[+c.lr.value], init_std: INITS[+c.init_std.value], width: +c.width.value,
+      steps: +c.steps.value, tied: c.tied.checked, self_edges: c.self_edges.checked,
+      seed: Math.max(0, Math.floor(+c.seed.value || 0)),
+    };
+  };
+
+  Node2VecPanel.prototype.syncReadouts = function () {
+    var v = this.values(), r = this.readouts;
+    r.degree.textContent = v.degree; r.path_length.textContent = v.path_length;
+    r.lr.textContent = fmt(v.lr); r.init_std.textContent = fmt(v.init_std);
+    r.width.textContent = v.width; r.steps.textContent = v.steps;
+    var ps = v.graph === "path_star";
+    this.c.degree.disabled = this.c.path_length.disabled = !ps;
+  };
+
+  Node2VecPanel.prototype.graph = function (v) {
+    if (v.graph === "path_star") return pathStar(v.degree, v.path_length);
+    var g = this.data.graphs[v.graph];
+    return { name: g.label, n: g.n, edges: g.edges, pos: g.pos, colors: g.colors };
+  };
+
+  /** Retrain from scratch with the controls' values, drawing each snapshot as it is reached. */
+  Node2VecPanel.prototype.retrain = async function () {
+    var token = ++this.token, t0 = now(), v = this.values(), g = this.graph(v), self = this;
+    this.root.setAttribute("data-state", "training");
+    var spec = graphSpectrum(g.n, g.edges);
+    var T;
+    try { T = transition(g.n, g.edges, v.self_edges); } catch (err) {
+      this.status.textContent = "Cannot train: " + err.message;
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
+    var V0 = randomNormal(g.n * v.width, v.init_std, 2 * v.seed + 1);
+    var W0 = v.tied ? null : randomNormal(g.n * v.width, v.init_std, 2 * v.seed + 2);
+    var tr = new Node2VecTrainer({ n: g.n, width: v.width, T: T, V0: V0, W0: W0, tied: v.tied, lr: v.lr });
+    var sched = snapshotSchedule(v.steps, 20);
+    this.run = { v: v, g: g, spec: spec, frames: [], steps: sched, tr: tr, layout: null };
+    var trainMs = 0, drawMs = 0, stride = 1, drawn = 0;
+    for (var k = 0; k < sched.length; k++) {
+      var ta = now();
+      tr.advance(sched[k] - tr.step);
+      this.run.frames.push(this.measure(tr, g, spec));
+      trainMs += now() - ta;
+      var last = k === sched.length - 1;
+      if (!last && k % stride) continue;
+      var tb = now();
+      this.frame.max = k; this.frame.value = k;
+      this.drawFrame(k);
+      drawMs += now() - tb; drawn += 1;
+      // Frame by frame within a budget: a slow machine skips some snapshots while training
+      // (every one stays on the frame slider), so that a retrain stays near half a second.
+      if (drawn === 2) {  // the second draw is the first update of an existing plot: what a frame costs
+        var each = now() - tb;
+        stride = Math.max(1, Math.ceil(each * (sched.length - k - 1) / Math.max(DRAW_BUDGET_MS - drawMs, each)));
+      }
+      await nextFrame();
+      if (token !== this.token) return;  // a newer change took over
+    }
+    this.frame.max = sched.length - 1; this.frame.value = sched.length - 1;
+    var total = now() - t0;
+    last = this.run.frames[this.run.frames.length - 1];
+    this.timings.push({ steps: v.steps, graph: g.name, n: g.n, total_ms: total, train_ms: trainMs, draw_ms: drawMs,
+                        frames_drawn: drawn, frames: sched.length });
+    this.root.setAttribute("data-state", "done");
+    this.root.setAttribute("data-redraw-ms", total.toFixed(1));
+    this.status.textContent = "Trained " + v.steps + " steps on " + g.name + " (" + g.n + " nodes) in " +
+      (total / 1000).toFixed(2) + " s, drawing included (training " + (trainMs / 1000).toFixed(2) + " s); " +
+      drawn + " of the " + sched.length + " snapshots drawn as it trained, all of them on the frame slider. " +
+      "Alignment " + last.align.toFixed(3) + ", final loss " + last.loss.toFixed(3) + ".";
+  };
+
+  Node2VecPanel.prototype.measure = function (tr, g, spec) {
+    var n = g.n, m = tr.m;
+    return {
+      step: tr.step, xy: pca2d(tr.V, n, m), prof: projections(tr.V, n, m, spec, false),
+      align: alignment(tr.V, n, m, spec),
+      loss: tr.losses.length ? tr.losses[tr.losses.length - 1] : NaN,
+    };
+  };
+
+  Node2VecPanel.prototype.replay = async function () {
+    var token = ++this.token, frames = this.run ? this.run.frames.length : 0;
+    for (var k = 0; k < frames; k++) {
+      this.frame.value = k;
+      this.drawFrame(k);
+      await nextFrame();
+      if (token !== this.token) return;
+    }
+  };
+
+  Node2VecPanel.prototype.drawFrame = function (k) {
+    var run = this.run, fr = run.frames[k], g = run.g, spec = run.spec, v = run.v, n = g.n, i;
+    this.frameOut.textContent = "step " + fr.step + ": alignment " + fr.align.toFixed(2) +
+      (isFinite(fr.loss) ? ", loss " + fr.loss.toFixed(3) : "");
+    var traces = graphTraces(g, fr.xy, "x", "y", g.colors, false);
+    var x = []; for (i = 1; i < n; i++) x.push(i);
+    traces.push({ type: "bar", x: x, y: spec.normalised, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
+                  xaxis: "x2", yaxis: "y2" });
+    traces.push({ type: "bar", x: x, y: normalisedProfile(fr.prof), name: "‖Vᵀeᵢ‖ (normalised)",
+                  marker: { color: "#D55E00" }, xaxis: "x2", yaxis: "y2" });
+    // (c): one trace per kind of eigenvector (smooth, zig-zag, the rest), lines split by nulls
+    var upto = run.frames.slice(0, k + 1), sx = upto.map(function (f) { return Math.max(f.step, 0.5); });
+    var groups = [["smooth", "#3b6fb6", []], ["other", "#b0b0b0", []], ["zig-zag", "#c0392b", []]];
+    for (i = 0; i < n; i++) {
+      var lam = i === 0 ? 1 : spec.normalised[i - 1], grp = groups[lam > 1e-9 ? 0 : lam <= -0.5 + 1e-9 ? 2 : 1][2];
+      grp.push(i);
+    }
+    groups.forEach(function (gr) {
+      var xs = [], ys = [];
+      gr[2].forEach(function (e) {
+        upto.forEach(function (f, j) { xs.push(sx[j]); ys.push(f.prof[e]); });
+        xs.push(null); ys.push(null);
+      });
+      traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name: gr[0], line: { color: gr[1], width: 1.3 },
+                    hoverinfo: "skip", xaxis: "x3", yaxis: "y3" });
+    });
+    var losses = run.tr.losses, every = Math.max(1, Math.floor(fr.step / 200)), lx = [], ly = [];
+    for (i = 0; i < Math.min(fr.step, losses.length); i += every) { lx.push(i + 1); ly.push(losses[i]); }
+    traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, line: { color: "#333" }, name: "loss",
+                  xaxis: "x4", yaxis: "y4" });
+    if (!run.layout) run.layout = this.layoutFor(run);
+    run.layout.datarevision = k;
+    quiet(window.Plotly.react(this.fig, traces, run.layout, { displaylogo: false, responsive: true }));
+  };
+
+  Node2VecPanel.prototype.layoutFor = function (run) {
+    var v = run.v, g = run.g, spec = run.spec;
+    var lay = quadLayout(["(a) embedding, top-2 principal components",
+                          "(b) spectrum (green), ‖Vᵀeᵢ‖ (orange)",
+                          "(c) ‖V(t)ᵀeᵢ‖: blue smooth, red zig-zag",
+                          "(d) loss per node"], 620);
+    lay.showlegend = false;
+    lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
+    lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", zerolinecolor: "#ccc",
+                   range: [Math.min(-0.1, Math.min.apply(null, spec.normalised) - 0.1), 1.1] };
+    var maxStep = Math.max(1, v.steps);
+    lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", type: "log", range: [Math.log10(0.5), Math.log10(maxStep) + 0.05],
+                   dtick: 1, title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", rangemode: "tozero", gridcolor: "#eee" };
+    lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", type: "log", range: [0, Math.log10(maxStep) + 0.05],
+                   dtick: 1, title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis4 = { domain: [0, 0.4], anchor: "x4", type: "log", dtick: 1, gridcolor: "#eee" };
+    lay.title = { text: "Node2Vec (" + (v.tied ? "tied" : "untied") + ") on " + g.name + ": m=" + v.width +
+                  ", lr=" + fmt(v.lr) + ", init N(0, " + fmt(v.init_std) + "²)" + (v.self_edges ? ", self-edges" : "") +
+                  ", " + v.steps + " steps, seed " + v.seed, font: { size: 14 }, x: 0.01, xanchor: "left" };
+    lay.margin = { l: 50, r: 20, t: 60, b: 60 };
+    return lay;
+  };
+
+  // ------------------------------------------------------------------ panel: the playground grid
+
+  function PlaygroundPanel(root, data) {
+    this.root = root; this.data = data; this.token = 0;
+    var self = this, d = data.defaults;
+    this.c = {
+      graph: select("graph", data.graph_order.map(function (k) { return [k, data.graphs[k].label]; }), d.graph),
+      model: select("model", data.models, d.model),
+      edges: select("edges", [["0", "edges u→v"], ["1", "edges u→v and self-edges u→u"]], d.self_edges ? "1" : "0"),
+      scale: range("scale", 0, data.scales.length - 1, 1, d.scale_index),
+      step: range("step", 0, 0, 1, 0),
+    };
+    this.readouts = { scale: el("output", { class: "geomem-live-readout" }),
+                      step: el("output", { class: "geomem-live-readout" }) };
+    var controls = el("div", { class: "geomem-live-controls" }, [
+      labelled("graph", this.c.graph), labelled("model", this.c.model), labelled("edges", this.c.edges),
+      labelled("init std", this.c.scale, this.readouts.scale),
+      labelled("training step", this.c.step, this.readouts.step)]);
+    this.play = el("button", { type: "button", name: "play", text: "play training" });
+    controls.appendChild(this.play);
+    this.status = el("div", { class: "geomem-live-status" });
+    this.fig = el("div", { class: "geomem-live-figure" });
+    root.textContent = "";
+    root.appendChild(controls);
+    root.appendChild(this.status);
+    root.appendChild(this.fig);
+    ["graph", "model", "edges", "scale"].forEach(function (k) {
+      self.c[k].addEventListener("input", function () { self.show(true); });
+    });
+    this.c.step.addEventListener("input", function () { self.show(false); });
+    this.play.addEventListener("click", function () { self.playTraining(); });
+    this.show(true);
+  }
+
+  PlaygroundPanel.prototype.key = function () {
+    var c = this.c;
+    return [c.graph.value, c.model.value, c.edges.value, +c.scale.value].join("|");
+  };
+
+  PlaygroundPanel.prototype.show = function (toLast) {
+    var run = this.data.runs[this.key()];
+    this.readouts.scale.textContent = fmt(this.data.scales[+this.c.scale.value]);
+    if (!run) { this.status.textContent = "no precomputed run for " + this.key(); return; }
+    if (toLast) { this.c.step.max = run.steps.length - 1; this.c.step.value = run.steps.length - 1; }
+    var k = Math.min(+this.c.step.value, run.steps.length - 1);
+    this.readouts.step.textContent = run.steps[k] + " of " + run.settings.steps;
+    this.draw(run, k);
+    this.root.setAttribute("data-view", this.key() + "|" + run.steps[k]);
+  };
+
+  PlaygroundPanel.prototype.playTraining = async function () {
+    var token = ++this.token, run = this.data.runs[this.key()];
+    if (!run) return;
+    for (var k = 0; k < run.steps.length; k++) {
+      this.c.step.value = k;
+      this.show(false);
+      await new Promise(function (r) { setTimeout(r, 250); });
+      if (token !== this.token) return;
+    }
+  };
+
+  PlaygroundPanel.prototype.draw = function (run, k) {
+    var g = this.data.graphs[run.settings.graph_key], n = g.n, s = run.settings;
+    var traces = graphTraces(g, layoutPositions(g.pos), "x", "y", g.colors);
+    traces = traces.concat(graphTraces(g, run.pcs[k], "x2", "y2", g.colors));
+    var x = []; for (var i = 1; i < n; i++) x.push(i);
+    traces.push({ type: "bar", x: x, y: g.spectrum, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
+                  xaxis: "x3", yaxis: "y3" });
+    traces.push({ type: "bar", x: x, y: run.prof[k], name: "‖Vᵀeᵢ‖ (normalised)", marker: { color: "#D55E00" },
+                  xaxis: "x3", yaxis: "y3" });
+    var step = run.steps[k], cx = [], cy = [];
+    run.curve[0].forEach(function (st, j) { if (st <= step) { cx.push(st); cy.push(run.curve[1][j]); } });
+    traces.push({ type: "scatter", mode: "lines", x: run.curve[0], y: run.curve[1], line: { color: "#c9d3e6", width: 1 },
+                  hoverinfo: "skip", showlegend: false, xaxis: "x4", yaxis: "y4" });
+    traces.push({ type: "scatter", mode: "lines+markers", x: cx, y: cy, name: "top-k recovery (%)",
+                  line: { color: PALETTE[0] }, marker: { size: 4 }, xaxis: "x4", yaxis: "y4" });
+    var lx = [], ly = [];
+    run.loss[0].forEach(function (st, j) { if (st <= Math.max(step, 1)) { lx.push(st); ly.push(run.loss[1][j]); } });
+    traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, name: "loss", line: { color: "#888888", width: 1 },
+                  xaxis: "x4", yaxis: "y5" });
+    var topk = cy.length ? cy[cy.length - 1] : 0;
+    var lay = quadLayout(["(a) the graph", "(b) embedding at step " + step + ", top-2 PCs",
+                          "(c) spectrum vs ‖Vᵀeᵢ‖: alignment " + run.align[k].toFixed(2) +
+                          " (random " + g.random_alignment.toFixed(2) + ")",
+                          "(d) top-k recovery " + Math.round(topk) + "% and loss"], 660);
+    lay.yaxis3.range = [Math.min(-0.1, Math.min.apply(null, g.spectrum) - 0.1), 1.1];
+    lay.xaxis4.range = [0, Math.log10(Math.max(2, s.steps)) + 0.1];
+    lay.yaxis4.range = [0, 105];
+    lay.yaxis4.title = { text: "top-k %" };
+    var lmax = Math.max.apply(null, run.loss[1]);
+    lay.yaxis5 = { overlaying: "y4", side: "right", anchor: "x4", range: [0, 1.05 * lmax], showgrid: false,
+                   tickformat: ".2~g", nticks: 5, title: { text: "loss" } };
+    lay.title = { text: this.data.model_labels[s.model] + " on " + g.label + ": " + (s.tied ? "tied" : "untied") +
+                  (s.self_edges ? ", self-edges" : "") + ", m=" + s.width + ", lr=" + fmt(s.lr) + ", init N(0, " +
+                  fmt(s.init_std) + "²), " + s.steps + " steps, seed " + s.seed, font: { size: 14 }, x: 0.01,
+                  xanchor: "left" };
+    lay.margin = { l: 50, r: 50, t: 70, b: 60 };
+    lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
+    quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
+    this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
+      run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
+  };
+
+  // ------------------------------------------------------------------ start
+
+  var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel };
+
+  var CSS = [
+    ".geomem-live { border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px 12px; margin: 8px 0 16px; }",
+    ".geomem-live-controls { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; }",
+    ".geomem-live-control { display: inline-flex; align-items: center; gap: 6px; font-size: 0.85rem; margin: 0; }",
+    ".geomem-live-control > span { min-width: 5.5em; color: #444; }",
+    ".geomem-live-control input[type=range] { width: 130px; }",
+    ".geomem-live-control select { max-width: 16em; font-size: 0.85rem; }",
+    ".geomem-live-readout { min-width: 4.5em; font-variant-numeric: tabular-nums; color: #222; }",
+    ".geomem-live-frames { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin-top: 8px; }",
+    ".geomem-live button { font-size: 0.85rem; padding: 2px 10px; border: 1px solid #999; border-radius: 4px;",
+    "  background: #f6f6f6; cursor: pointer; }",
+    ".geomem-live-status { font-size: 0.8rem; color: #555; font-style: italic; margin: 6px 0 2px; min-height: 1.2em; }",
+    ".geomem-live-figure { width: 100%; }",
+  ].join("\n");
+
+  function startAll() {
+    if (!document.getElementById("geomem-live-css")) {
+      var st = document.createElement("style");
+      st.id = "geomem-live-css";
+      st.textContent = CSS;
+      document.head.appendChild(st);
+    }
+    var nodes = document.querySelectorAll("[data-geomem-live]");
+    Array.prototype.forEach.call(nodes, function (root) {
+      if (root.geomemPanel) return;
+      var kind = root.getAttribute("data-geomem-live"), Panel = PANELS[kind];
+      var src = root.querySelector('script[type="application/json"]');
+      if (!Panel || !src) { console.error("geomem-live: unknown panel " + kind); return; }
+      if (!window.Plotly) { console.error("geomem-live: plotly.js is not loaded on this page"); return; }
+      root.geomemPanel = new Panel(root, JSON.parse(src.textContent));
+    });
+  }
+
+  return {
+    transition: transition, pathStar: pathStar, eigh: eigh, graphSpectrum: graphSpectrum,
+    projections: projections, normalisedProfile: normalisedProfile, alignment: alignment, pca2d: pca2d,
+    randomNormal: randomNormal, Node2VecTrainer: Node2VecTrainer, snapshotSchedule: snapshotSchedule,
+    startAll: startAll,
+  };
+});
