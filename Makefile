@@ -11,7 +11,7 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run lab bench clean env help
+.PHONY: book test quick run lab bench mutate clean env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters"
 	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
+	@echo "make mutate mutation testing of the science-critical modules (~1 h on 2 cores; MUTATE_ARGS='--sample 700')"
 
 env: $(STAMP)
 
@@ -52,5 +53,12 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
+# Mutation testing (issue 17; not part of CI): mutmut over graphs, tasks, experiments, train,
+# measures, params and the GPT, against the fast unit tests; report in tests/mutation/REPORT.md.
+MUTATE_ARGS ?= --sample 700
+mutate: $(STAMP)
+	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-mutate.txt -e ".[mutate]"
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tests/mutation/run.py $(MUTATE_ARGS)
+
 clean:
-	rm -rf build book/_build book/_generated .pytest_cache
+	rm -rf build book/_build book/_generated .pytest_cache mutants
