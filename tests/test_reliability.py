@@ -74,6 +74,35 @@ def test_same_seed_same_numbers_in_two_processes(two_runs: tuple[dict, dict], fa
         assert np.isfinite(a[k]).all(), k
 
 
+@pytest.fixture(scope="module")
+def other_hash_seed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Seed 0 again, in a process whose str hashes differ (PYTHONHASHSEED=4242, not 0)."""
+    path = tmp_path_factory.mktemp("hashseed") / "c.npz"
+    subprocess.run([PY, str(TESTS / "_determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0"],
+                   check=True, cwd=ROOT, env=_env(PYTHONHASHSEED="4242"), timeout=300)
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
+def test_same_numbers_whatever_the_hash_seed(two_runs: tuple[dict, dict], other_hash_seed_run: dict, family: str) -> None:
+    """Set or dict-of-str order must not reach the numbers (data order, splits, init, cache key)."""
+    a, c = two_runs[0], other_hash_seed_run
+    keys = [k for k in c if k.startswith(f"{family}/0/")]
+    assert {k.split("/")[2] for k in keys} >= {"losses", "embedding"}
+    for k in keys:
+        assert a[k].tobytes() == c[k].tobytes(), f"{k} depends on PYTHONHASHSEED"
+    assert json.loads(bytes(c["meta"]).decode())["key"] != ""
+
+
+def test_the_hash_seed_reaches_the_worker() -> None:
+    """The comparison above has teeth: the two processes really hash strings differently."""
+    probe = [PY, "-c", "print(hash('geomem'))"]
+    h0, h1 = (subprocess.run(probe, capture_output=True, text=True, env=_env(PYTHONHASHSEED=v), check=True).stdout
+              for v in ("0", "4242"))
+    assert h0 != h1
+
+
 @pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
 def test_another_seed_other_numbers(two_runs: tuple[dict, dict], family: str) -> None:
     """The comparison above has teeth: a different seed changes the embedding and the losses."""
@@ -410,7 +439,7 @@ def test_finish_at_smoke_records_but_does_not_raise(tmp_path: Path) -> None:
 
 
 def test_finish_without_a_profile_is_enforced(tmp_path: Path) -> None:
-    with pytest.raises(results.ClaimCheckFailed):
+    with pytest.raises(results.ClaimCheckFailed, match=r"nb: claim check failed \(bad: 0 not > 1\)"):
         results.finish("nb", title="t", claim="c", paper_ref="-", checks=[results.check("bad", 0, ">", 1)],
                        params={"RESULTS_DIR": str(tmp_path)}, started=time.time())
 
