@@ -376,3 +376,25 @@ def test_path_metrics_scores_each_position() -> None:
     m = measures.path_metrics(Wrong(g, vocab, P), q)
     assert m["exact_match"] == 0.5 and m["first_hop"] == 0.75
     assert m["per_position"] == [1.0, 0.75, 1.0, 0.75]
+
+
+# ============================================================================ 6. gaps found by mutation testing
+
+def test_adjacency_keeps_isolated_nodes_and_self_edges() -> None:
+    g = graphs.Graph(name="isolated tail", n_nodes=4, edges=np.array([[0, 1]]), branch=np.full(4, -1))
+    a = graphs.adjacency(g).toarray()
+    assert a.shape == (4, 4) and a.sum() == 2 and a[0, 1] == a[1, 0] == 1
+    assert np.array_equal(graphs.adjacency(g, self_edges=True).toarray(), a + np.eye(4))
+
+
+def test_sym_transition_with_self_edges() -> None:
+    g = graphs.tiny_graph("star")
+    a = graphs.adjacency(g).toarray() + np.eye(g.n_nodes)
+    p = a / a.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(graphs.sym_transition(g, self_edges=True), p + p.T)
+    assert not np.allclose(graphs.sym_transition(g, self_edges=True), graphs.sym_transition(g))
+
+
+def test_profile_run_refuses_an_absurd_evaluation_interval() -> None:
+    with pytest.raises(experiments.ParameterError, match=r"eval_every must be in \[0, 100000000\]"):
+        experiments.profile_run("ci", eval_every=10**9)

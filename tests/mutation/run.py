@@ -95,10 +95,11 @@ def report(names: list[str], path: Path, command: str) -> dict:
     status = {n: STATUS.get(codes.get(n), "suspicious") for n in names}
     marks = read_survivors()
     counts = Counter(status.values())
-    survivors = sorted(n for n, s in status.items() if s != "killed")
+    detected = ("killed", "timeout")  # a mutant that hangs the tests is caught by mutmut's timeout
+    survivors = sorted(n for n, s in status.items() if s not in detected)
     equivalent = [n for n in survivors if marks.get(n, ("",))[0] == "equivalent"]
     unmarked = [n for n in survivors if n not in marks]
-    killed = counts["killed"]
+    killed = counts["killed"] + counts["timeout"]
     non_equivalent = len(names) - len(equivalent)
     score = killed / non_equivalent if non_equivalent else math.nan
     per_module: dict[str, Counter] = defaultdict(Counter)
@@ -108,15 +109,16 @@ def report(names: list[str], path: Path, command: str) -> dict:
         "# Mutation testing report (`make mutate`, issue 17)", "",
         f"Command: `{command}`", "",
         f"- mutants run: {len(names)} (sampled from {len(all_mutants())} in the science-critical modules)",
-        f"- killed: {killed}; survived or not killed: {len(survivors)} "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()) if k != 'killed') or 'none'})",
+        f"- killed: {killed} ({counts['timeout']} of them by timeout); not killed: {len(survivors)} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()) if k not in detected) or 'none'})",
         f"- equivalent (no test can tell): {len(equivalent)}",
         f"- **score: {killed} / {non_equivalent} non-equivalent mutants killed = {100 * score:.1f}%** (target >= 85%)",
         f"- survivors not yet marked in tests/mutation/survivors.txt: {len(unmarked)}", "",
         "| module | mutants | killed | not killed |", "|---|---:|---:|---:|",
     ]
     for mod, c in sorted(per_module.items()):
-        lines.append(f"| {mod} | {sum(c.values())} | {c['killed']} | {sum(c.values()) - c['killed']} |")
+        k = c["killed"] + c["timeout"]
+        lines.append(f"| {mod} | {sum(c.values())} | {k} | {sum(c.values()) - k} |")
     lines += ["", "## Survivors", "", "| mutant | status | verdict | why |", "|---|---|---|---|"]
     for n in survivors:
         kind, reason = marks.get(n, ("UNMARKED", ""))
