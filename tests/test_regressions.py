@@ -398,3 +398,22 @@ def test_sym_transition_with_self_edges() -> None:
 def test_profile_run_refuses_an_absurd_evaluation_interval() -> None:
     with pytest.raises(experiments.ParameterError, match=r"eval_every must be in \[0, 100000000\]"):
         experiments.profile_run("ci", eval_every=10**9)
+
+
+@pytest.mark.parametrize("objective", experiments.OBJECTIVES)
+def test_block_size_is_the_longest_fed_sequence_plus_two(objective: str) -> None:
+    """Decoding feeds ``[PATH] leaf [PAUSE]*k`` and all but the last path token: 1 + k + l positions."""
+    cfg = replace(BASE, path_length=5, n_pause=3, objective=objective)
+    data = experiments.build_data(cfg)
+    assert experiments.block_size(cfg, data) == (1 + 3 + 5) + 2
+    q = tasks.path_queries(data.graph, data.vocab, data.test_ids, cfg.n_pause)
+    assert q.prefixes.shape[1] + q.answers.shape[1] - 1 == 1 + 3 + 5
+
+
+def test_staged_edges_train_alone_first(counting_trainer: _CountingTrainer) -> None:
+    experiments.run_path_star(replace(BASE, staged_edge_steps=3, steps=8), progress=False, use_cache=False)
+    experiments.run_path_star(BASE, progress=False, use_cache=False)
+    staged, mixed = (c["phases"] for c in counting_trainer.calls)
+    assert [p.steps for p in staged] == [3, 5]
+    assert [b.kind for b in staged[0].buckets] == ["edge"] and [b.kind for b in staged[1].buckets] == ["edge", "path"]
+    assert [b.kind for b in mixed] == ["edge", "path"]  # one mixed phase: the buckets themselves
