@@ -417,3 +417,37 @@ def test_staged_edges_train_alone_first(counting_trainer: _CountingTrainer) -> N
     assert [p.steps for p in staged] == [3, 5]
     assert [b.kind for b in staged[0].buckets] == ["edge"] and [b.kind for b in staged[1].buckets] == ["edge", "path"]
     assert [b.kind for b in mixed] == ["edge", "path"]  # one mixed phase: the buckets themselves
+
+
+def test_train_config_carries_every_training_field() -> None:
+    cfg = replace(BASE, **{k: CHANGED[k] for k in ("steps", "lr", "weight_decay", "beta2", "batch_size", "warmup_steps",
+                                                   "schedule", "seed", "eval_every", "snapshot_steps")})
+    tc = experiments.train_config(cfg, progress=False)
+    assert (tc.steps, tc.lr, tc.weight_decay, tc.betas, tc.batch_size, tc.warmup_steps, tc.schedule, tc.seed,
+            tc.eval_every, tuple(tc.snapshot_steps)) == \
+        (6, 2e-3, 0.1, (0.9, 0.99), None, 2, "constant", 1, 4, (0, 2, 4))
+    assert experiments.train_config(BASE).batch_size == 8
+
+
+def test_reverse_queries_expect_leaf_to_root() -> None:
+    g = graphs.path_star(3, 4, seed=1)
+    vocab = tasks.Vocab(g.n_nodes)
+    fwd, rev = (tasks.path_queries(g, vocab, np.arange(3), 1, reverse=r) for r in (False, True))
+    assert torch.equal(fwd.prefixes, rev.prefixes)  # the prompt names the leaf either way
+    assert rev.answers.tolist() == [list(p[::-1]) for p in g.paths] and fwd.answers.tolist() == [list(p) for p in g.paths]
+    bucket = tasks.path_bucket(g, vocab, np.arange(3), 1, reverse=True)  # what the reverse run trains on
+    assert bucket.targets[:, -4:].tolist() == rev.answers.tolist()
+
+
+def test_split_errors_name_the_unit() -> None:
+    with pytest.raises(tasks.ParameterError, match=r"test_frac=0.1 of 2 leaves leaves 0 held out"):
+        tasks.split_leaves(graphs.path_star(2, 3), 0.1)
+    with pytest.raises(tasks.ParameterError, match=r"test_frac=0.1 of 2 arms leaves 0 held out: .* training arm"):
+        tasks.split_leaves(graphs.tree_star(2, 3), 0.1, by="subtree")
+
+
+def test_a_refused_value_is_shown() -> None:
+    from geomem_utils import params
+
+    with pytest.raises(params.ParameterError, match=r"parameter N must be in \[1, 5\], got 7"):
+        params.resolve({"N": 7}, {"N": params.Spec(int, 1, lambda v: 1 <= v <= 5, "in [1, 5]")})

@@ -123,6 +123,11 @@ def report(names: list[str], path: Path, command: str) -> dict:
     for n in survivors:
         kind, reason = marks.get(n, ("UNMARKED", ""))
         lines.append(f"| `{n}` | {status[n]} | {kind} | {reason} |")
+    later = [n for n, (kind, _) in sorted(marks.items()) if kind == "killed-now" and n in status]
+    if later:
+        lines += ["", "## Killed by tests added for them (survivors of an earlier pass, rerun since)", "",
+                  "| mutant | status now | test |", "|---|---|---|"]
+        lines += [f"| `{n}` | {status[n]} | {marks[n][1]} |" for n in later]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     summary = {"mutants": len(names), "killed": killed, "survivors": survivors, "equivalent": len(equivalent),
