@@ -34,7 +34,7 @@ from torch import nn
 from geomem_utils import experiments, graphs, measures, tasks
 from geomem_utils.experiments import PathStarRun
 from geomem_utils.models import GPT, GPTConfig, build_model
-from geomem_utils.train import TrainConfig, TrainResult, _batches, train
+from geomem_utils.train import TrainConfig, TrainResult, _batches, batch_loss, train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -66,6 +66,7 @@ def test_no_held_out_leaf_is_ever_a_path_in_training(family: str, split_by: str,
         path_buckets = [b for b in data.buckets if b.kind != "edge"]
         assert len(path_buckets) == (0 if objective == "edges_only" else 1)
         for b in path_buckets:
+            assert b.kind == {"edges_and_hardest": "hardest"}.get(objective, "path_reverse" if reverse else "path")
             assert len(b) == len(data.train_ids)
             goals = set(b.inputs[:, 1].tolist())  # [PATH] goal [PAUSE]*k ...
             assert goals == {g.paths[i][-1] for i in data.train_ids}, "the path bucket's goals are not the training leaves"
@@ -451,3 +452,31 @@ def test_a_refused_value_is_shown() -> None:
 
     with pytest.raises(params.ParameterError, match=r"parameter N must be in \[1, 5\], got 7"):
         params.resolve({"N": 7}, {"N": params.Spec(int, 1, lambda v: 1 <= v <= 5, "in [1, 5]")})
+
+
+def test_batch_loss_is_the_mean_over_target_tokens_both_ways() -> None:
+    g = graphs.path_star(3, 4, seed=0)
+    vocab = tasks.Vocab(g.n_nodes)
+    torch.manual_seed(0)
+    model = build_model("gpt", vocab.size, 8, n_layers=1, width=8, n_heads=2)
+    paths = tasks.path_bucket(g, vocab, np.arange(3), 1)
+    rows = [torch.arange(3)]
+    with torch.no_grad():
+        logits = model(paths.inputs)
+        by_hand = F.cross_entropy(logits.reshape(-1, vocab.size), paths.targets.reshape(-1), ignore_index=tasks.IGNORE)
+        for targets_only in (False, True):
+            torch.testing.assert_close(batch_loss(model, [paths], rows, targets_only), by_hand, rtol=1e-5, atol=1e-6)
+        one = tasks.path_bucket(g, vocab, np.arange(1), 1, "hardest")  # a single target token
+        logit = model(one.inputs)[0, -1]
+        torch.testing.assert_close(batch_loss(model, [one], [torch.arange(1)]),
+                                   F.cross_entropy(logit[None], one.targets[0, -1:]), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"train\(\) needs at least one bucket or phase"):
+        train(model, [], TrainConfig(steps=1, progress=False))
+
+
+def test_reverse_path_sequences_start_from_the_leaf() -> None:
+    g = graphs.path_star(2, 4, seed=2)
+    vocab = tasks.Vocab(g.n_nodes)
+    seqs, p = tasks.path_sequences(g, vocab, np.arange(2), 1, reverse=True)
+    for row, path in zip(seqs.tolist(), g.paths):
+        assert row == [vocab.PATH, path[-1], vocab.PAUSE, *path[::-1]]
