@@ -480,3 +480,24 @@ def test_reverse_path_sequences_start_from_the_leaf() -> None:
     seqs, p = tasks.path_sequences(g, vocab, np.arange(2), 1, reverse=True)
     for row, path in zip(seqs.tolist(), g.paths):
         assert row == [vocab.PATH, path[-1], vocab.PAUSE, *path[::-1]]
+
+
+def test_edge_directions_and_self_edges() -> None:
+    g = graphs.path_star(2, 3, seed=0)
+    vocab = tasks.Vocab(g.n_nodes)
+    fwd = [tuple(e) for e in g.edges.tolist()]
+    assert [tuple(e) for e in tasks.edge_pairs(g).tolist()] == fwd + [(v, u) for u, v in fwd]  # default: both
+    assert [tuple(e) for e in tasks.edge_pairs(g, "backward").tolist()] == [(v, u) for u, v in fwd]
+    assert [tuple(e) for e in tasks.edge_pairs(g, "forward").tolist()] == fwd
+    with_self = tasks.edge_bucket(g, vocab, "forward", self_edges=True)
+    assert len(with_self) == len(fwd) + g.n_nodes
+    assert with_self.targets[len(fwd):, -1].tolist() == with_self.inputs[len(fwd):, -1].tolist() == list(range(g.n_nodes))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_the_bias_switch_reaches_every_layer(bias: bool) -> None:
+    model = GPT(GPTConfig(**GPT_BASE, bias=bias))
+    biases = [name for name, m in model.named_modules() if isinstance(m, (nn.Linear, nn.LayerNorm))
+              and getattr(m, "bias", None) is not None]
+    layers = [name for name, m in model.named_modules() if isinstance(m, (nn.Linear, nn.LayerNorm)) and name != "lm_head"]
+    assert biases == (layers if bias else [])
