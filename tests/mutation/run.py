@@ -10,7 +10,8 @@ the notebooks, the browser or the book build). All ~3,300 mutants would take sev
 hours on the 2-core machine, so this script samples them: every function keeps at least
 ``--per-function`` mutants (or all it has), the rest of ``--sample`` is drawn in
 proportion to the functions' sizes, with a fixed seed (the same code gives the same
-sample). ``--functions`` restricts to names matching shell patterns (e.g. ``'*split_leaves'``).
+sample). ``--functions`` restricts to names matching shell patterns (e.g. ``'*split_leaves'``;
+``@tests/mutation/functions.txt`` reads them from a file: the 38 highest-value functions).
 The report (mutants, killed, survived, score) goes to ``--report``; every survivor is
 looked up in tests/mutation/survivors.txt, where it is marked ``equivalent`` (no test can
 kill it: the behaviour is the same) or ``justified`` (a real gap, with the reason it is
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep mutants/ from an earlier run (results are reused)")
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args(argv)
+    args.functions = [q for p in args.functions for q in (Path(p[1:]).read_text().split() if p.startswith("@") else [p])]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     if not (args.keep or args.report_only):
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
