@@ -10,10 +10,17 @@ Enable it for the suite with one line in ``tests/conftest.py``::
     pytest_plugins = ["_no_network"]
 
 (or for one run: ``PYTHONPATH=tests pytest -p _no_network tests``). Set
-``GEOMEM_ALLOW_NETWORK=1`` to switch it off. It guards Python's ``socket`` module in the
-pytest process: connect, sendto/sendmsg and name resolution. Child processes and C
-libraries that open their own sockets (zmq, Chromium) are not covered; use a network
-namespace (``unshare -rn``) for those.
+``GEOMEM_ALLOW_NETWORK=1`` to switch it off. It guards Python's ``socket`` module:
+connect, sendto/sendmsg and name resolution.
+
+Every process of the suite is covered, in two layers:
+
+- every Python process the suite starts (notebook kernels, the determinism worker, CLI
+  runs, the book build): the plugin puts ``tests/_netguard`` on ``PYTHONPATH`` and sets
+  ``GEOMEM_NO_NETWORK=1``; that folder's ``sitecustomize`` installs this guard at start-up;
+- everything else, C libraries and Chromium included: ``make test`` runs pytest through
+  ``tests/offline.py``, which puts it in a network namespace with loopback only where the
+  machine allows it (``unshare``); there a non-loopback connect fails in the kernel itself.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ import contextlib
 import ipaddress
 import os
 import socket
+import sys
+from pathlib import Path
 from typing import Any, Iterator
 
-import pytest
+#: The folder whose ``sitecustomize`` installs the guard in every Python child process.
+SITE_DIR = Path(__file__).resolve().parent / "_netguard"
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
 
@@ -133,27 +143,53 @@ def no_network() -> Iterator[None]:
             _uninstall()
 
 
+def install_for_process() -> None:
+    """Block outbound network for the rest of this process (``sitecustomize`` of child processes)."""
+    global _depth
+    if _depth == 0:
+        _install()
+    _depth += 1
+
+
+def guard_children(env: "os._Environ[str] | dict[str, str]") -> None:
+    """Make every Python process started with ``env`` install the guard at start-up."""
+    env["GEOMEM_NO_NETWORK"] = "1"
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(SITE_DIR) not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
+
+
+def in_network_namespace() -> bool:
+    """True inside the loopback-only namespace of tests/offline.py."""
+    return os.environ.get("GEOMEM_NETNS") == "1"
+
+
 _SESSION: contextlib.ExitStack | None = None
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Active from configuration on, so that imports during collection are covered too."""
+def pytest_configure(config: Any) -> None:
+    """Active from configuration on, so that imports during collection are covered too;
+    and in every Python process the suite starts."""
     global _SESSION
     if os.environ.get("GEOMEM_ALLOW_NETWORK") == "1":
         return
+    guard_children(os.environ)
     _SESSION = contextlib.ExitStack()
     _SESSION.enter_context(no_network())
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def pytest_unconfigure(config: Any) -> None:
     global _SESSION
     if _SESSION is not None:
         _SESSION.close()
         _SESSION = None
 
 
-@pytest.fixture
-def network_blocked() -> Iterator[None]:
-    """For a single test: ``def test_x(network_blocked): ...``."""
-    with no_network():
-        yield
+if "pytest" in sys.modules:  # the plugin; a child process's sitecustomize needs no pytest
+    import pytest
+
+    @pytest.fixture
+    def network_blocked() -> Iterator[None]:
+        """For a single test: ``def test_x(network_blocked): ...``."""
+        with no_network():
+            yield

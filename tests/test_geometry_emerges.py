@@ -42,7 +42,7 @@ def test_chance_z_is_the_binomial_standard_score():
 def test_navigation_lift_is_accuracy_over_chance():
     assert navigation_lift(0.5, 100) == pytest.approx(50.0)
     assert navigation_lift(1 / 40, 40) == pytest.approx(1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"n_choices must be >= 1, got 0"):
         navigation_lift(0.5, 0)
 
 
@@ -83,7 +83,7 @@ def test_thresholds_are_arguments():
 
 
 def test_no_evidence_is_an_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one measured number"):
         geometry_checks()
 
 

@@ -183,7 +183,7 @@ def test_optional_checks_and_names():
     assert checks[0].name.startswith("Mamba held-out exact match")
     frozen = [c for c in checks if c.name.startswith("frozen")][0]
     assert frozen.threshold == pytest.approx(5 / GOOD["degree"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"degrees must be >= 1, got degree=0"):
         implicit_reasoning_checks(**{**GOOD, "degree": 0})
 
 

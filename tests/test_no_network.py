@@ -2,8 +2,11 @@
 
 The guard is a pytest plugin (enable it for the suite with ``pytest_plugins =
 ["_no_network"]`` in tests/conftest.py); here it is also used directly, so these tests
-hold whether or not the suite runs under it. The scan reads the code of
-``geomem_utils/`` and the code cells of ``notebooks/``: network modules, download calls,
+hold whether or not the suite runs under it. Every process of the suite is guarded too:
+a notebook kernel, a plain Python child and (inside ``make test``'s network namespace)
+even a raw socket that bypasses Python's ``socket`` module cannot leave loopback. The scan
+reads the code of ``geomem_utils/``, ``bench/``, ``book/`` and the code cells of
+``notebooks/``: network modules, download calls,
 CDN-loaded JavaScript, shell escapes and URLs in code are refused; URLs in markdown
 cells, docstrings and comments are documentation and fine.
 """
@@ -33,14 +36,14 @@ def test_guard_blocks_outbound_connections() -> None:
     with no_network():
         with pytest.raises(NetworkBlocked, match="8.8.8.8"):
             socket.create_connection(("8.8.8.8", 53), timeout=2)
-        with pytest.raises(NetworkBlocked):
+        with pytest.raises(NetworkBlocked, match="2001:4860:4860::8888"):
             socket.create_connection(("2001:4860:4860::8888", 53), timeout=2)
         with pytest.raises(NetworkBlocked, match="example.org"):
             socket.getaddrinfo("example.org", 443)  # even name resolution
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            with pytest.raises(NetworkBlocked):
+            with pytest.raises(NetworkBlocked, match=r"send to \('8\.8\.8\.8', 53\)"):
                 udp.sendto(b"x", ("8.8.8.8", 53))
-            with pytest.raises(NetworkBlocked):
+            with pytest.raises(NetworkBlocked, match=r"connect to \('1\.1\.1\.1', 53\)"):
                 udp.connect_ex(("1.1.1.1", 53))
         with pytest.raises(urllib.error.URLError) as err:  # what a download would see
             urllib.request.urlopen("http://example.org/weights.pt", timeout=2)
@@ -154,8 +157,12 @@ def network_uses(source: str, where: str) -> list[str]:
     return found
 
 
+SCANNED = ("geomem_utils", "bench", "book")
+
+
 def _code_files() -> list[tuple[str, str]]:
-    out = [(str(p.relative_to(ROOT)), p.read_text()) for p in sorted((ROOT / "geomem_utils").rglob("*.py"))]
+    out = [(str(p.relative_to(ROOT)), p.read_text()) for folder in SCANNED for p in sorted((ROOT / folder).rglob("*.py"))
+           if not {"_build", "_vendor", "_generated"} & set(p.relative_to(ROOT).parts)]
     import jupytext
 
     for p in sorted((ROOT / "notebooks").glob("*.md")):
@@ -168,7 +175,9 @@ def _code_files() -> list[tuple[str, str]]:
 
 def test_no_code_reaches_the_network() -> None:
     files = _code_files()
-    assert any(w.startswith("geomem_utils/") for w, _ in files) and any(w.startswith("notebooks/") for w, _ in files)
+    for folder in (*SCANNED, "notebooks"):
+        assert any(w.startswith(f"{folder}/") for w, _ in files), f"nothing scanned in {folder}/"
+    assert "book/build_book.py" in {w for w, _ in files}
     found = [hit for where, source in files for hit in network_uses(source, where)]
     assert not found, "network use at run time:\n" + "\n".join(found)
 
@@ -201,3 +210,81 @@ def test_the_scan_finds_planted_network_uses(snippet: str) -> None:
 ])
 def test_the_scan_leaves_documentation_alone(snippet: str) -> None:
     assert network_uses(snippet, "doc") == []
+
+
+# ---------------------------------------------------------------------------- every process of the suite
+
+PROBE = """
+import errno, socket, _socket, os
+out = {}
+try:
+    socket.create_connection(("192.0.2.1", 80), timeout=3)
+    out["python"] = "connected"
+except Exception as err:
+    out["python"] = type(err).__name__
+raw = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)  # below the Python guard
+raw.settimeout(3)
+out["raw"] = errno.errorcode.get(raw.connect_ex(("192.0.2.1", 80)), "connected")
+raw.close()
+with socket.socket() as server:
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    with socket.create_connection(server.getsockname(), timeout=3) as client:
+        conn, _ = server.accept()
+        client.sendall(b"ping")
+        out["loopback"] = conn.recv(4).decode()
+        conn.close()
+out["netns"] = os.environ.get("GEOMEM_NETNS")
+print("PROBE", out)
+"""
+
+
+def _check_probe(out: dict) -> None:
+    assert out["python"] == "NetworkBlocked", out  # the guard is installed in that process
+    assert out["loopback"] == "ping", out  # the book server, kernels and Dask use loopback
+    if out["netns"] == "1":  # make test: even a raw socket cannot leave loopback
+        assert out["raw"] in ("ENETUNREACH", "EHOSTUNREACH", "ENETDOWN"), out
+
+
+@pytest.mark.skipif(os.environ.get("GEOMEM_ALLOW_NETWORK") == "1", reason="network allowed on purpose")
+def test_a_python_child_process_is_guarded() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    _check_probe(eval(proc.stdout.split("PROBE", 1)[1]))  # noqa: S307 - our own dict repr
+
+
+@pytest.mark.skipif(os.environ.get("GEOMEM_ALLOW_NETWORK") == "1", reason="network allowed on purpose")
+def test_a_notebook_kernel_cannot_leave_loopback() -> None:
+    """A kernel started as papermill starts one (jupyter_client, the suite's environment)."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        reply = kc.execute_interactive(PROBE, timeout=60, output_hook=lambda msg: outputs.append(msg))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
+    _check_probe(eval(text.split("PROBE", 1)[1]))  # noqa: S307 - our own dict repr
+
+
+outputs: list[dict] = []
+
+
+def test_offline_runner_brings_loopback_up_in_a_namespace(tmp_path: Path) -> None:
+    """tests/offline.py (what make test runs pytest through): loopback up, nothing else routed."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GEOMEM_NETNS", "GEOMEM_ALLOW_NETWORK")}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "offline.py"), sys.executable, "-c", PROBE],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = eval(proc.stdout.split("PROBE", 1)[1])  # noqa: S307
+    if "namespaces are not allowed" in proc.stderr:
+        pytest.skip("no network namespaces on this machine (the Python guard still applies)")
+    assert out["netns"] == "1" and out["raw"] == "ENETUNREACH" and out["loopback"] == "ping", out

@@ -16,6 +16,7 @@ new holes. The known nasty values are always tried (``@example``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -41,7 +42,8 @@ CASES: Counter[str] = Counter()
 def fuzz(n: int) -> settings:
     return settings(
         max_examples=n * (10 if EXPLORE else 1),
-        deadline=timedelta(seconds=5),  # a call slower than this is a hang
+        # a call slower than this is a hang (under mutmut's tracing, its own timeout judges hangs)
+        deadline=None if os.environ.get("MUTANT_UNDER_TEST") else timedelta(seconds=5),
         derandomize=not EXPLORE,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -52,7 +54,8 @@ def fuzz(n: int) -> settings:
 def report_counts(request: pytest.FixtureRequest):
     yield
     total = sum(v for k, v in CASES.items() if ":" not in k)
-    rows = ", ".join(f"{k} {v} ({CASES[k + ':accepted']} ok / {CASES[k + ':rejected']} refused)"
+    rows = ", ".join(f"{k} {v} ({CASES[k + ':accepted']} ok, {CASES[k + ':must_accept']} of them all-valid / "
+                     f"{CASES[k + ':rejected']} refused)"
                      for k, v in sorted(CASES.items()) if ":" not in k)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -80,18 +83,39 @@ HOSTILE = st.one_of(
 )
 
 
+class Valid:
+    """A value drawn from a parameter's valid strategy (``maybe`` draws one or a hostile value)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Valid({self.value!r})"
+
+
 def maybe(valid: st.SearchStrategy, weight: int = 3, hostile: st.SearchStrategy = HOSTILE) -> st.SearchStrategy:
-    """Valid values ``weight`` times as often as hostile ones.
+    """Valid values ``weight`` times as often as hostile ones; a valid one comes wrapped in :class:`Valid`.
 
     (``st.one_of`` flattens nested ``one_of``s and picks a branch uniformly, so
-    ``one_of(valid, HOSTILE)`` would be hostile 12 times in 13.)
+    ``one_of(valid, HOSTILE)`` would be hostile 12 times in 13.) Unwrap with :func:`unwrap`.
     """
-    return st.integers(0, weight).flatmap(lambda i: hostile if i == weight else valid)
+    return st.integers(0, weight).flatmap(lambda i: hostile if i == weight else valid.map(Valid))
+
+
+def unwrap(*values: Any) -> tuple[list[Any], bool]:
+    """The plain values, and whether every one was drawn valid."""
+    return [v.value if isinstance(v, Valid) else v for v in values], all(isinstance(v, Valid) for v in values)
+
+
+class Fields(dict):
+    """Keyword arguments drawn by :func:`some_fields`; ``all_valid``: none was drawn hostile."""
+
+    all_valid: bool = False
 
 
 @st.composite
 def some_fields(draw: st.DrawFn, fields: dict[Any, st.SearchStrategy], required: tuple[str, ...] = (),
-                hostile: st.SearchStrategy = HOSTILE) -> dict[Any, Any]:
+                hostile: st.SearchStrategy = HOSTILE) -> Fields:
     """A random subset of the fields; in 2 of 5 cases all valid, in 2 one hostile, else several."""
     names = [k for k in fields if k in required or draw(st.booleans())]
     mode = draw(st.sampled_from(["valid", "one", "valid", "one", "many"]))
@@ -101,23 +125,32 @@ def some_fields(draw: st.DrawFn, fields: dict[Any, st.SearchStrategy], required:
         bad = {draw(st.sampled_from(names))}
     else:
         bad = {k for k in names if draw(st.booleans())}
-    return {k: draw(hostile if k in bad else fields[k]) for k in names}
+    out = Fields({k: draw(hostile if k in bad else fields[k]) for k in names})
+    out.all_valid = not bad
+    return out
 
 
 def names_in(message: str, names: list[str]) -> bool:
     return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", message) for n in names)
 
 
-def outcome(label: str, call: Callable[[], Any], names: list[str], validate: Callable[[Any], None]) -> Any:
-    """Accepted and valid, or refused with an error naming one of ``names``; else the test fails."""
+def outcome(label: str, call: Callable[[], Any], names: list[str], validate: Callable[[Any], None],
+            must_accept: bool = False) -> Any:
+    """Accepted and valid, or refused with an error naming one of ``names``; else the test fails.
+
+    ``must_accept``: every value was drawn valid (and together they meet the documented
+    cross-field rules), so a refusal, whatever its message, fails the test.
+    """
     CASES[label] += 1
     try:
         result = call()
     except (ValueError, TypeError) as err:
         msg = str(err)
+        assert not must_accept, f"{label}: refused an all-valid draw: {type(err).__name__}: {msg}"
         assert names_in(msg, names), f"{label}: {type(err).__name__} names none of {names}: {msg}"
         CASES[label + ":rejected"] += 1
         return None
+    CASES[label + ":must_accept"] += must_accept
     validate(result)
     CASES[label + ":accepted"] += 1
     return result
@@ -159,9 +192,10 @@ VALID = {
 
 @st.composite
 def given_values(draw: st.DrawFn) -> dict[Any, Any]:
-    out: dict[Any, Any] = draw(some_fields(VALID))
+    out: Fields = draw(some_fields(VALID))
     if draw(st.integers(0, 9)) == 0:  # now and then an unknown or misspelt name
         out[draw(st.sampled_from(["NOPE", "degree", "Degree", "SEED ", "", "DEGREES", 1, None, ("A",)]))] = draw(HOSTILE)
+        out.all_valid = False
     return out
 
 
@@ -190,7 +224,8 @@ def _valid_params(p: params.Params) -> None:
 @example({"SEED": True, "TIED": 1})  # bool for an int, int for a bool
 def test_resolve_accepts_valid_or_names_the_parameter(values: dict[Any, Any]) -> None:
     names = [str(k) for k in values] or list(ALL_SPECS)
-    outcome("resolve", lambda: params.resolve(values, CHAPTER_SPECS), names, _valid_params)
+    outcome("resolve", lambda: params.resolve(values, CHAPTER_SPECS), names, _valid_params,
+            must_accept=getattr(values, "all_valid", False))
 
 
 def test_resolve_fills_every_profile_default() -> None:
@@ -220,31 +255,36 @@ def _valid_rooted(g: graphs.Graph) -> None:
 @example(4, 5, -1)
 @example(4, 5, "0")
 def test_path_star_accepts_or_names(degree: Any, path_length: Any, seed: Any) -> None:
+    (degree, path_length, seed), all_valid = unwrap(degree, path_length, seed)
+
     def validate(g: graphs.Graph) -> None:
         _valid_rooted(g)
         assert g.n_nodes == 1 + degree * (path_length - 1) and len(g.paths) == degree
 
     outcome("path_star", lambda: graphs.path_star(degree, path_length, seed=seed),
-            ["degree", "path_length", "seed"], validate)
+            ["degree", "path_length", "seed"], validate, must_accept=all_valid)
 
 
 @fuzz(80)
 @given(maybe(st.integers(1, 6), hostile=INT_HOSTILE), maybe(st.integers(2, 6), hostile=st.one_of(st.just(41), INT_HOSTILE)),
        maybe(st.one_of(st.none(), st.integers(0, 100)), hostile=INT_HOSTILE))
 def test_tree_star_accepts_or_names(degree: Any, path_length: Any, seed: Any) -> None:
+    (degree, path_length, seed), all_valid = unwrap(degree, path_length, seed)
+
     def validate(g: graphs.Graph) -> None:
         _valid_rooted(g)
         assert len(g.paths) == degree * 2 ** (path_length - 2)
 
     outcome("tree_star", lambda: graphs.tree_star(degree, path_length, seed=seed),
-            ["degree", "path_length", "seed"], validate)
+            ["degree", "path_length", "seed"], validate, must_accept=all_valid)
 
 
 @fuzz(40)
 @given(maybe(st.sampled_from(graphs.TINY_GRAPHS)))
 def test_tiny_graph_accepts_or_names(name: Any) -> None:
+    (name,), all_valid = unwrap(name)
     outcome("tiny_graph", lambda: graphs.tiny_graph(name), ["name"],
-            lambda g: (g.name in graphs.TINY_GRAPHS) or pytest.fail(g.name))
+            lambda g: (g.name in graphs.TINY_GRAPHS) or pytest.fail(g.name), must_accept=all_valid)
 
 
 def test_absurd_graphs_are_refused_with_a_memory_estimate() -> None:
@@ -259,6 +299,11 @@ def test_absurd_graphs_are_refused_with_a_memory_estimate() -> None:
 
 # ---------------------------------------------------------------------------- split_leaves
 
+def split_possible(units: int, test_frac: float) -> bool:
+    """The documented rule of ``split_leaves``: a fraction in (0, 1) holding out 1..units-1 units."""
+    return 0 < test_frac < 1 and 1 <= int(round(test_frac * units)) <= units - 1
+
+
 SPLIT_GRAPHS = [graphs.path_star(d, 4, seed=d) for d in (1, 2, 3, 8, 40)] + [graphs.tree_star(d, 4, seed=0) for d in (1, 4)]
 
 
@@ -267,6 +312,8 @@ SPLIT_GRAPHS = [graphs.path_star(d, 4, seed=d) for d in (1, 2, 3, 8, 40)] + [gra
        maybe(st.integers(0, 2**64)), maybe(st.sampled_from(["leaf", "subtree"])))
 def test_split_leaves_accepts_or_names(gi: int, test_frac: Any, seed: Any, by: Any) -> None:
     g = SPLIT_GRAPHS[gi]
+    (test_frac, seed, by), all_valid = unwrap(test_frac, seed, by)
+    units = len(g.paths) if by == "leaf" else len(set(g.branch[g.first_hops].tolist()))
 
     def validate(split: tuple[np.ndarray, np.ndarray]) -> None:
         tr, te = split
@@ -274,7 +321,8 @@ def test_split_leaves_accepts_or_names(gi: int, test_frac: Any, seed: Any, by: A
         assert sorted([*tr.tolist(), *te.tolist()]) == list(range(len(g.paths)))
 
     outcome("split_leaves", lambda: tasks.split_leaves(g, test_frac, seed=seed, by=by),
-            ["test_frac", "seed", "by"], validate)
+            ["test_frac", "seed", "by"], validate,
+            must_accept=all_valid and split_possible(units, test_frac))
 
 
 # ---------------------------------------------------------------------------- TrainConfig
@@ -319,7 +367,8 @@ def test_train_config_accepts_or_names(kw: dict[str, Any]) -> None:
             res = train(model, [TINY_EDGES], cfg, evaluate=lambda m: {"ok": 1.0})
             assert res.steps_run == cfg.steps and all(math.isfinite(x) for x in res.losses)
 
-    outcome("TrainConfig", lambda: TrainConfig(**{**kw, "progress": False}), list(kw), validate)
+    must_accept = getattr(kw, "all_valid", False) and kw.get("lr", 1e-3) * kw.get("weight_decay", 0.01) < 1  # AdamW's rule
+    outcome("TrainConfig", lambda: TrainConfig(**{**kw, "progress": False}), list(kw), validate, must_accept=must_accept)
 
 
 # ---------------------------------------------------------------------------- GPTConfig
@@ -351,8 +400,12 @@ GPT_HOSTILE_FLOAT = {"dropout", "pos_init_std", "emb_init_std"}
 @fuzz(150)
 @given(some_fields(GPT_FIELDS, required=("vocab_size", "block_size")))
 def test_gpt_config_accepts_or_names(kw: dict[str, Any]) -> None:
+    all_valid = getattr(kw, "all_valid", False)
     kw = {k: (1.0 if k in GPT_HOSTILE_FLOAT and isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**300 else v)
           for k, v in kw.items()}
+    full = {f.name: f.default for f in dataclasses.fields(GPTConfig) if f.default is not dataclasses.MISSING} | kw
+    feasible = all_valid and ((not full["attention"] or full["width"] % full["n_heads"] == 0)  # GPTConfig's rules
+                              and (full["attention"] or full["mlp"] != "none" or full["n_layers"] == 0))
 
     def validate(cfg: GPTConfig) -> None:
         if cfg.vocab_size <= 64 and cfg.width <= 64 and cfg.n_layers <= 3 and cfg.block_size <= 64:
@@ -361,7 +414,7 @@ def test_gpt_config_accepts_or_names(kw: dict[str, Any]) -> None:
             logits = model(torch.zeros(2, t, dtype=torch.long))
             assert logits.shape == (2, t, cfg.vocab_size) and torch.isfinite(logits).all()
 
-    outcome("GPTConfig", lambda: GPTConfig(**kw), list(kw), validate)
+    outcome("GPTConfig", lambda: GPTConfig(**kw), list(kw), validate, must_accept=all_valid and feasible)
 
 
 def test_gpt_config_huge_int_float_field() -> None:
@@ -384,8 +437,7 @@ RUN_FIELDS = {
     "reverse": st.booleans(),
     "staged_edge_steps": st.integers(0, 5),
     "arch": st.sampled_from(["gpt", "net", "assoc", "mamba"]),
-    "model": st.sampled_from([(("n_heads", 2), ("n_layers", 1), ("width", 8)), (("width", 8),), (("width", 10**6),),
-                              (("n_heads", 3), ("width", 8)), (("nope", 1),), (("width", "8"),)]),
+    "model": st.sampled_from([(("width", 8),), (("width", 16),)]),  # valid for every arch
     "steps": st.integers(1, 50),
     "lr": st.floats(1e-5, 1e-1),
     "batch_size": st.one_of(st.none(), st.integers(1, 64)),
@@ -397,8 +449,23 @@ RUN_FIELDS = {
 }
 
 
+#: Models that no arch accepts, or that are too large: hostile values of the ``model`` field.
+BAD_MODELS = st.sampled_from([(("width", 10**6),), (("n_heads", 3), ("width", 8)), (("nope", 1),), (("width", "8"),)])
+
+
+def run_feasible(kw: dict[str, Any]) -> bool:
+    """The documented cross-field rules of PathStarRun, for fields that are each valid."""
+    cfg = {f.name: f.default for f in dataclasses.fields(experiments.PathStarRun)} | kw
+    if cfg["arch"] in ("net", "assoc", "mamba") and set(dict(cfg["model"])) - {"width"}:
+        return False  # the default model keywords (n_heads, n_layers) are a GPT's
+    units = cfg["degree"] if cfg["family"] == "path_star" or cfg["split_by"] == "subtree" \
+        else cfg["degree"] * 2 ** (cfg["path_length"] - 2)
+    return (split_possible(units, cfg["test_frac"]) and cfg["staged_edge_steps"] < cfg["steps"]
+            and not (cfg["reverse"] and cfg["objective"] == "edges_and_hardest"))
+
+
 @fuzz(150)
-@given(some_fields(RUN_FIELDS))
+@given(some_fields(RUN_FIELDS, hostile=st.one_of(HOSTILE, BAD_MODELS)))
 @example({"degree": 10**7})
 @example({"staged_edge_steps": "3"})
 @example({"degree": 2, "test_frac": 0.1})
@@ -415,7 +482,8 @@ def test_path_star_run_accepts_or_names(kw: dict[str, Any]) -> None:
             model = build_model(cfg.arch, data.vocab.size, block, **dict(cfg.model))
             assert model.embedding_matrix().shape[0] == data.vocab.size
 
-    outcome("PathStarRun", lambda: experiments.PathStarRun(**kw), list(kw) or ["degree"], validate)
+    outcome("PathStarRun", lambda: experiments.PathStarRun(**kw), list(kw) or ["degree"], validate,
+            must_accept=getattr(kw, "all_valid", False) and run_feasible(kw))
 
 
 @fuzz(40)
@@ -424,5 +492,13 @@ def test_path_star_run_accepts_or_names(kw: dict[str, Any]) -> None:
 @example(["ci"], {})
 @example("ci", {"eval_every": 0})
 def test_profile_run_accepts_or_names(profile: Any, kw: dict[str, Any]) -> None:
-    outcome("profile_run", lambda: experiments.profile_run(profile, **kw), ["profile", *kw],
-            lambda cfg: isinstance(cfg, experiments.PathStarRun) or pytest.fail(repr(cfg)))
+    (profile,), valid_profile = unwrap(profile)
+    feasible = valid_profile and getattr(kw, "all_valid", False) and split_possible(kw.get("degree", 100), 0.25)
+
+    def validate(cfg: experiments.PathStarRun) -> None:
+        assert isinstance(cfg, experiments.PathStarRun)
+        assert all(getattr(cfg, k) == v for k, v in kw.items()), (cfg, kw)
+        assert cfg.snapshot_steps[0] == 0 and cfg.snapshot_steps[-1] <= cfg.steps
+
+    outcome("profile_run", lambda: experiments.profile_run(profile, **kw), ["profile", *kw], validate,
+            must_accept=feasible)

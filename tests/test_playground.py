@@ -30,7 +30,8 @@ def test_sized_families_contain_the_tiny_graphs() -> None:
     (dict(name="path_star", degree=2.5), ParameterTypeError),
 ])
 def test_make_graph_rejects_bad_inputs(kwargs, err) -> None:
-    with pytest.raises(err):
+    named = {"name": "graph", "degree": "degree", "path_length": "path-star G", "size": "size"}[list(kwargs)[-1]]
+    with pytest.raises(err, match=rf"^({named})\b"):  # the error names the parameter first
         pg.make_graph(**kwargs)
 
 
@@ -97,7 +98,7 @@ def test_same_seed_same_run() -> None:
     (dict(device="tpu"), ParameterError),
 ])
 def test_train_embedding_rejects_bad_inputs(kwargs, err) -> None:
-    with pytest.raises(err):
+    with pytest.raises(err, match=rf"^{list(kwargs)[0]}\b"):  # the error names the parameter first
         pg.train_embedding(**{"graph": "star", "model": "net", "steps": 2, **kwargs})
 
 
@@ -149,9 +150,9 @@ def test_widgets_build_without_a_kernel_and_retrain_on_change() -> None:
 
 
 def test_build_widgets_rejects_bad_inputs() -> None:
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match=r"^model must be one of .*got 'rnn'"):
         pg.build_widgets(model="rnn")
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match=r"^size must be in \[3, 200\], got 1"):
         pg.build_widgets(graph="cycle_n", size=1)
 
 
@@ -177,7 +178,7 @@ def test_playground_checks_pass_on_good_numbers_and_fail_on_bad(tmp_path) -> Non
     slow = pg.playground_checks(good, {m: 9.0 for m in pg.MODELS}, 4.0)
     assert {c.name for c in slow if not c.passed} == {"retrain + redraw of the default model, median (CPU s)",
                                                       "retrain + redraw, slowest family (CPU s)"}
-    with pytest.raises(results.ClaimCheckFailed):
+    with pytest.raises(results.ClaimCheckFailed, match=r"05_playground: claim check failed \(.*Node2Vec spectral"):
         results.finish("05_playground", title="t", claim="c", paper_ref="p", checks=checks,
                        params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=0.0)
     with pytest.raises(ValueError, match="missing"):

@@ -2,7 +2,7 @@
 
 1. Determinism: two processes given the same seed produce the same numbers, bit for bit,
    for every model family (GPT, Mamba, one-layer net, associative net, Node2Vec).
-2. The run cache and results files survive a writer killed with SIGKILL at random moments:
+2. The run cache and results files survive a writer killed with SIGKILL inside a write:
    no entry is ever partial, a corrupt or foreign entry (a pickled object included) is
    detected, reported and recomputed, and the next run recomputes exactly what is missing.
 3. Checks can fail: ``finish`` raises and records ``passed: false``; NaN and inf never pass;
@@ -19,11 +19,11 @@ import io
 import json
 import math
 import os
-import random
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -72,6 +72,35 @@ def test_same_seed_same_numbers_in_two_processes(two_runs: tuple[dict, dict], fa
         assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k
         assert a[k].tobytes() == b[k].tobytes(), f"{k} differs between two processes with the same seed"
         assert np.isfinite(a[k]).all(), k
+
+
+@pytest.fixture(scope="module")
+def other_hash_seed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Seed 0 again, in a process whose str hashes differ (PYTHONHASHSEED=4242, not 0)."""
+    path = tmp_path_factory.mktemp("hashseed") / "c.npz"
+    subprocess.run([PY, str(TESTS / "_determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0"],
+                   check=True, cwd=ROOT, env=_env(PYTHONHASHSEED="4242"), timeout=300)
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
+def test_same_numbers_whatever_the_hash_seed(two_runs: tuple[dict, dict], other_hash_seed_run: dict, family: str) -> None:
+    """Set or dict-of-str order must not reach the numbers (data order, splits, init, cache key)."""
+    a, c = two_runs[0], other_hash_seed_run
+    keys = [k for k in c if k.startswith(f"{family}/0/")]
+    assert {k.split("/")[2] for k in keys} >= {"losses", "embedding"}
+    for k in keys:
+        assert a[k].tobytes() == c[k].tobytes(), f"{k} depends on PYTHONHASHSEED"
+    assert json.loads(bytes(c["meta"]).decode())["key"] != ""
+
+
+def test_the_hash_seed_reaches_the_worker() -> None:
+    """The comparison above has teeth: the two processes really hash strings differently."""
+    probe = [PY, "-c", "print(hash('geomem'))"]
+    h0, h1 = (subprocess.run(probe, capture_output=True, text=True, env=_env(PYTHONHASHSEED=v), check=True).stdout
+              for v in ("0", "4242"))
+    assert h0 != h1
 
 
 @pytest.mark.parametrize("family", ["gpt", "mamba", "net", "assoc", "node2vec"])
@@ -207,13 +236,31 @@ def test_cache_off_always_computes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(calls) == 2 and not list(tmp_path.iterdir())
 
 
-# ---------------------------------------------------------------------------- SIGKILL
+# ---------------------------------------------------------------------------- SIGKILL inside a write
+#
+# The writer is killed *inside* a write, deterministically: a forked child patches the
+# system calls of the atomic write (``tempfile.mkstemp``, ``os.fsync``, ``os.replace``) so
+# that it SIGKILLs itself at a chosen point of the write of a chosen file: after the data
+# went into the temporary file but before it was synced ("mid-write"), or after the sync
+# but before the rename ("before-rename"). No timing is involved: every kill lands inside
+# a write, and the test proves it (the child died of SIGKILL, its temporary file is there,
+# the target is not).
 
-N_ENTRIES, PAYLOAD = 40, 4096  # floats per entry: 16 KiB, small so that the test stays fast
+N_ENTRIES, PAYLOAD = 8, 4096  # floats per entry: 16 KiB, small so that the test stays fast
+KILLS_PER_CASE = 6
+KILL_POINTS = ("mid-write", "before-rename")
 
 
 def _entry_config(i: int) -> dict[str, Any]:
     return {"kind": "sigkill-test", "entry": i, "payload": PAYLOAD}
+
+
+def _entry_path(cache: Path, i: int) -> Path:
+    return cache / f"kill-{results.config_key(_entry_config(i))}.pt"
+
+
+def _compute(i: int) -> dict[str, Any]:
+    return {"x": torch.full((PAYLOAD,), float(i)), "i": i}
 
 
 def _naive_write(path: str | os.PathLike, data: bytes) -> None:
@@ -222,28 +269,62 @@ def _naive_write(path: str | os.PathLike, data: bytes) -> None:
         for start in range(0, len(data), max(1, len(data) // 8)):
             f.write(data[start: start + max(1, len(data) // 8)])
             f.flush()
-            time.sleep(0.001)
+            os.fsync(f.fileno())
 
 
-def _writer(cache: Path, res: Path, todo: list[int], naive: bool) -> None:
+def _writer(cache: Path, res: Path, todo: list[int]) -> None:
     """The body of a child process: compute, cache and record the entries in ``todo``."""
-    if naive:
-        results.atomic_write_bytes = _naive_write  # type: ignore[assignment]  # this child only
     warnings.simplefilter("ignore")
     for i in todo:
-        out = results.cached(_entry_config(i), lambda: {"x": torch.full((PAYLOAD,), float(i)), "i": i}, cache, name="kill")
+        out = results.cached(_entry_config(i), lambda i=i: _compute(i), cache, name="kill")
         results.finish(f"nb{i:03d}", title="t", claim="c", paper_ref="-", checks=[results.check("i", out["i"], ">=", 0)],
                        params={"PROFILE": "ci", "RESULTS_DIR": str(res), "SEED": i}, started=time.time())
 
 
-def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int]]:
-    """Files that are partial, corrupt or inconsistent; and the entries that are complete."""
-    bad, complete = [], set()
+def _arm_kill(target: Path, point: str, naive: bool) -> None:
+    """In the child: SIGKILL this process at ``point`` of the write of ``target``."""
+    die = lambda: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+    real_mkstemp, real_fsync, real_replace = tempfile.mkstemp, os.fsync, os.replace
+    armed = {"fd": None}
+
+    def mkstemp(*args: Any, **kw: Any) -> tuple[int, str]:
+        fd, name = real_mkstemp(*args, **kw)
+        if Path(name).name.startswith(f".{target.name}."):
+            armed["fd"] = fd
+        return fd, name
+
+    def fsync(fd: int) -> None:
+        if point == "mid-write" and armed["fd"] is not None:
+            die()
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any, *args: Any, **kw: Any) -> None:
+        if point == "before-rename" and Path(dst) == target:
+            die()
+        real_replace(src, dst, *args, **kw)
+
+    tempfile.mkstemp, os.fsync, os.replace = mkstemp, fsync, replace  # this child only
+    if naive:
+
+        def naive_write(path: str | os.PathLike, data: bytes) -> None:
+            if Path(path) != target:
+                return _naive_write(path, data)
+            with open(path, "wb") as f:  # the first piece, then the kill
+                f.write(data[: max(1, len(data) // 8)])
+                f.flush()
+                die()
+
+        results.atomic_write_bytes = naive_write  # type: ignore[assignment]
+
+
+def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int], set[int]]:
+    """Files that are partial, corrupt or inconsistent; the complete cache entries and results files."""
+    bad, complete, recorded = [], set(), set()
     for f in cache.glob("kill-*.pt"):
         try:
             entry = torch.load(f, map_location="cpu", weights_only=True)
             i = int(entry["result"]["i"])
-            assert f.name == f"kill-{results.config_key(_entry_config(i))}.pt" and entry["key"] in f.name
+            assert f == _entry_path(cache, i) and entry["key"] in f.name
             x = entry["result"]["x"]
             assert x.shape == (PAYLOAD,) and bool((x == i).all())
             complete.add(i)
@@ -253,60 +334,79 @@ def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int]]:
         try:
             record = json.loads(f.read_text())
             assert record["notebook"] == f.stem and record["passed"] is True and record["checks"]
+            recorded.add(int(f.stem[2:]))
         except Exception:  # noqa: BLE001
             bad.append(f)
-    return bad, complete
+    return bad, complete, recorded
 
 
-def _kill_repeatedly(tmp_path: Path, n_kills: int, naive: bool, seed: int = 0) -> tuple[list[list[Path]], Path, Path]:
-    """Fork a writer, SIGKILL it after a random delay, inspect the files; ``n_kills`` times."""
+def _kill_inside_writes(tmp_path: Path, what: str, point: str, n_kills: int, naive: bool = False) -> dict[str, Any]:
+    """Fork a writer ``n_kills`` times, each killed inside the write of one cache entry or results file."""
     cache, res = tmp_path / "cache", tmp_path / "results"
     cache.mkdir(exist_ok=True), res.mkdir(exist_ok=True)
-    rng = random.Random(seed)
-    found: list[list[Path]] = []
-    for _ in range(n_kills):
-        bad, complete = _bad_files(cache, res)
-        todo = [i for i in range(N_ENTRIES) if i not in complete] or list(range(N_ENTRIES))
+    landed, found_bad = 0, []
+    for k in range(n_kills):
+        _, complete, recorded = _bad_files(cache, res)
+        todo = [i for i in range(N_ENTRIES) if i not in complete or i not in recorded]
+        victim = todo[k % min(3, len(todo))]  # sometimes the first write of the run, sometimes a later one
+        target = _entry_path(cache, victim) if what == "cache" else res / f"nb{victim:03d}.json"
+        before = set(cache.glob(".*.tmp")) | set(res.glob(".*.tmp"))
         pid = os.fork()
-        if pid == 0:  # the child: write until killed; never return into pytest
+        if pid == 0:  # the child: write until it kills itself; never return into pytest
             try:
-                _writer(cache, res, todo, naive)
+                _arm_kill(target, point, naive)
+                _writer(cache, res, todo)
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0.005, 0.1))  # one entry takes ~30 ms here (two fsyncs)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        found.append(_bad_files(cache, res)[0])
-    return found, cache, res
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, "the writer was not killed in the write"
+        bad, complete, recorded = _bad_files(cache, res)
+        found_bad.append(bad)
+        new_tmp = (set(cache.glob(".*.tmp")) | set(res.glob(".*.tmp"))) - before
+        if naive:
+            landed += target.exists()
+            continue
+        assert not target.exists(), f"{target.name} exists although its write was killed"
+        assert [p.name.startswith(f".{target.name}.") for p in new_tmp] == [True], new_tmp
+        landed += 1
+        # Everything the writer finished before the victim is complete; the victim is missing.
+        done_first = set(todo[: todo.index(victim)])
+        assert done_first <= complete and done_first <= recorded
+        assert (victim not in complete) if what == "cache" else (victim in complete and victim not in recorded)
+    return {"landed": landed, "bad": found_bad, "cache": cache, "res": res}
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
-def test_sigkill_never_leaves_a_partial_cache_entry_or_results_file(tmp_path: Path) -> None:
-    found, cache, res = _kill_repeatedly(tmp_path, n_kills=24, naive=False)
-    assert all(not bad for bad in found), [b for b in found if b]
-    _, complete = _bad_files(cache, res)
-    assert 0 < len(complete), "the writer never got to write anything: the test proves nothing"
+@pytest.mark.parametrize("point", KILL_POINTS)
+@pytest.mark.parametrize("what", ["cache", "results"])
+def test_sigkill_inside_a_write_never_leaves_a_partial_file(tmp_path: Path, what: str, point: str) -> None:
+    out = _kill_inside_writes(tmp_path, what, point, KILLS_PER_CASE)
+    assert out["landed"] == KILLS_PER_CASE, "a kill did not land inside the write"
+    assert all(not bad for bad in out["bad"]), [b for b in out["bad"] if b]
+    cache, res = out["cache"], out["res"]
+    _, complete, _ = _bad_files(cache, res)
+    assert 0 < len(complete) < N_ENTRIES
     # The next run recomputes exactly the missing entries, and then nothing.
     calls: list[int] = []
     for i in range(N_ENTRIES):
-        results.cached(_entry_config(i), lambda i=i: calls.append(i) or {"x": torch.full((PAYLOAD,), float(i)), "i": i},
-                       cache, name="kill")
+        results.cached(_entry_config(i), lambda i=i: calls.append(i) or _compute(i), cache, name="kill")
     assert sorted(calls) == sorted(set(range(N_ENTRIES)) - complete)
-    bad, complete = _bad_files(cache, res)
-    assert not bad and complete == set(range(N_ENTRIES))
-    # A writer killed between mkstemp and rename leaves its temporary file (never an entry):
-    # there must be some, or no kill landed inside a write and the test proved nothing.
-    assert list(cache.glob(".*.tmp")) or list(res.glob(".*.tmp"))
+    _writer(cache, res, list(range(N_ENTRIES)))
+    bad, complete, recorded = _bad_files(cache, res)
+    assert not bad and complete == recorded == set(range(N_ENTRIES))
+    # The killed writers left their temporary files (never an entry); the sweep removes them.
+    assert len(list(cache.glob(".*.tmp")) + list(res.glob(".*.tmp"))) == KILLS_PER_CASE
     results.sweep_temp_files(cache, older_than_s=0)
     results.sweep_temp_files(res, older_than_s=0)
     assert not list(cache.glob(".*.tmp")) and not list(res.glob(".*.tmp"))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
-def test_sigkill_check_can_fail_with_a_naive_writer(tmp_path: Path) -> None:
-    """The same harness catches in-place writes: a killed naive writer leaves partial files."""
-    found, _, _ = _kill_repeatedly(tmp_path, n_kills=20, naive=True, seed=1)
-    assert any(found), "20 kills of a writer that writes in place never left a partial file"
+@pytest.mark.parametrize("what", ["cache", "results"])
+def test_sigkill_check_can_fail_with_a_naive_writer(tmp_path: Path, what: str) -> None:
+    """The same harness catches in-place writes: every kill leaves a partial file behind."""
+    out = _kill_inside_writes(tmp_path, what, "mid-write", 3, naive=True)
+    assert out["landed"] == 3 and all(out["bad"]), out["bad"]
 
 
 def test_sweep_keeps_fresh_temp_files(tmp_path: Path) -> None:
@@ -339,7 +439,7 @@ def test_finish_at_smoke_records_but_does_not_raise(tmp_path: Path) -> None:
 
 
 def test_finish_without_a_profile_is_enforced(tmp_path: Path) -> None:
-    with pytest.raises(results.ClaimCheckFailed):
+    with pytest.raises(results.ClaimCheckFailed, match=r"nb: claim check failed \(bad: 0 not > 1\)"):
         results.finish("nb", title="t", claim="c", paper_ref="-", checks=[results.check("bad", 0, ">", 1)],
                        params={"RESULTS_DIR": str(tmp_path)}, started=time.time())
 

@@ -119,7 +119,7 @@ def test_untied_runs_learn_and_validate(tiny) -> None:
     run = spectral.train_node2vec_untied(A, width=16, steps=400, init_std=0.01, seed=0, snapshot_steps=[0, 400])
     assert run.loss[-1] < run.loss[0] and set(run.snapshots) == {0, 400}
     for bad in (dict(steps=-1), dict(lr=0.0), dict(init_std=-1.0), dict(steps=5, snapshot_steps=[6])):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=rf"train_node2vec_untied\.{list(bad)[-1]} must"):
             spectral.train_node2vec_untied(A, **bad)
 
 
@@ -134,10 +134,19 @@ def test_spectral_run_and_figures(tiny) -> None:
     assert np.isnan(untied.cnorms).all() and np.isnan(untied.residual).all()
     fig = spectral.node2vec_spectral_figure(run=run)
     assert isinstance(fig, go.Figure) and len(fig.data) == 2 + 2 + 2 * n
-    assert isinstance(spectral.node2vec_spectral_figure("cycle", steps=50, tied=False), go.Figure)
+    untied_fig = spectral.node2vec_spectral_figure("cycle", steps=50, tied=False)
+    bars_ = [t for t in untied_fig.data if t.type == "bar"]
+    assert len(bars_) == 2 and {len(t.y) for t in bars_} <= {tiny["cycle"].n_nodes - 1, tiny["cycle"].n_nodes}
+    assert "untied" in untied_fig.layout.title.text and "cycle" in untied_fig.layout.title.text
     frames = spectral.dynamics_frames_figure(run)
     assert len(frames.frames) == len(run.steps) and frames.layout.sliders
-    assert isinstance(spectral.eigenvector_figure({"star": tiny["star"]}), go.Figure)
+    eig = spectral.eigenvector_figure({"star": tiny["star"]})
+    M = graphs.sym_transition(tiny["star"])
+    colours = [np.asarray(t.marker.color, dtype=float) for t in eig.data if t.mode == "markers"]
+    assert len(colours) == 3 and all(c.shape == (n,) for c in colours)
+    for c in colours:  # each panel colours the nodes by an eigenvector of M
+        lam = c @ M @ c / (c @ c)
+        assert np.allclose(M @ c, lam * c, atol=1e-8)
     spec = spectral.graph_spectrum(tiny["star"])
     bars = spectral.profile_bars_grid({"star": spec}, {"star": {"a": run.profiles[-1]}})
     assert len(bars.data) == 2
@@ -145,7 +154,10 @@ def test_spectral_run_and_figures(tiny) -> None:
 
 def test_snapshot_schedule() -> None:
     sched = spectral.snapshot_schedule(10_000, 40)
-    assert sched[0] == 0 and sched[-1] == 10_000 and sched == sorted(set(sched))
+    assert sched[0] == 0 and sched[-1] == 10_000 and 30 <= len(sched) <= 41
+    ratios = np.diff(np.log(sched[1:]))  # log-spaced: the dynamics span decades, every decade sampled
+    assert np.all(ratios > 0) and ratios.max() <= np.log(2) + 1e-9 and ratios[-10:].max() < 0.35
+    assert sum(s <= 10 for s in sched) >= 5 and sum(s >= 1000 for s in sched) >= 8
     assert spectral.snapshot_schedule(0) == [0]
 
 
