@@ -39,7 +39,6 @@ import io
 import itertools
 import os
 import platform
-import socket
 import sys
 import time
 import tomllib
@@ -235,7 +234,7 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
         record = _train(cfg, dev)
         row = _metrics(cfg, record)
         row.update(wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, device=dev,
-                   host=socket.gethostname(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                   host=platform.node(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                    **{f"version_{k}": v for k, v in versions().items()})
         return row
 
@@ -459,7 +458,7 @@ def machine() -> dict[str, Any]:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
     except Exception:  # noqa: BLE001 - a label, never a failure
         pass
-    return {"host": socket.gethostname(), "platform": platform.platform(), "processor": cpu,
+    return {"host": platform.node(), "platform": platform.platform(), "processor": cpu,
             "cpus": os.cpu_count(), "gpu": gpu}
 
 
