@@ -7,9 +7,11 @@ changes no file), executes it with papermill into ``build/executed/STEM.ipynb`` 
 records its wall time in ``build/executed/_runs.json``.
 
 - **Own folder for other parameters.** A run with any ``-p`` or a profile other than
-  ``ci`` writes its executed notebook and results into ``build/runs/<name>/`` (named after
-  its notebook, profile and parameters, or ``--run-dir DIR``), never over the book's
-  ``build/executed`` and ``build/results``, unless ``--book`` asks for exactly that.
+  ``ci`` writes its executed notebook and results into ``build/runs/<name>/executed`` and
+  ``.../results`` (named after its notebook, profile and parameters, or ``--run-dir DIR``),
+  never over the book's ``build/executed`` and ``build/results``, unless ``--book`` asks
+  for exactly that. ``book/build_book.py --executed .../executed --results .../results``
+  builds a book from it.
 - **Skips what is unchanged.** A notebook whose inputs (its source, the parameters, the
   package's source fingerprint, ``requirements/constraints.txt`` and ``pyproject.toml``) are
   those of its executed copy, and whose executed copy and results file are present and
@@ -533,18 +535,19 @@ def main(argv: list[str] | None = None) -> int:
     except NotebookFailed as err:
         print(f"[execute] FAILED {err}", file=sys.stderr)
         return 1 if paths_known(args) else 2
-    out, results = args.out, args.results
-    default_params = not overrides and args.profile == BOOK_PROFILE
-    if out is None and results is None and (args.run_dir or not (default_params or args.book)):
-        out = results = args.run_dir or str(ROOT / run_folder([p.stem for p in paths] if args.stems else [],
-                                                              args.profile, overrides))
-        print(f"[execute] other parameters than the book's: writing to {root_relative(out)}/ "
-              f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
-    out, results = out or str(ROOT / BOOK_EXECUTED), results or str(ROOT / BOOK_RESULTS)
     refusal = long_run_guard(paths, args.profile, overrides, args.i_know)
     if refusal:
         print(f"[execute] refused: {refusal}", file=sys.stderr, flush=True)
         return 3
+    out, results = args.out, args.results
+    default_params = not overrides and args.profile == BOOK_PROFILE
+    if out is None and results is None and (args.run_dir or not (default_params or args.book)):
+        folder = Path(args.run_dir or ROOT / run_folder([p.stem for p in paths] if args.stems else [],
+                                                        args.profile, overrides))
+        out, results = str(folder / "executed"), str(folder / "results")  # the book's layout: build_book.py reads it
+        print(f"[execute] other parameters than the book's: writing to {root_relative(folder)}/ "
+              f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
+    out, results = out or str(ROOT / BOOK_EXECUTED), results or str(ROOT / BOOK_RESULTS)
     params = {"PROFILE": args.profile, "RESULTS_DIR": root_relative(Path(results).resolve()), **overrides}
     failures: list[str] = []
     for path in paths:

@@ -191,8 +191,8 @@ def test_other_parameters_go_to_their_own_folder(own_run) -> None:
     folder, rc, out = own_run
     assert rc == 0, out
     assert "build/runs/91_runs-ci-VALUE=0.75" in out
-    assert json.loads((folder / "91_runs.json").read_text())["params"]["VALUE"] == 0.75
-    assert (folder / "91_runs.ipynb").is_file() and (folder / "_runs.json").is_file()
+    assert json.loads((folder / "results" / "91_runs.json").read_text())["params"]["VALUE"] == 0.75
+    assert (folder / "executed" / "91_runs.ipynb").is_file() and (folder / "executed" / "_runs.json").is_file()
     for book in (ROOT / "build" / "executed" / "91_runs.ipynb", ROOT / "build" / "results" / "91_runs.json"):
         assert not book.exists(), f"a run with other parameters wrote the book's {book}"
 
@@ -208,12 +208,12 @@ def test_run_folders_are_named_after_their_parameters() -> None:
 @pytest.mark.slow
 def test_no_machine_path_in_the_executed_notebook(own_run) -> None:
     folder, rc, out = own_run
-    text = (folder / "91_runs.ipynb").read_text()
+    text = (folder / "executed" / "91_runs.ipynb").read_text()
     assert rc == 0, out
     assert str(ROOT) not in text, re.findall(rf".{{0,60}}{re.escape(str(ROOT))}.{{0,60}}", text)[:3]
     nb = json.loads(text)
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
-    assert 'RESULTS_DIR = "build/runs/91_runs-ci-VALUE=0.75"' in "".join(injected[0]["source"])
+    assert 'RESULTS_DIR = "build/runs/91_runs-ci-VALUE=0.75/results"' in "".join(injected[0]["source"])
     assert "working directory: ." in text  # the kernel ran in the checkout, printed its path, scrubbed
 
 
@@ -230,9 +230,10 @@ def test_scrubbing_removes_the_checkout_in_raw_and_json_spelling() -> None:
 def test_results_logs_and_notebooks_are_readable_by_others(own_run) -> None:
     folder, rc, out = own_run
     assert rc == 0, out
-    for f in ("91_runs.json", "_runs.json", "91_runs.ipynb"):
+    for f in ("results/91_runs.json", "executed/_runs.json", "executed/91_runs.ipynb"):
         assert stat.S_IMODE((folder / f).stat().st_mode) == 0o644, f
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    for d in (folder, folder / "results", folder / "executed"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o755, d
 
 
 def test_atomic_writes_and_cache_entries_are_0644(tmp_path: Path) -> None:
@@ -253,14 +254,14 @@ def test_atomic_writes_and_cache_entries_are_0644(tmp_path: Path) -> None:
 def test_an_unchanged_notebook_is_not_executed_again(own_run, throwaway: Path) -> None:
     folder, rc, out = own_run
     assert rc == 0, out
-    executed = folder / "91_runs.ipynb"
+    executed = folder / "executed" / "91_runs.ipynb"
     stamp = executed.stat().st_mtime_ns
     rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75")
     assert rc == 0 and "unchanged since its last run" in out, out
     assert executed.stat().st_mtime_ns == stamp
     # the results file edited by hand: no longer the run's, executed again
-    record = json.loads((folder / "91_runs.json").read_text())
-    (folder / "91_runs.json").write_text(json.dumps({**record, "checks": record["checks"] * 2}))
+    record = json.loads((folder / "results" / "91_runs.json").read_text())
+    (folder / "results" / "91_runs.json").write_text(json.dumps({**record, "checks": record["checks"] * 2}))
     rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75")
     assert rc == 0 and "unchanged" not in out and "PASS" in out, out
     # --force executes even when nothing changed
