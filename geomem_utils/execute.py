@@ -523,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="write into the book's build/executed and build/results even with other parameters")
     ap.add_argument("--force", action="store_true", help="execute even notebooks whose inputs are unchanged")
     ap.add_argument("--i-know", action="store_true", help="start a run far beyond its profile's device budget")
+    ap.add_argument("--quiet", action="store_true", help="no progress (cells done / total, elapsed) while a notebook runs")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
     ap.add_argument("--notebooks", default=None, help="folder of the notebooks (default: $GEOMEM_NOTEBOOKS or notebooks/)")
@@ -554,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         print(f"[execute] {path.stem} (profile {params['PROFILE']}) ...", flush=True)
         try:
-            record = run_notebook(path, params, Path(out), args.timeout, force=args.force or None)
+            record = run_notebook(path, params, Path(out), args.timeout, progress=not args.quiet,
+                                  force=args.force or None)
             verdict = "PASS" if record["passed"] else "recorded (not enforced)"
             print(f"[execute] {path.stem}: {verdict} in {time.time() - t0:.0f} s", flush=True)
         except NotebookFailed as err:

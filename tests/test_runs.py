@@ -217,6 +217,19 @@ def test_no_machine_path_in_the_executed_notebook(own_run) -> None:
     assert "working directory: ." in text  # the kernel ran in the checkout, printed its path, scrubbed
 
 
+def test_results_dir_reaches_the_kernel_relative_to_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/test_notebooks.py passes an absolute RESULTS_DIR; the kernel gets it root-relative."""
+    import papermill
+
+    src = tmp_path / "91_runs.md"
+    src.write_text(THROWAWAY)
+    seen = {}
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: seen.update(parameters))
+    with pytest.raises(execute.NotebookFailed, match="wrote no results file"):
+        execute.run_notebook(src, {"RESULTS_DIR": str(ROOT / "build" / "i16-nowhere")}, tmp_path / "ex")
+    assert seen["RESULTS_DIR"] == "build/i16-nowhere"
+
+
 def test_scrubbing_removes_the_checkout_in_raw_and_json_spelling() -> None:
     raw = f"x {ROOT}/build/results y {ROOT} z"
     assert execute._scrub_paths(raw) == "x build/results y . z"
@@ -467,11 +480,20 @@ def test_the_ci_profile_states_its_device(monkeypatch: pytest.MonkeyPatch) -> No
     assert params.resolve({"PROFILE": "ci", "DEVICE": "cuda"}).DEVICE == "cuda"  # asked for explicitly
 
 
-def test_peak_memory_without_proc() -> None:
+def test_peak_memory_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off Linux there is no /proc: psutil sees a live kernel's memory, ``resource`` a reaped one."""
     pytest.importorskip("psutil")
-    code = "import time; b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.0)"
+    monkeypatch.setattr(execute.PeakRSS, "_descendants_hwm_kb", staticmethod(lambda: pytest.fail("read /proc")))
+    code = "import time; b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); print(1, flush=True); time.sleep(3)"
+    child = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE)
+    try:
+        child.stdout.readline()  # allocated
+        assert execute.PeakRSS._descendants_rss_kb() >= 80 * 1024
+    finally:
+        child.kill()
+        child.wait()
     with execute.PeakRSS(interval=0.1, use_proc=False) as peak:
-        subprocess.run([PY, "-c", code], check=True)
+        subprocess.run([PY, "-c", code.replace("time.sleep(3)", "time.sleep(0.5)")], check=True, stdout=subprocess.PIPE)
     assert peak.mb is not None and peak.mb >= 80
 
 
