@@ -517,3 +517,34 @@ def test_the_readme_tells_pip_and_cuda_users_what_to_run() -> None:
     assert "geomem-utils[cuda]" not in Path(mamba.__file__).read_text()
     first_screen = readme.split("---")[0]
     assert re.findall(r"^make \w+", first_screen, re.M) == ["make book", "make test"]
+
+
+def test_ensure_chromium_honours_the_skip_and_a_named_browser(tmp_path: Path) -> None:
+    script = ROOT / "book" / "ensure_chromium.sh"
+    run = lambda **env: subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60,  # noqa: E731
+                                       env={**_env(), **env})
+    proc = run(GEOMEM_SKIP_BROWSER="1")
+    assert proc.returncode == 0 and "skipped" in proc.stdout
+    proc = run(GEOMEM_CHROMIUM=str(tmp_path / "no-such-chromium"))
+    assert proc.returncode == 1 and "GEOMEM_CHROMIUM" in proc.stderr
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho fake\n")
+    fake.chmod(0o755)
+    proc = run(GEOMEM_CHROMIUM=str(fake))
+    assert proc.returncode == 0 and str(fake) in proc.stdout
+
+
+def test_the_browser_test_skips_where_no_chromium_can_be_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import test_browser
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    monkeypatch.delenv("GEOMEM_CHROMIUM", raising=False)
+    monkeypatch.setattr(test_browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(test_browser.shutil, "which", lambda name: None)  # no chromium on PATH, no apt-get
+    with pytest.raises(pytest.skip.Exception, match="GEOMEM_CHROMIUM"):
+        test_browser.find_chromium()
+    monkeypatch.setattr(test_browser.shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
+    with pytest.raises(pytest.fail.Exception, match="ensure_chromium"):
+        test_browser.find_chromium()  # where apt-get could install it, a missing browser is a failure
