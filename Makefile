@@ -11,14 +11,15 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run lab bench sweep mutate clean env help
+.PHONY: book test quick run lab lab-settings bench sweep mutate clean env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
 	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
 	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
-	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters"
+	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
+	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
 	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
 	@echo "make mutate mutation testing of the science-critical modules (~1 h on 2 cores; MUTATE_ARGS='--sample 700')"
 
@@ -30,12 +31,21 @@ $(STAMP): requirements/constraints.txt pyproject.toml
 	$(PY) -m pip install -q -c requirements/constraints.txt -e ".[book,test,cluster]"
 	@touch $@
 
+# FORCE=1 executes every notebook again, even those whose inputs are unchanged since
+# their last good run (the executor skips those otherwise: `make test` after `make book`).
+FORCE ?=
+ifneq ($(filter 1 yes true,$(FORCE)),)
+export GEOMEM_FORCE := 1
+endif
+
 book: $(STAMP)
 	@status=0; \
-	$(PY) -m geomem_utils.execute --profile $(PROFILE) --keep-going --out $(EXECUTED) --results $(RESULTS) || status=$$?; \
+	$(PY) -m geomem_utils.execute --profile $(PROFILE) --keep-going --book --out $(EXECUTED) --results $(RESULTS) || status=$$?; \
 	$(PY) book/build_book.py --executed $(EXECUTED) --results $(RESULTS) || exit 1; \
 	echo "book: open book/_build/html/index.html"; exit $$status
 
+# The browser test needs Chromium: book/ensure_chromium.sh installs Debian's where apt-get
+# can, uses $$GEOMEM_CHROMIUM when set, and says so (the test then skips) where neither.
 # pytest runs offline (tests/offline.py): in a loopback-only network namespace where the
 # machine allows it, and with the Python guard in every Python process it starts. The
 # Chromium install before it needs the network, so it stays outside.
@@ -46,12 +56,28 @@ test: $(STAMP)
 quick: $(STAMP)
 	GEOMEM_PROFILE=smoke $(PY) tests/offline.py $(PY) -m pytest tests -m "not browser" -x -q
 
+# Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
+# add --book to ARGS to write into build/executed and build/results instead.
 run: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
-	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) --out $(EXECUTED) --results $(RESULTS) $(ARGS)
+	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) $(ARGS)
 
-lab: $(STAMP)
-	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-lab.txt jupyterlab
+# JupyterLab from the `lab` extra (pinned by requirements/constraints-lab.txt), with
+# jupytext's notebook view as the default for the chapters' .md files. Kernels start in
+# notebooks/; the package resolves build/ against the repository root, so Lab reuses
+# the book's cache and results.
+LAB_STAMP := $(VENV)/.lab-installed
+LAB_SETTINGS ?= $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+
+$(LAB_STAMP): $(STAMP) requirements/constraints-lab.txt
+	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-lab.txt -e ".[book,test,cluster,lab]"
+	@touch $@
+
+lab-settings:
+	@mkdir -p $(dir $(LAB_SETTINGS))
+	$(VENV)/bin/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
+
+lab: $(LAB_STAMP) lab-settings
 	$(VENV)/bin/jupyter lab notebooks
 
 bench: $(STAMP)

@@ -119,4 +119,4 @@ def run_in_context(cfg: InContextRun, device: str = "cpu") -> dict[str, Any]:
                 "wall_s": res.wall_s}
 
     # The key is chapter 03's (same names and values), so its cached runs are shared.
-    return cached({"kind": "in_context_run", **asdict(cfg)}, compute, name="in-context")
+    return cached({"kind": "in_context_run", **asdict(cfg)}, compute, name="in-context", device=device)

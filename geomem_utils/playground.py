@@ -497,7 +497,6 @@ GRID_SNAPSHOTS = 8
 #: Recovery measured at about twice this many steps of a grid run (a run's default: 25).
 GRID_CURVE = 6
 #: Bump when what a grid run stores changes (the run cache keys on it).
-GRID_RECORD = 1
 
 
 def _grid_view(run: PlaygroundRun) -> dict[str, Any]:
@@ -565,11 +564,11 @@ def static_grid_cached(graphs: tuple[str, ...] = GRID_GRAPHS, seed: int = 0, dev
     """:func:`static_grid` at the book's settings, through the run cache (``results.cached``)."""
     from .results import cached
 
-    config = {"what": "playground static grid", "record": GRID_RECORD, "graphs": list(graphs),
+    config = {"what": "playground static grid", "graphs": list(graphs),
               "models": list(MODELS), "scales": list(GRID_SCALES), "steps": GRID_STEPS, "lr": GRID_LR,
               "defaults": {m: vars(d) for m, d in DEFAULTS.items()}, "snapshots": GRID_SNAPSHOTS, "curve": GRID_CURVE,
               "path_star": list(GRID_PATH_STAR), "seed": seed, "device": device}
-    return cached(config, lambda: static_grid(graphs, seed=seed, device=device), name="playground-grid")
+    return cached(config, lambda: static_grid(graphs, seed=seed, device=device), name="playground-grid", device=device)
 
 
 # ----------------------------------------------------------------------------- the widget

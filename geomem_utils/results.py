@@ -4,13 +4,22 @@ Every notebook ends with checks computed from its own numbers and a call to
 :func:`finish`, which writes ``RESULTS_DIR/<notebook>.json`` atomically (a reader never
 sees a half-written file) and raises :class:`ClaimCheckFailed` when a check fails, so the
 executor, ``make test`` and CI fail with the notebook's name. Heavy runs go through
-:func:`cached`, keyed by their full configuration and the package version; a corrupt or
-foreign cache entry is detected, reported and recomputed, never loaded blindly.
+:func:`cached`, keyed by everything that changes their numbers: the full configuration,
+the device and its dtype/autocast, the Mamba backend, the library versions and a
+fingerprint of this package's source (:func:`code_fingerprint`); a corrupt or foreign
+cache entry is detected, reported and recomputed, never loaded blindly.
+
+Relative paths (``RESULTS_DIR``, the cache folder) are resolved against the repository
+root (:func:`repo_root`), not the working directory, so a kernel started in
+``notebooks/`` (JupyterLab) reads and writes the same ``build/`` as the executor.
+Everything written here is readable by others (0644 files, 0755 folders, under the
+usual umask 022): a book built by one user can be served by another.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -104,12 +113,41 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
+def repo_root() -> Path:
+    """The checkout this package lives in (the folder holding ``notebooks/``), else the
+    working directory (an installed, non-editable package)."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "notebooks").is_dir() else Path.cwd()
+
+
+def from_root(path: str | os.PathLike) -> Path:
+    """``path`` itself when absolute, else resolved against :func:`repo_root`."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else repo_root() / path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file: 0666 less the umask (0644 under 022)."""
+    return 0o666 & ~_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    The file gets the mode of a plain ``open()`` (0644 under umask 022), not the 0600 of
+    ``tempfile``, so that others can read results, logs and cache entries.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode()) if hasattr(os, "fchmod") else os.chmod(tmp, file_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -196,7 +234,7 @@ def finish(
         "versions": versions(),
         "extra": dict(extra or {}),
     }
-    out = Path(str(params.get("RESULTS_DIR", "build/results"))) / f"{notebook}.json"
+    out = from_root(str(params.get("RESULTS_DIR", "build/results"))) / f"{notebook}.json"
     atomic_write_json(out, record)
     if (failed or problems) and profile != "smoke":
         lines = [f"{c.name}: {c.value:.4g} not {c.op} {c.threshold:g}" for c in failed]
@@ -221,19 +259,58 @@ def _key_jsonable(x: Any) -> Any:
     return _jsonable(x)
 
 
-def config_key(config: Mapping[str, Any]) -> str:
-    """A stable hash of a run's full configuration, the package version and torch's version
-    (a new torch changes kernels, hence the numbers: its runs are recomputed, not reused)."""
+#: What the fingerprint covers: every Python file of the package (the simplest honest
+#: choice: any module a run imports can change its numbers).
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(package: Path = _PACKAGE) -> str:
+    """A hash of the package's source: every ``*.py`` under it, by relative path and bytes.
+
+    Computed once per process (about a millisecond: a few hundred KB of source). Editing
+    any module of the package changes it, so runs made by the old code are recomputed.
+    """
+    h = hashlib.sha256()
+    for f in sorted(package.rglob("*.py")):
+        if "__pycache__" in f.parts:
+            continue
+        h.update(f.relative_to(package).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def run_context(device: str = "cpu") -> dict[str, Any]:
+    """Where and how a run computes, beyond its configuration: the device (with the GPU's
+    name on CUDA), its dtype/autocast (bf16 autocast on CUDA, float32 elsewhere, as in
+    :func:`geomem_utils.train.train`) and the Mamba backend ``backend="auto"`` resolves to."""
+    from .models.mamba import resolve_backend
+
     import torch
 
-    blob = json.dumps({"config": _key_jsonable(config), "geomem_utils": __version__,
-                       "torch": torch.__version__}, sort_keys=True)
+    device = str(device)
+    kind = device.split(":")[0]
+    out: dict[str, Any] = {"device": kind, "dtype": "float32", "autocast": "bf16" if kind == "cuda" else "off",
+                           "torch": torch.__version__}
+    if kind == "cuda":
+        out["device_name"] = torch.cuda.get_device_name(torch.device(device)) if torch.cuda.is_available() else "?"
+    out["mamba_backend"] = resolve_backend("auto")
+    return out
+
+
+def config_key(config: Mapping[str, Any], device: str = "cpu") -> str:
+    """A stable hash of everything that changes a run's numbers: its full configuration,
+    :func:`run_context` (device, dtype/autocast, Mamba backend), the library versions
+    (:func:`versions`: a new torch changes kernels) and :func:`code_fingerprint`."""
+    blob = json.dumps({"config": _key_jsonable(config), "context": run_context(device), "versions": versions(),
+                       "code": code_fingerprint()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
 def default_cache_dir() -> Path:
-    """``$GEOMEM_CACHE_DIR`` (a shared path for sweeps), or its older name ``$GEOMEM_CACHE``, else build/cache."""
-    return Path(os.environ.get("GEOMEM_CACHE_DIR") or os.environ.get("GEOMEM_CACHE", "build/cache"))
+    """``$GEOMEM_CACHE_DIR`` (a shared path, e.g. for sweeps) or ``$GEOMEM_CACHE`` (a path;
+    ``off`` bypasses the cache), else ``build/cache``; relative paths taken from the repository root."""
+    return from_root(os.environ.get("GEOMEM_CACHE_DIR") or os.environ.get("GEOMEM_CACHE", "build/cache"))
 
 
 def cached(
@@ -241,8 +318,14 @@ def cached(
     compute: Callable[[], dict[str, Any]],
     cache_dir: str | os.PathLike | None = None,
     name: str = "run",
+    *,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Return ``compute()``'s result for ``config``, from the cache when a valid entry exists.
+
+    ``device`` is where ``compute`` runs (``"cpu"``, ``"cuda"``, ``"mps"``): it is part
+    of the key with everything else of :func:`config_key`, so a run made on a GPU is
+    never served to a CPU run, nor one made by other code or other library versions.
 
     The result must be a dict of tensors, numbers, strings, lists and dicts (loadable with
     ``torch.load(weights_only=True)``). Entries are written atomically; an entry that
@@ -253,8 +336,8 @@ def cached(
 
     if os.environ.get("GEOMEM_CACHE") == "off":
         return compute()
-    key = config_key(config)
-    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = config_key(config, device)
+    path = from_root(cache_dir) if cache_dir is not None else default_cache_dir()
     path = path / f"{name}-{key}.pt"
     if path.exists():
         try:

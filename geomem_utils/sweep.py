@@ -239,7 +239,7 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
         return row
 
     kind = "in_context" if type(cfg).__name__ == "InContextRun" else "path_star"
-    row = dict(cached({"kind": "sweep_row", "run_kind": kind, **asdict(cfg)}, compute, name="sweeprow"))
+    row = dict(cached({"kind": "sweep_row", "run_kind": kind, **asdict(cfg)}, compute, name="sweeprow", device=dev))
     row["status"] = "done" if computed else "cached"
     return row
 

@@ -127,8 +127,8 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.schedule must be 'cosine' or 'constant', got {self.schedule!r}")
         if not isinstance(self.head_at_targets_only, bool):
             raise ValueError(f"TrainConfig.head_at_targets_only must be a bool, got {show(self.head_at_targets_only)}")
-        if self.device not in ("cpu", "cuda"):
-            raise ValueError(f"TrainConfig.device must be 'cpu' or 'cuda', got {self.device!r}")
+        if self.device not in ("cpu", "cuda", "mps"):
+            raise ValueError(f"TrainConfig.device must be 'cpu', 'cuda' or 'mps', got {self.device!r}")
 
 
 @dataclass

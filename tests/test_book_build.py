@@ -6,6 +6,8 @@ site and not only the code.
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
@@ -29,3 +31,22 @@ def test_book_builds_from_the_executed_notebooks(build_dirs) -> None:
     for stem in executed:
         assert (html / f"_generated/{stem}.html").exists() or list(html.rglob(f"{stem}.html")), stem
     assert list(html.rglob("scorecard.html"))
+
+
+@pytest.mark.browser
+def test_the_built_site_has_no_machine_path_and_is_readable_by_others(build_dirs) -> None:
+    """No file of the site holds the checkout's absolute path (a reader's download would
+    point there), and every file and folder is readable by others (a web server, another user)."""
+    html = ROOT / "book" / "_build" / "html"
+    if not (html / "index.html").is_file():
+        pytest.fail("the book is not built: run the book build test first (make test)", pytrace=False)
+    needle = str(ROOT).encode()
+    leaks = [p.relative_to(html) for p in html.rglob("*") if p.is_file() and needle in p.read_bytes()]
+    assert not leaks, f"{ROOT} appears in {leaks[:10]}"
+    mask = os.umask(0)
+    os.umask(mask)
+    if mask & 0o055:
+        pytest.skip(f"umask {mask:03o} keeps files from others on purpose")
+    private = [p.relative_to(html) for p in [html, *html.rglob("*")]
+               if not stat.S_IMODE(p.stat().st_mode) & (0o005 if p.is_dir() else 0o004)]
+    assert not private, f"not readable by others: {private[:10]}"

@@ -9,8 +9,10 @@ no console errors or uncaught exceptions, no failed request, no request to any h
 widgets rendered, math typeset. The scorecard lists every notebook with a results file.
 Screenshots land in ``book/_build/screenshots/``.
 
-Drives Debian's ``/usr/bin/chromium`` (``book/ensure_chromium.sh`` installs it) with
-Playwright's Python package; Playwright's own browser download is never used.
+Drives Debian's ``/usr/bin/chromium`` (``book/ensure_chromium.sh`` installs it), or the
+browser named by ``GEOMEM_CHROMIUM``, with Playwright's Python package; Playwright's own
+browser download is never used. Where there is neither a Chromium nor apt-get (macOS),
+the test is skipped with a line that says how to run it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,25 @@ def _require_site() -> Path:
             "Set GEOMEM_SKIP_BROWSER=1 to skip this test on purpose."
         )
     return SITE
+
+
+def find_chromium() -> str:
+    """The browser to drive: ``$GEOMEM_CHROMIUM`` (must exist), else Debian's
+    ``/usr/bin/chromium`` or a Chromium/Chrome on the PATH. None of them: a failure where
+    apt-get could install it (``make test`` runs ``book/ensure_chromium.sh``), a skip that
+    says how to run the test where it cannot (macOS, no apt-get)."""
+    if os.environ.get("GEOMEM_CHROMIUM"):
+        if not Path(CHROMIUM).is_file():
+            pytest.fail(f"GEOMEM_CHROMIUM={CHROMIUM} does not exist")
+        return CHROMIUM
+    for candidate in (CHROMIUM, *(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    if shutil.which("apt-get") is None:
+        pytest.skip("no Chromium here and no apt-get to install it: browser test skipped; "
+                    "set GEOMEM_CHROMIUM=/path/to/chromium (or Chrome) to run it")
+    pytest.fail(f"{CHROMIUM} is missing: run `bash book/ensure_chromium.sh` (or set GEOMEM_CHROMIUM, "
+                "or GEOMEM_SKIP_BROWSER=1 to skip on purpose)")
 
 
 def _pages(site: Path) -> list[str]:
@@ -143,11 +164,10 @@ def browser():
             "the Python package `playwright` is missing (pip install playwright; "
             "do NOT run `playwright install`: the test drives Debian's chromium)"
         )
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash book/ensure_chromium.sh`")
+    chromium = find_chromium()
     # Playwright gives the browser a fresh temporary profile (its --user-data-dir) itself.
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
             yield b
         finally:

@@ -2,6 +2,8 @@
 
 A claim that stops reproducing fails here, like a broken function does. The executed
 notebooks and results files stay in build/ for the book build and the browser test.
+A notebook whose inputs are unchanged since `make book` executed it is reused, not run
+again (its executed copy and results file are checked); FORCE=1 / GEOMEM_FORCE=1 re-runs.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 
 import pytest
 
-from geomem_utils.execute import NotebookFailed, notebook_paths, run_notebook
+from geomem_utils.execute import ROOT, NotebookFailed, notebook_paths, run_notebook
 
 NOTEBOOKS = notebook_paths()
 
@@ -30,6 +32,9 @@ def test_notebook_reproduces_its_claim(path, profile, build_dirs) -> None:
     except NotebookFailed as err:
         pytest.fail(str(err), pytrace=False)
     stored = json.loads((build_dirs["results"] / f"{path.stem}.json").read_text())
+    executed = (build_dirs["executed"] / f"{path.stem}.ipynb").read_text()
+    assert str(ROOT) not in executed, f"the checkout's path {ROOT} is in the executed {path.stem}.ipynb"
+    assert str(ROOT) not in json.dumps(stored), f"the checkout's path {ROOT} is in {path.stem}.json"
     assert stored["notebook"] == path.stem
     assert stored["checks"], "a results file without checks proves nothing"
     if profile != "smoke":

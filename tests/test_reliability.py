@@ -593,17 +593,20 @@ def test_a_failed_run_never_leaves_a_stale_verdict(notebook_dir: Path, tmp_path:
     assert runs[0]["notebook"] == "90_throwaway" and runs[0]["ok"] is False
 
 
-def test_a_refused_parameter_also_removes_the_stale_verdict(notebook_dir: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_parameter_touches_no_file(notebook_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo (``-p SEEDD 1``) is refused before anything is written or deleted: the last
+    good results file stays, byte for byte, and no executed notebook or run log appears."""
     import papermill
 
-    stale = tmp_path / "90_throwaway.json"
-    stale.write_text(_record(True))
+    good = tmp_path / "90_throwaway.json"
+    good.write_text(_record(True))
+    before = good.read_bytes(), good.stat().st_mtime_ns
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("the kernel must not start"))
-    for bad in ({"NOPE": 1}, {"SEED": "zero"}, {"VALUE": True}):
-        with pytest.raises(execute.NotebookFailed, match="NOPE|SEED|VALUE"):
+    for bad in ({"SEEDD": 1}, {"NOPE": 1}, {"SEED": "zero"}, {"VALUE": True}):
+        with pytest.raises(execute.NotebookFailed, match="SEEDD|NOPE|SEED|VALUE"):
             execute.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path), **bad}, tmp_path / "ex")
-        assert not stale.exists()
+        assert (good.read_bytes(), good.stat().st_mtime_ns) == before
+        assert not (tmp_path / "ex").exists()
 
 
 @pytest.mark.parametrize("write,passed", [(_record(True), True), (_record(False, enforced=False), False)])

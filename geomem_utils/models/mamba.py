@@ -78,7 +78,8 @@ def resolve_backend(backend: str) -> str:
     if backend == "mamba_ssm" and not mamba_ssm_available():
         raise RuntimeError(
             "MambaConfig.backend='mamba_ssm' needs CUDA and the mamba-ssm package "
-            "(pip install geomem-utils[cuda]); use backend='mambapy' on CPU"
+            "(from the checkout: pip install --no-build-isolation -e \".[cuda]\", with a CUDA toolkit "
+            "matching torch's; see the README); use backend='mambapy' on CPU"
         )
     return backend
 

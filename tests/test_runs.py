@@ -1,0 +1,550 @@
+"""Runs a user can trust on their own machine (issue 16).
+
+1. The run cache is keyed by the code and the device: an edit of the package or a run
+   made on another device is recomputed, never served.
+2. No path of the build machine in an executed notebook; RESULTS_DIR is root-relative.
+3. A run with other parameters writes into its own folder, never over the book's.
+4. Results, logs, executed notebooks and cache entries are readable by others.
+5. The executor skips a notebook whose inputs are unchanged (``--force`` re-executes).
+6. Failures name the failing cell, the end of the traceback and the partial notebook.
+7. The full profile on a CPU is refused with an estimate unless the user insists.
+8. ``make lab``: jupytext's default viewer, the ``lab`` extra pinned.
+9. Off this machine: DEVICE="mps" validated, peak memory without /proc.
+10. The smoke and ci profiles state their device: DEVICE="auto" is the CPU there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from geomem_utils import execute, experiments, params, results
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+# A throwaway chapter: a parameters cell, a check, finish(); seconds with a kernel.
+THROWAWAY = '''---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Throwaway
+
+```{code-cell} ipython3
+import time
+import geomem_utils as gm
+from geomem_utils.params import Spec, resolve
+STARTED = time.time()
+```
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+PROFILE = "ci"
+SEED = 0
+DEVICE = "auto"
+RESULTS_DIR = "build/results"
+VALUE = 1.0
+```
+
+```{code-cell} ipython3
+P = resolve({"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR, "VALUE": VALUE},
+            {"VALUE": Spec(float, 1.0)})
+import os
+print("working directory:", os.getcwd())
+```
+
+```{code-cell} ipython3
+checks = [gm.results.check("value", P.VALUE, ">=", 0.5)]
+gm.results.finish("91_runs", title="t", claim="c", paper_ref="-", checks=checks, params=P.as_dict(), started=STARTED)
+```
+'''
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **extra}
+    for name in ("GEOMEM_NOTEBOOKS", "GEOMEM_FORCE"):
+        env.pop(name, None)
+    return env
+
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEOMEM_CACHE", raising=False)
+    monkeypatch.delenv("GEOMEM_FORCE", raising=False)
+
+
+# ============================================================================ 1. cache key
+
+def test_the_fingerprint_sees_any_edit_of_the_package(tmp_path: Path) -> None:
+    pkg = tmp_path / "geomem_utils"
+    shutil.copytree(results._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = results.code_fingerprint(pkg)
+    assert results.code_fingerprint(pkg) == before  # stable
+    train = pkg / "train.py"
+    train.write_text(train.read_text() + "\n# an edit\n")
+    results.code_fingerprint.cache_clear()
+    after = results.code_fingerprint(pkg)
+    assert after != before
+    (pkg / "models" / "gpt.py").write_text((pkg / "models" / "gpt.py").read_text() + "\n")  # a sub-package too
+    results.code_fingerprint.cache_clear()
+    assert results.code_fingerprint(pkg) != after
+    assert results.code_fingerprint() == results.code_fingerprint(results._PACKAGE)
+
+
+def test_an_edit_of_the_code_recomputes_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
+    results.cached({"k": 1}, compute, tmp_path)
+    results.cached({"k": 1}, compute, tmp_path)
+    assert len(calls) == 1  # served from the cache (so the next count means something)
+    monkeypatch.setattr(results, "code_fingerprint", lambda: "edited-package")
+    results.cached({"k": 1}, compute, tmp_path)
+    assert len(calls) == 2
+
+
+def test_a_run_is_not_served_to_another_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Faked GPU")
+    for device in ("cpu", "cpu", "cuda", "cuda", "mps", "cpu"):
+        results.cached({"k": 1}, compute, tmp_path, device=device)
+    assert len(calls) == 3  # once per device; never one device's run for another
+    keys = {results.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
+    assert len(keys) == 3
+    assert results.run_context("cuda")["autocast"] == "bf16" and results.run_context("cpu")["autocast"] == "off"
+
+
+def test_the_mamba_backend_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geomem_utils.models import mamba
+
+    key = results.config_key({"k": 1})
+    monkeypatch.setattr(mamba, "resolve_backend", lambda b: "mamba_ssm")
+    assert results.config_key({"k": 1}) != key
+
+
+def test_the_path_star_run_is_keyed_by_its_device_without_a_record_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_cached(config, compute, *a, **kw):
+        seen.update(config=config, **kw)
+        return {}
+
+    monkeypatch.setattr(experiments, "cached", fake_cached)
+    experiments.run_path_star(experiments.profile_run("smoke"), device="mps")
+    assert seen["device"] == "mps"
+    assert "record" not in seen["config"] and seen["config"]["kind"] == "path_star_run"
+
+
+# ============================================================================ 2-5. the executor, with a kernel
+
+@pytest.fixture(scope="module")
+def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("notebooks")
+    (folder / "91_runs.md").write_text(THROWAWAY)
+    return folder
+
+
+def _cli(notebooks: Path, *args: str) -> tuple[int, str, float]:
+    t0 = time.time()
+    proc = subprocess.run([PY, "-m", "geomem_utils.execute", "91_runs", "--notebooks", str(notebooks),
+                           "--timeout", "120", *args],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr, time.time() - t0
+
+
+@pytest.fixture(scope="module")
+def own_run(throwaway: Path):
+    """``make run NB=91_runs ARGS="-p VALUE 0.75"``: other parameters than the book's."""
+    folder = ROOT / "build" / "runs" / "91_runs-ci-VALUE=0.75"
+    shutil.rmtree(folder, ignore_errors=True)
+    old_mask = os.umask(0o022)
+    try:
+        rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75")
+    finally:
+        os.umask(old_mask)
+    yield folder, rc, out
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_other_parameters_go_to_their_own_folder(own_run) -> None:
+    folder, rc, out = own_run
+    assert rc == 0, out
+    assert "build/runs/91_runs-ci-VALUE=0.75" in out
+    assert json.loads((folder / "results" / "91_runs.json").read_text())["params"]["VALUE"] == 0.75
+    assert (folder / "executed" / "91_runs.ipynb").is_file() and (folder / "executed" / "_runs.json").is_file()
+    for book in (ROOT / "build" / "executed" / "91_runs.ipynb", ROOT / "build" / "results" / "91_runs.json"):
+        assert not book.exists(), f"a run with other parameters wrote the book's {book}"
+
+
+def test_run_folders_are_named_after_their_parameters() -> None:
+    assert execute.run_folder(["03_x"], "ci", {"DEGREE": 60, "SEED": 3}) == "build/runs/03_x-ci-DEGREE=60-SEED=3"
+    assert execute.run_folder(["03_x"], "full", {}) == "build/runs/03_x-full"
+    assert execute.run_folder(["03_x"], "ci", {"P": "a/../b c"}) == "build/runs/03_x-ci-P=a_.._b_c"
+    long = execute.run_folder(["03_x"], "ci", {"NAME": "v" * 200})
+    assert len(long) < 60 and long.startswith("build/runs/03_x-ci-")
+
+
+@pytest.mark.slow
+def test_no_machine_path_in_the_executed_notebook(own_run) -> None:
+    folder, rc, out = own_run
+    text = (folder / "executed" / "91_runs.ipynb").read_text()
+    assert rc == 0, out
+    assert str(ROOT) not in text, re.findall(rf".{{0,60}}{re.escape(str(ROOT))}.{{0,60}}", text)[:3]
+    nb = json.loads(text)
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert 'RESULTS_DIR = "build/runs/91_runs-ci-VALUE=0.75/results"' in "".join(injected[0]["source"])
+    assert "working directory: ." in text  # the kernel ran in the checkout, printed its path, scrubbed
+
+
+def test_results_dir_reaches_the_kernel_relative_to_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/test_notebooks.py passes an absolute RESULTS_DIR; the kernel gets it root-relative."""
+    import papermill
+
+    src = tmp_path / "91_runs.md"
+    src.write_text(THROWAWAY)
+    seen = {}
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: seen.update(parameters))
+    with pytest.raises(execute.NotebookFailed, match="wrote no results file"):
+        execute.run_notebook(src, {"RESULTS_DIR": str(ROOT / "build" / "i16-nowhere")}, tmp_path / "ex")
+    assert seen["RESULTS_DIR"] == "build/i16-nowhere"
+
+
+def test_scrubbing_removes_the_checkout_in_raw_and_json_spelling() -> None:
+    raw = f"x {ROOT}/build/results y {ROOT} z"
+    assert execute._scrub_paths(raw) == "x build/results y . z"
+    escaped = json.dumps(raw)
+    assert str(ROOT) not in execute._scrub_paths(escaped)
+    assert execute.root_relative(ROOT / "build" / "results") == "build/results"
+    assert execute.root_relative("/elsewhere/r") == "/elsewhere/r"
+
+
+@pytest.mark.slow
+def test_results_logs_and_notebooks_are_readable_by_others(own_run) -> None:
+    folder, rc, out = own_run
+    assert rc == 0, out
+    for f in ("results/91_runs.json", "executed/_runs.json", "executed/91_runs.ipynb"):
+        assert stat.S_IMODE((folder / f).stat().st_mode) == 0o644, f
+    for d in (folder, folder / "results", folder / "executed"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o755, d
+
+
+def test_atomic_writes_and_cache_entries_are_0644(tmp_path: Path) -> None:
+    old_mask = os.umask(0o022)
+    try:
+        results.atomic_write_json(tmp_path / "sub" / "r.json", {"a": 1})
+        results.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path / "cache")
+    finally:
+        os.umask(old_mask)
+    files = [tmp_path / "sub" / "r.json", *(tmp_path / "cache").glob("*.pt")]
+    assert len(files) == 2
+    for f in files:
+        assert stat.S_IMODE(f.stat().st_mode) == 0o644, f
+    assert stat.S_IMODE((tmp_path / "sub").stat().st_mode) == 0o755
+
+
+@pytest.mark.slow
+def test_an_unchanged_notebook_is_not_executed_again(own_run, throwaway: Path) -> None:
+    folder, rc, out = own_run
+    assert rc == 0, out
+    executed = folder / "executed" / "91_runs.ipynb"
+    stamp = executed.stat().st_mtime_ns
+    rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75")
+    assert rc == 0 and "unchanged since its last run" in out, out
+    assert executed.stat().st_mtime_ns == stamp
+    # the results file edited by hand: no longer the run's, executed again
+    record = json.loads((folder / "results" / "91_runs.json").read_text())
+    (folder / "results" / "91_runs.json").write_text(json.dumps({**record, "checks": record["checks"] * 2}))
+    rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75")
+    assert rc == 0 and "unchanged" not in out and "PASS" in out, out
+    # --force executes even when nothing changed
+    rc, out, _ = _cli(throwaway, "-p", "VALUE", "0.75", "--force")
+    assert rc == 0 and "unchanged" not in out and "PASS" in out, out
+
+
+def _stamped(tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """A notebook whose last good run is recorded: (source, executed, results, digest)."""
+    src = tmp_path / "91_runs.md"
+    src.write_text(THROWAWAY)
+    res = tmp_path / "results" / "91_runs.json"
+    res.parent.mkdir()
+    res.write_text(json.dumps({"notebook": "91_runs", "passed": True, "enforced": True, "checks": [{}]}))
+    out = tmp_path / "executed" / "91_runs.ipynb"
+    out.parent.mkdir()
+    out.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    parameters = {"PROFILE": "ci", "RESULTS_DIR": str(res.parent)}
+    digest = execute.inputs_digest(src, parameters)
+    execute.finalise_executed(out, {"inputs": digest, "results_sha256": execute._sha256(res.read_bytes())})
+    return src, out, res, digest
+
+
+def test_the_skip_sees_every_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, out, res, digest = _stamped(tmp_path)
+    parameters = {"PROFILE": "ci", "RESULTS_DIR": str(res.parent)}
+    assert execute.reusable("91_runs", out, res, digest) is not None  # reused as is ...
+    assert execute.inputs_digest(src, {**parameters, "PROFILE": "smoke"}) != digest  # ... not with other parameters,
+    assert execute.inputs_digest(src, {**parameters, "VALUE": 2.0}) != digest
+    monkeypatch.setattr(execute, "code_fingerprint", lambda: "edited")  # ... nor after an edit of the package,
+    assert execute.inputs_digest(src, parameters) != digest
+    monkeypatch.undo()
+    monkeypatch.setattr(execute, "LOCK_FILES", ("requirements/constraints-lab.txt",))  # ... nor of the lock files,
+    assert execute.inputs_digest(src, parameters) != digest
+    monkeypatch.undo()
+    src.write_text(THROWAWAY + "\n")  # ... nor of the notebook.
+    assert execute.inputs_digest(src, parameters) != digest
+
+
+@pytest.mark.parametrize("spoil", ["no results", "failed verdict", "no executed", "error output", "no stamp"])
+def test_the_skip_needs_a_valid_executed_copy_and_results_file(tmp_path: Path, spoil: str) -> None:
+    _, out, res, digest = _stamped(tmp_path)
+    nb = json.loads(out.read_text())
+    if spoil == "no results":
+        res.unlink()
+    elif spoil == "failed verdict":
+        res.write_text(json.dumps({"notebook": "91_runs", "passed": False, "enforced": True, "checks": [{}]}))
+    elif spoil == "no executed":
+        out.unlink()
+    elif spoil == "error output":
+        nb["cells"] = [{"cell_type": "code", "outputs": [{"output_type": "error"}]}]
+        out.write_text(json.dumps(nb))
+    elif spoil == "no stamp":
+        del nb["metadata"]["geomem"]
+        out.write_text(json.dumps(nb))
+    assert execute.reusable("91_runs", out, res, digest) is None
+
+
+def test_the_test_suite_and_the_book_stamp_the_same_inputs() -> None:
+    """`make book` (CLI, RESULTS_DIR made root-relative) and tests/test_notebooks.py (an
+    absolute RESULTS_DIR) must compute the same digest, or `make test` re-executes."""
+    path = execute.notebook_paths(["00_tasks"])[0]
+    from_cli = {"PROFILE": "ci", "RESULTS_DIR": execute.root_relative((ROOT / "build" / "results").resolve())}
+    from_tests = {"PROFILE": "ci", "RESULTS_DIR": execute.root_relative(str(ROOT / "build" / "results"))}
+    assert execute.inputs_digest(path, from_cli) == execute.inputs_digest(path, from_tests)
+
+
+# ============================================================================ 6. failure reports
+
+def test_a_failure_names_the_cell_the_traceback_and_the_partial_notebook(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    src = tmp_path / "91_runs.md"
+    src.write_text(THROWAWAY)
+
+    def fail(nb, out, **kw):
+        Path(out).write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+        tb = ["\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+              *[f"frame {i}" for i in range(40)], "\x1b[0;31mValueError\x1b[0m: degree too small"]
+        raise PapermillExecutionError(7, 5, "g = gm.graphs.path_star(P.DEGREE, 5)\nline 2\nline 3\nline 4\nline 5\nline 6",
+                                      "ValueError", "degree too small", tb)
+
+    monkeypatch.setattr(papermill, "execute_notebook", fail)
+    with pytest.raises(execute.NotebookFailed) as info:
+        execute.run_notebook(src, {"RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex")
+    msg = str(info.value)
+    assert msg.splitlines()[0].startswith("91_runs failed after") and "ValueError: degree too small" in msg
+    assert "cell 7 (In [5])" in msg and "| g = gm.graphs.path_star(P.DEGREE, 5)" in msg and "line 6" not in msg
+    assert "frame 39" in msg and "frame 2\n" not in msg and "\x1b[" not in msg  # the end, no colour codes
+    assert f"partially executed notebook: {tmp_path / 'ex' / '91_runs.ipynb'}" in msg
+    runs = json.loads((tmp_path / "ex" / "_runs.json").read_text())["runs"]
+    assert "ValueError: degree too small" in runs[0]["error"] and "\n" not in runs[0]["error"]
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:
+    assert execute.progress_bar("03_x", None) is False  # not a tty, not asked: quiet
+    assert execute.progress_bar("03_x", False) is False
+    bar = execute.progress_bar("03_x", True)
+    assert bar["mininterval"] >= 30 and "cells" in bar["bar_format"] and "elapsed" in bar["bar_format"]
+    from tqdm import tqdm
+
+    with tqdm(total=4, **bar) as t:
+        t.update(3)
+    err = capsys.readouterr().err
+    assert "\r" not in err and "[execute] 03_x: 3/4 cells" in err
+
+
+# ============================================================================ 7. a long run is announced
+
+def test_the_full_profile_on_a_cpu_is_refused_with_an_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(params, "mps_available", lambda: False)
+    asked = []
+    monkeypatch.setattr(experiments, "estimate_seconds", lambda cfg, device: asked.append(device) or
+                        {"seconds": 500 * 3600.0, "step_s": 90.0, "probe_batch": 16, "what": "gpt 12 x 384"})
+    ch03 = execute.notebook_paths(["03_implicit_reasoning"])
+    msg = execute.long_run_guard(ch03, "full", {}, i_know=False)
+    assert msg and "500 h" in msg and "-p DEVICE cpu" in msg and "--i-know" in msg
+    assert execute.long_run_guard(ch03, "full", {"DEVICE": "cpu"}, i_know=False) is None  # insisted
+    assert execute.long_run_guard(ch03, "full", {}, i_know=True) is None
+    assert asked == ["cpu"] * 3
+    assert execute.long_run_guard(ch03, "ci", {}, i_know=False) is None  # ci: no measurement at all
+    assert execute.long_run_guard(execute.notebook_paths(["00_tasks"]), "full", {}, False) is None
+    assert asked == ["cpu"] * 3
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert execute.long_run_guard(ch03, "full", {}, i_know=False) is None  # a GPU: what the profile is for
+
+
+def test_the_estimate_measures_steps_and_scales_them(one_thread) -> None:
+    cfg = experiments.profile_run("smoke")
+    est = experiments.estimate_seconds(cfg, "cpu", probe_batch=16, probe_steps=1)
+    assert est["step_s"] > 0 and est["seconds"] == pytest.approx(est["step_s"] * cfg.steps)
+    assert est["step_s"] >= 0.9 * est["seconds"] / cfg.steps and str(cfg.steps) in est["what"]
+
+
+@pytest.mark.slow
+def test_the_cli_refuses_the_full_profile_on_a_cpu_before_any_file(tmp_path: Path) -> None:
+    if torch.cuda.is_available() or params.mps_available():
+        pytest.skip("a GPU is here: the full profile is what it is for")
+    proc = subprocess.run([PY, "-m", "geomem_utils.execute", "03_implicit_reasoning", "--profile", "full"],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 3 and "refused" in out and re.search(r"about [\d,]+ h on this cpu", out), out
+    assert not (ROOT / "build" / "runs" / "03_implicit_reasoning-full").exists()
+
+
+# ============================================================================ 8. make lab
+
+def test_make_lab_sets_jupytext_as_the_default_viewer(tmp_path: Path) -> None:
+    settings = tmp_path / "labconfig" / "default_setting_overrides.json"
+    proc = subprocess.run(["make", "-s", "lab-settings", f"VENV={Path(sys.prefix)}", f"LAB_SETTINGS={settings}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    viewers = json.loads(settings.read_text())["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == "Jupytext Notebook" and viewers["myst"] == "Jupytext Notebook"
+    make = (ROOT / "Makefile").read_text()
+    assert "$(VENV)/etc/jupyter/labconfig/default_setting_overrides.json" in make  # where Lab reads it (the venv)
+
+
+def test_the_lab_extra_is_pinned() -> None:
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["lab"]
+    pins = {}
+    for f in ("constraints.txt", "constraints-lab.txt"):
+        for line in (ROOT / "requirements" / f).read_text().splitlines():
+            if "==" in line and not line.startswith("#"):
+                name, version = line.split("==")
+                pins[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
+    for req in extra:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[; ]", req)[0].lower())
+        assert name in pins, f"{req}: not pinned in requirements/constraints*.txt"
+
+
+def test_a_kernel_in_notebooks_reads_and_writes_the_books_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab starts a chapter's kernel
+    assert results.from_root("build/results") == ROOT / "build" / "results"
+    assert results.default_cache_dir() == ROOT / "build" / "cache"
+    monkeypatch.setenv("GEOMEM_CACHE", "/elsewhere/cache")
+    assert results.default_cache_dir() == Path("/elsewhere/cache")
+
+
+# ============================================================================ 9-10. devices and memory
+
+def test_mps_is_accepted_where_available_and_refused_clearly_where_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(params, "mps_available", lambda: False)
+    with pytest.raises(params.ParameterError, match="parameter DEVICE is 'mps' but"):
+        params.pick_device("mps")
+    monkeypatch.setattr(params, "mps_available", lambda: True)
+    assert params.pick_device("mps") == "mps"
+    assert params.resolve({"DEVICE": "mps"}).DEVICE == "mps"
+    with pytest.raises(params.ParameterError, match="DEVICE"):
+        params.resolve({"DEVICE": "tpu"})
+
+
+def test_the_ci_profile_states_its_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU box
+    assert params.resolve({"PROFILE": "ci", "DEVICE": "auto"}).DEVICE == "cpu"
+    assert params.resolve({"PROFILE": "smoke"}).DEVICE == "cpu"
+    assert params.pick_device("auto", "ci") == "cpu"
+    assert params.resolve({"PROFILE": "full", "DEVICE": "auto"}).DEVICE == "auto"
+    assert params.pick_device("auto", "full") == "cuda"
+    assert params.resolve({"PROFILE": "ci", "DEVICE": "cuda"}).DEVICE == "cuda"  # asked for explicitly
+
+
+def test_peak_memory_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off Linux there is no /proc: psutil sees a live kernel's memory, ``resource`` a reaped one."""
+    pytest.importorskip("psutil")
+    monkeypatch.setattr(execute.PeakRSS, "_descendants_hwm_kb", staticmethod(lambda: pytest.fail("read /proc")))
+    code = "import time; b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); print(1, flush=True); time.sleep(3)"
+    child = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE)
+    try:
+        child.stdout.readline()  # allocated
+        assert execute.PeakRSS._descendants_rss_kb() >= 80 * 1024
+    finally:
+        child.kill()
+        child.wait()
+    with execute.PeakRSS(interval=0.1, use_proc=False) as peak:
+        subprocess.run([PY, "-c", code.replace("time.sleep(3)", "time.sleep(0.5)")], check=True, stdout=subprocess.PIPE)
+    assert peak.mb is not None and peak.mb >= 80
+
+
+# ============================================================================ 9. files a user needs
+
+def test_license_and_citation_match_the_project() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
+    cff = (ROOT / "CITATION.cff").read_text()
+    assert "2510.26745" in cff and all(n in cff for n in ("Noroozizadeh", "Nagarajan", "Rosenfeld", "Kumar"))
+    assert "cff-version:" in cff and "preferred-citation:" in cff
+
+
+def test_the_readme_tells_pip_and_cuda_users_what_to_run() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "--index-url https://download.pytorch.org/whl/cpu" in readme
+    assert "--no-build-isolation" in readme and '".[cuda]"' in readme
+    assert "geomem-utils[cuda]" not in readme
+    from geomem_utils.models import mamba
+
+    assert "geomem-utils[cuda]" not in Path(mamba.__file__).read_text()
+    first_screen = readme.split("---")[0]
+    assert re.findall(r"^make \w+", first_screen, re.M) == ["make book", "make test"]
+
+
+def test_ensure_chromium_honours_the_skip_and_a_named_browser(tmp_path: Path) -> None:
+    script = ROOT / "book" / "ensure_chromium.sh"
+    run = lambda **env: subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60,  # noqa: E731
+                                       env={**_env(), **env})
+    proc = run(GEOMEM_SKIP_BROWSER="1")
+    assert proc.returncode == 0 and "skipped" in proc.stdout
+    proc = run(GEOMEM_CHROMIUM=str(tmp_path / "no-such-chromium"))
+    assert proc.returncode == 1 and "GEOMEM_CHROMIUM" in proc.stderr
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho fake\n")
+    fake.chmod(0o755)
+    proc = run(GEOMEM_CHROMIUM=str(fake))
+    assert proc.returncode == 0 and str(fake) in proc.stdout
+
+
+def test_the_browser_test_skips_where_no_chromium_can_be_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import test_browser
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    monkeypatch.delenv("GEOMEM_CHROMIUM", raising=False)
+    monkeypatch.setattr(test_browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(test_browser.shutil, "which", lambda name: None)  # no chromium on PATH, no apt-get
+    with pytest.raises(pytest.skip.Exception, match="GEOMEM_CHROMIUM"):
+        test_browser.find_chromium()
+    monkeypatch.setattr(test_browser.shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
+    with pytest.raises(pytest.fail.Exception, match="ensure_chromium"):
+        test_browser.find_chromium()  # where apt-get could install it, a missing browser is a failure
