@@ -74,7 +74,7 @@ def scan_lengths(lengths: tuple[int, ...] = LENGTHS, batch: int = 64, width: int
 def _mamba_ssm(base: MambaConfig, lengths, batch, vocab, repeats, inner, seed) -> dict[str, Any]:
     if not mamba_ssm_available():
         why = "no CUDA device" if not torch.cuda.is_available() else "mamba_ssm does not import"
-        return {"skipped": f"{why}: the CUDA kernels were not timed (pip install --no-build-isolation -e ".[cuda]" on a GPU, see the README)"}
+        return {"skipped": f"{why}: the CUDA kernels were not timed (pip install --no-build-isolation -e '.[cuda]' on a GPU, see the README)"}
     with seeded(seed):
         model = Mamba(replace(base, backend="mamba_ssm")).cuda()
     rows = []

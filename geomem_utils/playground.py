@@ -496,7 +496,6 @@ GRID_LR = {"node2vec": 0.05}
 GRID_SNAPSHOTS = 8
 #: Recovery measured at about twice this many steps of a grid run (a run's default: 25).
 GRID_CURVE = 6
-#: Bump when what a grid run stores changes (the run cache keys on it).
 
 
 def _grid_view(run: PlaygroundRun) -> dict[str, Any]:
