@@ -198,6 +198,22 @@ def verdict(id: str, verdict: str, ours: str, paper: str, detail: str = "",
             "expected": f.expected}
 
 
+def from_checks(id: str, evidence: Sequence[Any], ours: str, paper: str, detail: str = "",
+                partly: bool = False, untested: str = "no check of this finding was computed") -> dict[str, Any]:
+    """One finding's verdict from its evidence checks (objects with ``name``, ``passed``,
+    ``value``, ``op``, ``threshold``): reproduced (or, with ``partly``, partly reproduced,
+    ``detail`` saying which part) when every one passes; not reproduced otherwise, naming the
+    failed ones (a failed check is then reported, not raised, by ``results.finish``, unless the
+    register expects the finding reproduced); not tested here (``untested``) without checks."""
+    if not evidence:
+        return verdict(id, NOT_TESTED, ours, paper, detail or untested)
+    names = [c.name for c in evidence]
+    if not all(c.passed for c in evidence):
+        failed = "; ".join(f"{c.name}: {c.value:.3g} not {c.op} {c.threshold:g}" for c in evidence if not c.passed)
+        return verdict(id, NOT_REPRODUCED, ours, paper, f"{detail} Failed: {failed}".strip(), checks=names)
+    return verdict(id, PARTLY if partly else REPRODUCED, ours, paper, detail, checks=names)
+
+
 def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
              checks: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """What is wrong with the verdicts ``notebook`` recorded; empty when nothing is.

@@ -139,16 +139,8 @@ def evidence(checks: Sequence[Check], fid: str) -> list[Check]:
 
 def verdict_from_checks(fid: str, checks: Sequence[Check], ours: str, paper: str, detail: str = "",
                         partly: bool = False) -> dict[str, Any]:
-    """Reproduced (or, with ``partly``, partly reproduced: ``detail`` says which part) when every
-    evidence check of ``fid`` passes; not reproduced otherwise; not tested without checks."""
-    ev = evidence(checks, fid)
-    if not ev:
-        return fd.verdict(fid, fd.NOT_TESTED, ours, paper, detail or "no check of this finding was computed")
-    if not all(c.passed for c in ev):
-        failed = "; ".join(f"{c.name}: {c.value:.3g} not {c.op} {c.threshold:g}" for c in ev if not c.passed)
-        return fd.verdict(fid, fd.NOT_REPRODUCED, ours, paper, f"{detail} Failed: {failed}".strip(),
-                          checks=[c.name for c in ev])
-    return fd.verdict(fid, fd.PARTLY if partly else fd.REPRODUCED, ours, paper, detail, checks=[c.name for c in ev])
+    """``fid``'s verdict from its evidence among ``checks`` (see :func:`findings.from_checks`)."""
+    return fd.from_checks(fid, evidence(checks, fid), ours, paper, detail, partly=partly)
 
 
 def matched_ease_partly(matched_steps: Mapping[str, tuple[int, int]]) -> bool:

@@ -194,17 +194,9 @@ def evidence(checks: Sequence[Check], fid: str) -> list[Check]:
 
 
 def verdict_from_checks(fid: str, checks: Sequence[Check], ours: str, paper: str, detail: str = "") -> dict[str, Any]:
-    """Reproduced when every evidence check of ``fid`` passes, not reproduced otherwise (naming
-    the checks: a failed one is then reported, not raised, by ``results.finish``, unless the
-    register expects the finding reproduced, which fails the notebook as a regression)."""
-    ev = evidence(checks, fid)
-    if not ev:
-        return fd.verdict(fid, fd.NOT_TESTED, ours, paper, detail or "no check of this finding was computed "
-                          "(e.g. ARCH = 'mamba' replaces the GPT run)")
-    ok = all(c.passed for c in ev)
-    failed = "; ".join(f"{c.name}: {c.value:.3g} not {c.op} {c.threshold:g}" for c in ev if not c.passed)
-    return fd.verdict(fid, fd.REPRODUCED if ok else fd.NOT_REPRODUCED, ours, paper,
-                      detail if ok else f"{detail} Failed: {failed}".strip(), checks=[c.name for c in ev])
+    """``fid``'s verdict from its evidence among ``checks`` (see :func:`findings.from_checks`)."""
+    return fd.from_checks(fid, evidence(checks, fid), ours, paper, detail,
+                          untested="no check of this finding was computed (e.g. ARCH = 'mamba' replaces the GPT run)")
 
 
 def pause_verdict(steps_to_target: Mapping[int, float], target: float, every: int, seed: int = 0) -> dict[str, Any]:
