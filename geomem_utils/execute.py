@@ -23,6 +23,12 @@ records its wall time in ``build/executed/_runs.json``.
   elapsed); elsewhere (CI logs) one line at most every minute.
 - **No machine paths.** ``RESULTS_DIR`` is passed relative to the repository root, and the
   checkout's path is scrubbed from the executed notebook (outputs and metadata).
+- **Two notebooks at a time, one thread each.** ``--jobs N`` (default: one per core, at
+  most two) runs N notebooks side by side in worker processes, longest first by their
+  last recorded wall time. Every kernel gets ``--threads`` torch/BLAS threads (default 1,
+  ``$GEOMEM_THREADS``): the book's numbers then do not depend on the machine's core count,
+  and two trainings never share a core under OpenMP's spinning. A run that two notebooks
+  need is trained once (the cache locks it, :func:`geomem_utils.results.file_lock`).
 - **Told before a long run.** At the ``full`` profile on a machine without CUDA, the
   executor measures a few training steps of the profile's main run, says how long the
   run would take, and refuses unless ``-p DEVICE cpu`` (or ``mps``) is given explicitly or
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -47,9 +54,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
-from .results import atomic_write_bytes, atomic_write_json, code_fingerprint
+from .results import atomic_write_bytes, atomic_write_json, code_fingerprint, file_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -57,6 +64,11 @@ NOTEBOOKS = ROOT / "notebooks"
 BOOK_PROFILE, BOOK_EXECUTED, BOOK_RESULTS, RUNS = "ci", "build/executed", "build/results", "build/runs"
 #: The environment the skip check compares (with the notebook, its parameters and the code).
 LOCK_FILES = ("requirements/constraints.txt", "pyproject.toml")
+#: The thread pools a kernel may start (torch's OpenMP, MKL, OpenBLAS under numpy, numba under UMAP).
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+#: Most notebooks run at once by default: two lanes of one thread fill two cores; more lanes
+#: mostly wait for the runs they share.
+MAX_DEFAULT_JOBS = 2
 
 
 class NotebookFailed(RuntimeError):
@@ -134,6 +146,11 @@ def parse_value(text: str) -> Any:
 
 
 def _record_run(out_dir: Path, row: dict[str, Any]) -> None:
+    with file_lock(out_dir / "._runs.lock"):  # notebooks running side by side share the log
+        _update_run_log(out_dir, row)
+
+
+def _update_run_log(out_dir: Path, row: dict[str, Any]) -> None:
     log_path = out_dir / "_runs.json"
     log: dict[str, Any] = {"runs": []}
     if log_path.exists():
@@ -269,11 +286,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def inputs_digest(path: Path, parameters: dict[str, Any]) -> str:
+def inputs_digest(path: Path, parameters: dict[str, Any], threads: int = 1) -> str:
     """A hash of what a notebook's execution depends on: its source, its parameters (the
-    profile among them), the package's source fingerprint and the lock files."""
+    profile among them), the kernel's thread count, the package's source fingerprint and
+    the lock files."""
     lock = {name: _sha256((ROOT / name).read_bytes()) if (ROOT / name).exists() else None for name in LOCK_FILES}
-    blob = json.dumps({"source": _sha256(Path(path).read_bytes()), "parameters": parameters,
+    blob = json.dumps({"source": _sha256(Path(path).read_bytes()), "parameters": parameters, "threads": threads,
                        "code": code_fingerprint(), "lock": lock, "python": platform.python_version()},
                       sort_keys=True, default=str)
     return _sha256(blob.encode())[:24]
@@ -390,16 +408,41 @@ def progress_bar(stem: str, enabled: bool | None = None) -> dict[str, Any] | boo
             "bar_format": "{desc}: {n_fmt}/{total_fmt} cells, {elapsed} elapsed"}
 
 
+def kernel_threads() -> int:
+    """Threads of each notebook's kernel: ``$GEOMEM_THREADS``, else 1 (the book's numbers)."""
+    text = os.environ.get("GEOMEM_THREADS", "1")
+    if not text.isdigit() or int(text) < 1:
+        raise NotebookFailed(f"GEOMEM_THREADS must be a positive integer, got {text!r}")
+    return int(text)
+
+
+@contextlib.contextmanager
+def kernel_env(values: dict[str, str]) -> Iterator[None]:
+    """Environment variables set for the block (the kernel papermill starts inherits them),
+    restored after it."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_notebook(
     path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int = 1800, progress: bool | None = None,
-    force: bool | None = None,
+    force: bool | None = None, threads: int | None = None,
 ) -> dict[str, Any]:
     """Execute one notebook; return its results record. Raises NotebookFailed.
 
     Nothing is touched before the parameters are accepted. A notebook whose inputs are
     unchanged since its last good run (:func:`reusable`) is not executed again unless
     ``force`` (default: ``$GEOMEM_FORCE == "1"``). ``progress``: None shows it on a
-    terminal only, True also as plain lines elsewhere, False never.
+    terminal only, True also as plain lines elsewhere, False never. The kernel runs on
+    ``threads`` threads (default :func:`kernel_threads`).
     """
     import papermill as pm
 
@@ -411,7 +454,8 @@ def run_notebook(
         parameters["RESULTS_DIR"] = root_relative(parameters["RESULTS_DIR"])
     results_path = results_file(stem, parameters)
     out = Path(out_dir) / f"{stem}.ipynb"
-    digest = inputs_digest(path, parameters)
+    threads = kernel_threads() if threads is None else int(threads)
+    digest = inputs_digest(path, parameters, threads)
     if force is None:
         force = os.environ.get("GEOMEM_FORCE") == "1"
     if not force:
@@ -427,7 +471,7 @@ def run_notebook(
     error: str | None = None
     peak = PeakRSS()
     try:
-        with peak:
+        with peak, kernel_env({name: str(threads) for name in THREAD_VARS}):
             pm.execute_notebook(
                 nb, str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT),
                 execution_timeout=timeout, progress_bar=progress_bar(stem, progress), log_output=False,
@@ -454,6 +498,7 @@ def run_notebook(
         "profile": parameters.get("PROFILE"),
         "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
         "error": _scrub_paths(error.splitlines()[0]) if error else None, "peak_rss_mb": peak.mb,
+        "threads": threads,
     })
     if error is not None:
         raise NotebookFailed(error)
@@ -462,6 +507,98 @@ def run_notebook(
     if not ok:
         raise NotebookFailed(f"{stem}: claim check failed")
     return record
+
+
+def default_jobs() -> int:
+    """Notebooks run at once by default: one per core this process may use, at most
+    :data:`MAX_DEFAULT_JOBS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
+
+
+def last_wall_times(out_dir: Path) -> dict[str, float]:
+    """Each notebook's last recorded wall time: from ``OUT/_runs.json``, else from the
+    committed cold build of ``bench/results/book.json``; {} when neither is readable."""
+    for path, rows in ((Path(out_dir) / "_runs.json", lambda d: d["runs"]),
+                       (ROOT / "bench" / "results" / "book.json", lambda d: d["result"]["cold"]["notebooks"])):
+        try:
+            times = {r["notebook"]: float(r["wall_s"]) for r in rows(json.loads(path.read_text()))}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if times:
+            return times
+    return {}
+
+
+def longest_first(paths: list[Path], out_dir: Path) -> list[Path]:
+    """``paths`` longest first by :func:`last_wall_times` (a notebook never timed counts as
+    the longest), so that two lanes end close together; ties keep the book's order."""
+    times = last_wall_times(out_dir)
+    return sorted(paths, key=lambda p: -times.get(p.stem, float("inf")))
+
+
+def _run_in_worker(path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int, force: bool | None,
+                   threads: int) -> tuple[dict[str, Any] | None, str | None, float]:
+    """One notebook in a worker process: (record, None, seconds) or (None, error, seconds)."""
+    t0 = time.time()
+    try:
+        return run_notebook(path, parameters, out_dir, timeout, progress=False, force=force,
+                            threads=threads), None, time.time() - t0
+    except NotebookFailed as err:
+        return None, str(err), time.time() - t0
+
+
+def run_many(
+    paths: list[Path], parameters: dict[str, Any], out_dir: Path, jobs: int = 1, timeout: int = 1800,
+    progress: bool | None = None, force: bool | None = None, keep_going: bool = True,
+    report: Callable[[str, dict[str, Any] | None, str | None, float], None] | None = None,
+) -> dict[str, dict[str, Any] | NotebookFailed]:
+    """Execute notebooks, ``jobs`` at a time; return each stem's record or its NotebookFailed.
+
+    ``jobs == 1`` runs them in this process in the given order. Otherwise a pool of
+    ``jobs`` worker processes (``concurrent.futures``) takes them longest first
+    (:func:`longest_first`); runs they share are computed once, under the cache's lock.
+    Each kernel gets :func:`kernel_threads` threads either way, so the numbers are the
+    same. ``report(stem, record, error, seconds)`` is called as each one ends. Without
+    ``keep_going`` no notebook starts after a failure.
+    """
+    threads = kernel_threads()
+    outcome: dict[str, dict[str, Any] | NotebookFailed] = {}
+
+    def done(stem: str, record: dict[str, Any] | None, error: str | None, seconds: float) -> None:
+        outcome[stem] = record if error is None else NotebookFailed(error)
+        if report is not None:
+            report(stem, record, error, seconds)
+
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            t0 = time.time()
+            try:
+                record = run_notebook(path, parameters, out_dir, timeout, progress=progress, force=force,
+                                      threads=threads)
+                done(path.stem, record, None, time.time() - t0)
+            except NotebookFailed as err:
+                done(path.stem, None, str(err), time.time() - t0)
+                if not keep_going:
+                    break
+        return outcome
+    import concurrent.futures as cf
+    import multiprocessing
+
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_run_in_worker, path, parameters, Path(out_dir), timeout, force, threads): path
+                   for path in longest_first(paths, Path(out_dir))}
+        for future in cf.as_completed(futures):
+            record, error, seconds = future.result()
+            done(futures[future].stem, record, error, seconds)
+            if error is not None and not keep_going:
+                for f in futures:
+                    f.cancel()  # those not started yet
+    return {p.stem: outcome[p.stem] for p in paths if p.stem in outcome}
 
 
 def run_folder(stems: list[str], profile: str, overrides: dict[str, Any]) -> str:
@@ -526,6 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="no progress (cells done / total, elapsed) while a notebook runs")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help=f"notebooks run at once (default: one per core, at most {MAX_DEFAULT_JOBS})")
     ap.add_argument("--notebooks", default=None, help="folder of the notebooks (default: $GEOMEM_NOTEBOOKS or notebooks/)")
     args = ap.parse_args(argv)
     overrides = {name: parse_value(value) for name, value in args.param}
@@ -533,6 +672,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = notebook_paths(args.stems, args.notebooks)
         for path in paths:  # every notebook's names and types, before anything runs or is touched
             check_overrides(path.stem, parameters_cell(read_notebook(path)), overrides)
+        threads = kernel_threads()
+        if args.jobs is not None and args.jobs < 1:
+            raise NotebookFailed(f"--jobs must be a positive integer, got {args.jobs}")
     except NotebookFailed as err:
         print(f"[execute] FAILED {err}", file=sys.stderr)
         return 1 if paths_known(args) else 2
@@ -550,20 +692,21 @@ def main(argv: list[str] | None = None) -> int:
               f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
     out, results = out or str(ROOT / BOOK_EXECUTED), results or str(ROOT / BOOK_RESULTS)
     params = {"PROFILE": args.profile, "RESULTS_DIR": root_relative(Path(results).resolve()), **overrides}
+    jobs = args.jobs if args.jobs is not None else default_jobs()
     failures: list[str] = []
-    for path in paths:
-        t0 = time.time()
-        print(f"[execute] {path.stem} (profile {params['PROFILE']}) ...", flush=True)
-        try:
-            record = run_notebook(path, params, Path(out), args.timeout, progress=not args.quiet,
-                                  force=args.force or None)
-            verdict = "PASS" if record["passed"] else "recorded (not enforced)"
-            print(f"[execute] {path.stem}: {verdict} in {time.time() - t0:.0f} s", flush=True)
-        except NotebookFailed as err:
-            print(f"[execute] FAILED {err}", file=sys.stderr, flush=True)
-            failures.append(path.stem)
-            if not args.keep_going:
-                break
+
+    def report(stem: str, record: dict[str, Any] | None, error: str | None, seconds: float) -> None:
+        if error is not None:
+            print(f"[execute] FAILED {error}", file=sys.stderr, flush=True)
+            failures.append(stem)
+        else:
+            verdict = "PASS" if record and record["passed"] else "recorded (not enforced)"
+            print(f"[execute] {stem}: {verdict} in {seconds:.0f} s", flush=True)
+
+    print(f"[execute] {', '.join(p.stem for p in paths)} (profile {params['PROFILE']}; "
+          f"{min(jobs, len(paths))} at a time, {threads} thread(s) each) ...", flush=True)
+    run_many(paths, params, Path(out), jobs, args.timeout, progress=not args.quiet, force=args.force or None,
+             keep_going=args.keep_going, report=report)
     if failures:
         print(f"[execute] failed notebooks: {', '.join(failures)}", file=sys.stderr)
         return 1

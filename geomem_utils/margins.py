@@ -53,7 +53,7 @@ def bilinear(model: torch.nn.Module, n_nodes: int) -> Bilinear:
 def skewed_weight(E: np.ndarray, W: np.ndarray) -> np.ndarray:
     """``W' = Vh^T diag(lambda) Vh`` with ``E = U S Vh`` (reduced SVD), ``lambda = diag(Vh W Vh^T)``."""
     _, _, vh = np.linalg.svd(np.asarray(E, dtype=np.float64), full_matrices=False)  # vh: (r, m)
-    lam = np.einsum("im,mk,ik->i", vh, np.asarray(W, dtype=np.float64), vh)  # (r,)
+    lam = ((vh @ np.asarray(W, dtype=np.float64)) * vh).sum(axis=1)  # (r,): lam_i = vh_i W vh_i^T
     return vh.T @ (lam[:, None] * vh)
 
 

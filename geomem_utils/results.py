@@ -18,6 +18,7 @@ usual umask 022): a book built by one user can be served by another.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -30,7 +31,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import __version__
 
@@ -332,21 +333,68 @@ def cached(
     fails to load or whose stored key differs is reported with a warning and recomputed.
     Set ``GEOMEM_CACHE=off`` to bypass the cache.
     """
-    import torch
-
     if os.environ.get("GEOMEM_CACHE") == "off":
         return compute()
     key = config_key(config, device)
     path = from_root(cache_dir) if cache_dir is not None else default_cache_dir()
     path = path / f"{name}-{key}.pt"
-    if path.exists():
-        try:
-            entry = torch.load(path, map_location="cpu", weights_only=True)
-            if not isinstance(entry, dict) or entry.get("key") != key or "result" not in entry:
-                raise ValueError("the entry does not belong to this configuration")
-            return entry["result"]
-        except Exception as err:  # noqa: BLE001 - any unreadable entry is recomputed
-            warnings.warn(f"cache entry {path} is unreadable or foreign ({err}); recomputing", stacklevel=2)
+    hit = _load_entry(path, key)
+    if hit is not None:
+        return hit[0]
+    with file_lock(path.parent / f".{path.name}.lock"):  # another process computing this key: wait, then load its entry
+        hit = _load_entry(path, key)
+        if hit is not None:
+            return hit[0]
+        return _compute_and_store(path, key, config, compute, name)
+
+
+def _load_entry(path: Path, key: str) -> tuple[Any] | None:
+    """``(result,)`` of a valid cache entry at ``path`` for ``key``; None when there is none
+    (an unreadable or foreign entry is reported with a warning)."""
+    import torch
+
+    if not path.exists():
+        return None
+    try:
+        entry = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(entry, dict) or entry.get("key") != key or "result" not in entry:
+            raise ValueError("the entry does not belong to this configuration")
+        return (entry["result"],)
+    except Exception as err:  # noqa: BLE001 - any unreadable entry is recomputed
+        warnings.warn(f"cache entry {path} is unreadable or foreign ({err}); recomputing", stacklevel=3)
+        return None
+
+
+@contextlib.contextmanager
+def file_lock(lock: Path) -> Iterator[None]:
+    """An exclusive lock across processes on the file ``lock`` (``fcntl.flock``), held for
+    the block. :func:`cached` takes one per entry, so that two notebooks or sweep workers
+    asking for the same run compute it once (the second waits, then loads the first one's
+    entry); the executor takes one to update its run log. The lock dies with its process,
+    so a killed run never blocks the next. Where ``fcntl`` is absent (Windows) or the
+    folder cannot be written, the block runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _compute_and_store(path: Path, key: str, config: Mapping[str, Any], compute: Callable[[], dict[str, Any]],
+                       name: str) -> dict[str, Any]:
+    import torch
+
     result = compute()
     import io
 
@@ -356,13 +404,13 @@ def cached(
         torch.load(io.BytesIO(buf.getvalue()), map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - e.g. numpy arrays: would never load back
         warnings.warn(f"result of {name} cannot be cached (it must load with weights_only=True: "
-                      f"tensors, numbers, strings, lists, dicts): {err}", stacklevel=2)
+                      f"tensors, numbers, strings, lists, dicts): {err}", stacklevel=4)
         return result
     try:
         sweep_temp_files(path.parent)
         atomic_write_bytes(path, buf.getvalue())
     except OSError as err:  # a full or read-only disk must not cost the computed result
-        warnings.warn(f"could not write cache entry {path} ({err}); continuing without it", stacklevel=2)
+        warnings.warn(f"could not write cache entry {path} ({err}); continuing without it", stacklevel=4)
     return result
 
 

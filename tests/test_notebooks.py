@@ -4,6 +4,8 @@ A claim that stops reproducing fails here, like a broken function does. The exec
 notebooks and results files stay in build/ for the book build and the browser test.
 A notebook whose inputs are unchanged since `make book` executed it is reused, not run
 again (its executed copy and results file are checked); FORCE=1 / GEOMEM_FORCE=1 re-runs.
+The selected notebooks run once, side by side as `make book` runs them (the executor's
+lanes, one thread per kernel), and each test reads its notebook's outcome.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 
 import pytest
 
-from geomem_utils.execute import ROOT, NotebookFailed, notebook_paths, run_notebook
+from geomem_utils.execute import ROOT, NotebookFailed, default_jobs, notebook_paths, run_many
 
 NOTEBOOKS = notebook_paths()
 
@@ -23,14 +25,22 @@ def test_every_chapter_is_collected() -> None:
     assert stems == sorted(stems)
 
 
+@pytest.fixture(scope="session")
+def book_run(request, profile, build_dirs) -> dict:
+    """Every notebook this session selected, executed once through the executor's lanes."""
+    selected = {item.callspec.params["path"].stem for item in request.session.items
+                if getattr(item, "originalname", "") == "test_notebook_reproduces_its_claim"}
+    params = {"PROFILE": profile, "RESULTS_DIR": str(build_dirs["results"])}
+    return run_many([p for p in NOTEBOOKS if p.stem in selected], params, build_dirs["executed"],
+                    jobs=default_jobs(), timeout=1200)
+
+
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_reproduces_its_claim(path, profile, build_dirs) -> None:
-    params = {"PROFILE": profile, "RESULTS_DIR": str(build_dirs["results"])}
-    try:
-        record = run_notebook(path, params, build_dirs["executed"], timeout=1200)
-    except NotebookFailed as err:
-        pytest.fail(str(err), pytrace=False)
+def test_notebook_reproduces_its_claim(path, profile, build_dirs, book_run) -> None:
+    record = book_run[path.stem]
+    if isinstance(record, NotebookFailed):
+        pytest.fail(str(record), pytrace=False)
     stored = json.loads((build_dirs["results"] / f"{path.stem}.json").read_text())
     executed = (build_dirs["executed"] / f"{path.stem}.ipynb").read_text()
     assert str(ROOT) not in executed, f"the checkout's path {ROOT} is in the executed {path.stem}.ipynb"

@@ -86,35 +86,61 @@ def resolve_backend(backend: str) -> str:
 
 def selective_scan_seq(block: nn.Module, x: torch.Tensor, delta: torch.Tensor, A: torch.Tensor,
                        B: torch.Tensor, C: torch.Tensor, D: torch.Tensor) -> torch.Tensor:
-    """mambapy's sequential scan, h_t = exp(delta_t A) h_{t-1} + delta_t B_t x_t, y_t = C_t h_t + D x_t.
+    """mambapy's sequential scan, h_t = exp(delta_t A) h_{t-1} + delta_t B_t x_t, y_t = C_t h_t + D x_t,
+    with less work on a CPU (the same numbers up to float rounding; tests/test_fast_paths.py):
 
-    The same operations in the same order as ``mambapy.mamba.MambaBlock.selective_scan_seq``
-    (so the same numbers, bit for bit), except that time steps are taken with one
-    ``unbind`` instead of an index per step: the backward of ``deltaA[:, t]`` writes each
-    step's gradient into a fresh zero tensor of the *whole* (B, L, ED, N) shape, L times
-    over, which at L = 70 costs seconds per step in page faults alone.
+    - every (B, ED, N) quantity is formed one step at a time and never stacked into a
+      (B, L, ED, N) tensor (whose forward and backward copies dominate on short sequences);
+    - ``delta_t x_t`` is formed on (B, ED) before the outer product with ``B_t``, one
+      (B, ED, N) product instead of two;
+    - h_0 = delta_0 B_0 x_0 (h_{-1} = 0), so ``exp(delta_t A)`` is needed for t >= 1 only;
+    - steps are taken with ``unbind``: the backward of an index per step would write each
+      step's gradient into a fresh zero tensor of the whole shape, L times.
     """
     # x, delta: (B, L, ED); A: (ED, N); B, C: (B, L, N); D: (ED)
-    deltaA = torch.exp(delta.unsqueeze(-1) * A)  # (B, L, ED, N)
-    deltaB = delta.unsqueeze(-1) * B.unsqueeze(2)  # (B, L, ED, N)
-    BX = deltaB * (x.unsqueeze(-1))  # (B, L, ED, N)
-    h = torch.zeros(x.size(0), block.config.d_inner, block.config.d_state, device=deltaA.device)  # (B, ED, N)
-    hs = []
-    for dA_t, bx_t in zip(deltaA.unbind(1), BX.unbind(1)):  # each (B, ED, N)
-        h = dA_t * h + bx_t
-        hs.append(h)
-    hs = torch.stack(hs, dim=1)  # (B, L, ED, N)
-    y = (hs @ C.unsqueeze(-1)).squeeze(3)  # (B, L, ED, N) @ (B, L, N, 1) -> (B, L, ED)
-    return y + D * x  # (B, L, ED)
+    dxs = (delta * x).unsqueeze(-1).unbind(1)  # L of (B, ED, 1)
+    deltas, Bs, Cs = delta.unsqueeze(-1).unbind(1), B.unsqueeze(2).unbind(1), C.unsqueeze(-1).unbind(1)
+    ys, h = [], None
+    for t, (dx_t, b_t, c_t) in enumerate(zip(dxs, Bs, Cs)):  # dx_t: (B, ED, 1); b_t: (B, 1, N); c_t: (B, N, 1)
+        bx_t = dx_t * b_t  # delta_t B_t x_t: (B, ED, N)
+        h = bx_t if h is None else torch.exp(deltas[t] * A) * h + bx_t  # (B, ED, N)
+        ys.append((h @ c_t).squeeze(-1))  # (B, ED, N) @ (B, N, 1) -> (B, ED)
+    return torch.stack(ys, dim=1) + D * x  # (B, L, ED)
+
+
+class CausalDepthwiseConv(nn.Conv1d):
+    """mambapy's depthwise ``Conv1d`` (padding K-1 on both sides, output cut to the first L
+    steps by the caller) as K shifted products: the same parameters and numbers up to
+    rounding, without oneDNN's depthwise backward, which dominates a step on short
+    sequences. Taps that would only see the left padding are skipped."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, ED, L) -> (B, ED, L)
+        k, length = self.kernel_size[0], x.shape[-1]
+        xp = torch.nn.functional.pad(x, (k - 1, 0))  # (B, ED, L + K - 1), zeros on the left
+        w = self.weight[:, 0]  # (ED, K)
+        y = None
+        for j in range(max(0, k - length), k):  # tap j sees x[t - (K-1) + j]
+            term = w[:, j, None] * xp[:, :, j:j + length]  # (B, ED, L)
+            y = term if y is None else y + term
+        return y if self.bias is None else y + self.bias[:, None]
 
 
 @functools.cache
 def _mambapy_block() -> type:
-    """mambapy's MambaBlock with :func:`selective_scan_seq` (same parameters, same state dict)."""
+    """mambapy's MambaBlock with :func:`selective_scan_seq` and :class:`CausalDepthwiseConv`
+    (same parameters, same state dict)."""
     from mambapy.mamba import MambaBlock
 
     class MambaPyBlock(MambaBlock):
         selective_scan_seq = selective_scan_seq
+
+        def __init__(self, config) -> None:  # noqa: ANN001 - mambapy's MambaConfig
+            super().__init__(config)
+            conv = self.conv1d  # initialised by mambapy; skip_init draws nothing from the RNG
+            self.conv1d = nn.utils.skip_init(CausalDepthwiseConv, conv.in_channels, conv.out_channels,
+                                             conv.kernel_size[0], groups=conv.groups, padding=conv.padding[0],
+                                             bias=conv.bias is not None)
+            self.conv1d.load_state_dict(conv.state_dict())
 
     return MambaPyBlock
 
