@@ -20,32 +20,19 @@ from pathlib import Path
 import pytest
 
 from geomem_utils import execute
+from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 # A notebook that sleeps and records, in its results file, when it ran and on how many threads.
-SLEEPER = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# Sleeper
-
-```{code-cell} ipython3
-:tags: [parameters]
-
+SLEEPER = notebook(
+    "Sleeper",
+    cell("""
 PROFILE = "ci"
 RESULTS_DIR = "build/results"
-```
-
-```{code-cell} ipython3
+""", "parameters"),
+    cell("""
 import os, time
 import torch
 import geomem_utils as gm
@@ -57,8 +44,8 @@ gm.results.finish("STEM", title="t", claim="c", paper_ref="-", checks=checks, st
                   params={"PROFILE": PROFILE, "RESULTS_DIR": RESULTS_DIR},
                   extra={"threads": threads, "omp": os.environ.get("OMP_NUM_THREADS"), "start": started,
                          "end": time.time()})
-```
-'''
+"""),
+)
 
 
 def _sleepers(folder: Path, stems: list[str]) -> list[Path]:

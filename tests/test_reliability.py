@@ -35,6 +35,7 @@ import torch
 
 import geomem_utils
 from geomem_utils import execute, experiments, graphs, params, results
+from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -467,33 +468,17 @@ def test_check_rejects_what_is_not_a_number() -> None:
 
 # ---------------------------------------------------------------------------- the executor, without a kernel
 
-THROWAWAY = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# Check a throwaway claim
-
-```{code-cell} ipython3
+THROWAWAY = notebook(
+    "Check a throwaway claim",
+    cell("""
 import time
 
 import geomem_utils as gm
 from geomem_utils.params import Spec, resolve
 
 STARTED = time.time()
-```
-
-```{code-cell} ipython3
-:tags: [parameters]
-
+"""),
+    cell("""
 PROFILE = "ci"
 SEED = 0
 DEVICE = "auto"
@@ -502,9 +487,8 @@ VALUE = 1.0
 DEGREE = None
 ARMS = None
 WORK_S = 0.0
-```
-
-```{code-cell} ipython3
+""", "parameters"),
+    cell("""
 P = resolve(
     {"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR,
      "VALUE": VALUE, "DEGREE": DEGREE, "ARMS": ARMS, "WORK_S": WORK_S},
@@ -515,19 +499,17 @@ P = resolve(
         "WORK_S": Spec(float, 0.0, lambda v: 0 <= v <= 600, "in [0, 600] seconds"),
     },
 )
-```
-
-```{code-cell} ipython3
+"""),
+    cell("""
 g = gm.graphs.path_star(P.DEGREE, 5, seed=P.SEED)
 h = gm.graphs.path_star(P.ARMS, 5, seed=P.SEED)
 time.sleep(P.WORK_S)  # stands for a long training that a refused parameter must never reach
-```
-
-```{code-cell} ipython3
+"""),
+    cell("""
 checks = [gm.results.check("value", P.VALUE, ">=", 0.5), gm.results.check("nodes", g.n_nodes + h.n_nodes, ">", 0)]
 gm.results.finish("{stem}", title="t", claim="c", paper_ref="-", checks=checks, params=P.as_dict(), started=STARTED)
-```
-"""
+"""),
+)
 
 
 @pytest.fixture

@@ -31,53 +31,38 @@ import pytest
 import torch
 
 from geomem_utils import execute, experiments, params, results
+from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 # A throwaway chapter: a parameters cell, a check, finish(); seconds with a kernel.
-THROWAWAY = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# Throwaway
-
-```{code-cell} ipython3
+THROWAWAY = notebook(
+    "Throwaway",
+    cell("""
 import time
 import geomem_utils as gm
 from geomem_utils.params import Spec, resolve
 STARTED = time.time()
-```
-
-```{code-cell} ipython3
-:tags: [parameters]
-
+"""),
+    cell("""
 PROFILE = "ci"
 SEED = 0
 DEVICE = "auto"
 RESULTS_DIR = "build/results"
 VALUE = 1.0
-```
-
-```{code-cell} ipython3
+""", "parameters"),
+    cell("""
 P = resolve({"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR, "VALUE": VALUE},
             {"VALUE": Spec(float, 1.0)})
 import os
 print("working directory:", os.getcwd())
-```
-
-```{code-cell} ipython3
+"""),
+    cell("""
 checks = [gm.results.check("value", P.VALUE, ">=", 0.5)]
 gm.results.finish("91_runs", title="t", claim="c", paper_ref="-", checks=checks, params=P.as_dict(), started=STARTED)
-```
-'''
+"""),
+)
 
 
 def _env(**extra: str) -> dict[str, str]:
