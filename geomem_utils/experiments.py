@@ -20,7 +20,7 @@ import torch
 
 from . import graphs, measures, tasks
 from .models import build_model
-from .params import ParameterError, show
+from .validate import ConfigError, check_bool, check_choice, check_int, check_number, show
 from .results import cached
 from .train import Phase, TrainConfig, seeded, train
 
@@ -59,11 +59,11 @@ class PathStarRun:
     def __post_init__(self) -> None:
         _check_run(self)
         if self.objective not in OBJECTIVES:
-            raise ParameterError(f"objective must be one of {list(OBJECTIVES)}, got {self.objective!r}")
+            raise ConfigError(f"objective must be one of {list(OBJECTIVES)}, got {self.objective!r}")
         if self.family not in ("path_star", "tree_star"):
-            raise ParameterError(f"family must be 'path_star' or 'tree_star', got {self.family!r}")
+            raise ConfigError(f"family must be 'path_star' or 'tree_star', got {self.family!r}")
         if not 0 <= self.staged_edge_steps < self.steps:
-            raise ParameterError(f"staged_edge_steps must be in [0, steps), got {self.staged_edge_steps}")
+            raise ConfigError(f"staged_edge_steps must be in [0, steps), got {self.staged_edge_steps}")
 
     def with_model(self, **kw: Any) -> "PathStarRun":
         return replace(self, model=tuple(sorted({**dict(self.model), **kw}.items())))
@@ -79,45 +79,32 @@ MAX_PAUSE = 1024
 MAX_PARAMS = 2 * 10**9
 
 
-def _int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(f"{name} must be an integer, got {type(value).__name__} {show(value)}")
-    if value < lo or (hi is not None and value > hi):
-        raise ParameterError(f"{name} must be in [{lo}, {hi if hi is not None else 'inf'}], got {show(value)}")
-    return int(value)
-
-
-def _choice(name: str, value: Any, options: tuple[Any, ...]) -> None:
-    if isinstance(value, (list, dict, set)) or value not in options:
-        raise ParameterError(f"{name} must be one of {list(options)}, got {show(value)}")
-
-
 def _model_kwargs(cfg: PathStarRun) -> dict[str, Any]:
     """The run's model keywords, checked by the model's own config (names and values)."""
     import inspect
 
     from .models import ARCHS, GPTConfig, MambaConfig, OneLayerNet
 
-    _choice("arch", cfg.arch, ARCHS)
+    check_choice("arch", cfg.arch, ARCHS)
     try:
         kw = dict(cfg.model)
     except (TypeError, ValueError):
-        raise ParameterError(f"model must be (name, value) pairs, got {show(cfg.model)}") from None
+        raise ConfigError(f"model must be (name, value) pairs, got {show(cfg.model)}") from None
     if not all(isinstance(k, str) for k in kw):
-        raise ParameterError(f"model names must be strings, got {show(list(kw))}")
+        raise ConfigError(f"model names must be strings, got {show(list(kw))}")
     if cfg.arch in ("gpt", "mamba"):
         try:  # the model's own config checks names and values
             GPTConfig(vocab_size=1, block_size=1, **kw) if cfg.arch == "gpt" else MambaConfig(vocab_size=1, **kw)
         except (TypeError, ValueError) as err:
-            raise ParameterError(f"model (for arch={cfg.arch!r}): {err}") from None
+            raise ConfigError(f"model (for arch={cfg.arch!r}): {err}") from None
     else:
         allowed = set(inspect.signature(OneLayerNet.__init__).parameters) - {"self", "vocab_size"}
         if cfg.arch == "assoc":
             allowed.discard("freeze_embeddings")
         unknown = sorted(set(kw) - allowed)
         if unknown:
-            raise ParameterError(f"model: unknown keyword(s) {unknown} for arch={cfg.arch!r}; allowed: {sorted(allowed)}")
-        _int("model width", kw.get("width", 32), 1)
+            raise ConfigError(f"model: unknown keyword(s) {unknown} for arch={cfg.arch!r}; allowed: {sorted(allowed)}")
+        check_int("model width", kw.get("width", 32), 1)
     return kw
 
 
@@ -144,30 +131,28 @@ def train_config(cfg: PathStarRun, device: str = "cpu", progress: bool = False, 
 def _check_run(cfg: PathStarRun) -> None:
     """Refuse a run up front: every field typed and in range, the split possible, the model
     config valid and its size bounded. Errors name the field."""
-    _choice("family", cfg.family, ("path_star", "tree_star"))
-    _choice("objective", cfg.objective, OBJECTIVES)
+    check_choice("family", cfg.family, ("path_star", "tree_star"))
+    check_choice("objective", cfg.objective, OBJECTIVES)
     n_nodes = graphs.size_of(cfg.family, cfg.degree, cfg.path_length)
-    _choice("split_by", cfg.split_by, tasks.SPLITS)
+    check_choice("split_by", cfg.split_by, tasks.SPLITS)
     leaves = cfg.degree if cfg.family == "path_star" else cfg.degree * 2 ** (cfg.path_length - 2)
     tasks.check_split(cfg.degree if cfg.split_by == "subtree" else leaves, cfg.test_frac, cfg.split_by)
-    _int("n_pause", cfg.n_pause, 0, MAX_PAUSE)
-    _choice("direction", cfg.direction, tasks.DIRECTIONS)
+    check_int("n_pause", cfg.n_pause, 0, MAX_PAUSE)
+    check_choice("direction", cfg.direction, tasks.DIRECTIONS)
     for name in ("self_edges", "reverse"):
-        if not isinstance(getattr(cfg, name), bool):
-            raise ParameterError(f"{name} must be a bool, got {show(getattr(cfg, name))}")
+        check_bool(name, getattr(cfg, name), numpy=False)
     if cfg.reverse and cfg.objective == "edges_and_hardest":
-        raise ParameterError("reverse=True needs objective 'edges_and_paths' (the hardest token is forward only)")
-    _int("steps", cfg.steps, 1)
-    _int("staged_edge_steps", cfg.staged_edge_steps, 0)
-    _int("max_train_eval", cfg.max_train_eval, 1)
-    if isinstance(cfg.beta2, bool) or not isinstance(cfg.beta2, (int, float)) or not 0 <= cfg.beta2 < 1:
-        raise ParameterError(f"beta2 must be a number in [0, 1), got {show(cfg.beta2)}")
+        raise ConfigError("reverse=True needs objective 'edges_and_paths' (the hardest token is forward only)")
+    check_int("steps", cfg.steps, 1)
+    check_int("staged_edge_steps", cfg.staged_edge_steps, 0)
+    check_int("max_train_eval", cfg.max_train_eval, 1)
+    check_number("beta2", cfg.beta2, 0.0, 1.0, hi_open=True, numpy=False)
     train_config(cfg)  # the training fields, checked by the training loop's own config (errors name them)
     kw = _model_kwargs(cfg)
     block = 2 + cfg.n_pause + cfg.path_length + 2
     n_params = _n_params(cfg, kw, n_nodes + len(tasks.SPECIALS), block)
     if n_params > MAX_PARAMS:
-        raise ParameterError(
+        raise ConfigError(
             f"model (arch={cfg.arch!r}, {kw}) on {n_nodes:,} nodes would have about {n_params:.2g} parameters "
             f"(limit {MAX_PARAMS:.0e}): about {16 * n_params / 2**30:,.0f} GiB with AdamW's state"
         )
@@ -338,12 +323,12 @@ def profile_run(profile: str, **overrides: Any) -> PathStarRun:
     same run (with or without wanting snapshots) hits the same cache entry.
     """
     if not isinstance(profile, str) or profile not in PROFILE_RUNS:
-        raise ParameterError(f"profile must be one of {list(PROFILE_RUNS)}, got {show(profile)}")
+        raise ConfigError(f"profile must be one of {list(PROFILE_RUNS)}, got {show(profile)}")
     kw = {**PROFILE_RUNS[profile], **overrides}
     steps, every = kw["steps"], kw["eval_every"]
     if "snapshot_steps" not in kw:
-        _int("steps", steps, 1, 10**8)
-        _int("eval_every", every, 0, 10**8)
+        check_int("steps", steps, 1, 10**8)
+        check_int("eval_every", every, 0, 10**8)
         kw["snapshot_steps"] = tuple(range(0, steps + 1, every)) if every else (0, steps)
     if "model" in kw:
         kw["model"] = tuple(sorted(dict(kw["model"]).items()))

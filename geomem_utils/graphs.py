@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .params import ParameterError, ParameterTypeError, show
+from .validate import ConfigError, ConfigTypeError, check_int, show
 
 #: Refuse graphs above this many nodes up front (a dense spectrum or a model's vocabulary
 #: of that size would not fit a laptop); the error says how much memory it would need.
@@ -73,14 +73,6 @@ class Graph:
         return [adj.indices[adj.indptr[u]: adj.indptr[u + 1]] for u in range(self.n_nodes)]
 
 
-def _check_int(name: str, value: object, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be an integer, got {type(value).__name__} {show(value)}")
-    if value < lo:
-        raise ParameterError(f"{name} must be >= {lo}, got {show(value)}")
-    return int(value)
-
-
 def _check_size(n_nodes: int, what: str) -> None:
     if n_nodes > MAX_NODES:
         # Embedding table + logits of one batch row dominate: 4 bytes x n x (width + n).
@@ -89,7 +81,7 @@ def _check_size(n_nodes: int, what: str) -> None:
         else:  # too large for a float (or a readable number): give the order of magnitude
             digits = int(n_nodes.bit_length() * 0.30103)
             count, gib = f"about 10**{digits}", f"more than 10**{max(0, 2 * digits - 9)}"
-        raise ParameterError(
+        raise ConfigError(
             f"{what} would have {count} nodes (limit {MAX_NODES:,}); one row of logits over "
             f"that vocabulary plus a width-128 embedding would need {gib} GiB"
         )
@@ -100,9 +92,9 @@ def _check_seed(name: str, seed: object) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be a non-negative integer or None, got {type(seed).__name__} {show(seed)}")
+        raise ConfigTypeError(f"{name} must be a non-negative integer or None, got {type(seed).__name__} {show(seed)}")
     if seed < 0:
-        raise ParameterError(f"{name} must be a non-negative integer or None, got {show(seed)}")
+        raise ConfigError(f"{name} must be a non-negative integer or None, got {show(seed)}")
     return int(seed)
 
 
@@ -112,16 +104,16 @@ def size_of(family: str, degree: int, path_length: int) -> int:
     Raises the same errors as the constructors (a bad degree or length, or a graph over
     :data:`MAX_NODES` with its memory estimate), so a run can be refused up front.
     """
-    d = _check_int("degree", degree, 1)
-    length = _check_int("path_length", path_length, 2)
+    d = check_int("degree", degree, 1)
+    length = check_int("path_length", path_length, 2)
     if family == "path_star":
         n = 1 + d * (length - 1)
     elif family == "tree_star":
         if length > 40:
-            raise ParameterError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
+            raise ConfigError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
         n = 1 + d * (2 ** (length - 1) - 1)
     else:
-        raise ParameterError(f"family must be 'path_star' or 'tree_star', got {family!r}")
+        raise ConfigError(f"family must be 'path_star' or 'tree_star', got {family!r}")
     _check_size(n, f"{family}(degree={show(d)}, path_length={show(length)})")
     return n
 
@@ -141,8 +133,8 @@ def path_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
     permuted with ``seed`` (the root is generally not id 0); ``seed=None`` keeps the
     canonical ids (root 0, arm i = 1 + i(l-1) ... ).
     """
-    d = _check_int("degree", degree, 1)
-    length = _check_int("path_length", path_length, 2)
+    d = check_int("degree", degree, 1)
+    length = check_int("path_length", path_length, 2)
     n = 1 + d * (length - 1)
     _check_size(n, f"path_star(degree={show(d)}, path_length={show(length)})")
     perm = _relabel(n, seed)
@@ -165,10 +157,10 @@ def tree_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
     Levels counted like the path-star (the root is level 1, leaves are level l), so each
     arm is a binary tree with ``2**(l-1) - 1`` nodes and ``2**(l-2)`` leaves.
     """
-    d = _check_int("degree", degree, 1)
-    length = _check_int("path_length", path_length, 2)
+    d = check_int("degree", degree, 1)
+    length = check_int("path_length", path_length, 2)
     if length > 40:
-        raise ParameterError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
+        raise ConfigError(f"path_length must be <= 40 for a tree-star, got {show(length)}")
     per_arm = 2 ** (length - 1) - 1
     n = 1 + d * per_arm
     _check_size(n, f"tree_star(degree={show(d)}, path_length={show(length)})")
@@ -208,7 +200,7 @@ def tiny_graph(name: str) -> Graph:
     ``irregular``: the 12-cycle 0..11 with chords (1,3), (5,8), plus K4 on 12..15.
     """
     if not isinstance(name, str):
-        raise ParameterTypeError(f"name must be a str, got {type(name).__name__} {show(name)}")
+        raise ConfigTypeError(f"name must be a str, got {type(name).__name__} {show(name)}")
     if name == "star":
         g = path_star(4, 5, seed=None)
         return Graph(**{**g.__dict__, "name": "star", "params": {"family": "tiny", "name": "star"}})
@@ -224,7 +216,7 @@ def tiny_graph(name: str) -> Graph:
         edges += [(a, b) for a in range(12, 16) for b in range(a + 1, 16)]
         n = 16
     else:
-        raise ParameterError(f"name must be one of {list(TINY_GRAPHS)}, got {name!r}")
+        raise ConfigError(f"name must be one of {list(TINY_GRAPHS)}, got {name!r}")
     return Graph(name=name, n_nodes=n, edges=np.array(edges, dtype=np.int64),
                  branch=np.full(n, -1, dtype=np.int64), params={"family": "tiny", "name": name})
 

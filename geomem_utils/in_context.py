@@ -19,7 +19,7 @@ import torch
 from . import measures, tasks
 from .graphs import size_of
 from .models import build_model
-from .params import ParameterError, show
+from .validate import ConfigError, check_choice, check_int, check_number
 from .results import cached
 from .train import TrainConfig, seeded, train
 
@@ -45,26 +45,20 @@ class InContextRun:
     stop_at: float | None = None  # None: the whole budget (the paper's way); else stop once the look-up tokens are this right twice
 
     def __post_init__(self) -> None:
-        if self.variant not in tasks.IN_CONTEXT_VARIANTS:
-            raise ParameterError(f"variant must be one of {list(tasks.IN_CONTEXT_VARIANTS)}, got {show(self.variant)}")
+        check_choice("variant", self.variant, tasks.IN_CONTEXT_VARIANTS)
         for name, lo in (("degree", 2), ("path_length", 3), ("n_labels", 4), ("width", 4), ("n_layers", 1),
                          ("n_heads", 1), ("steps", 1), ("batch", 1), ("n_train", 1), ("n_test", 1), ("seed", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-                raise ParameterError(f"{name} must be an integer >= {lo}, got {show(value)}")
+            check_int(name, getattr(self, name), lo)
         n = size_of("path_star", self.degree, self.path_length)
         if self.n_labels < n:
-            raise ParameterError(f"n_labels={self.n_labels} is fewer than the {n} nodes of "
+            raise ConfigError(f"n_labels={self.n_labels} is fewer than the {n} nodes of "
                                  f"G({self.degree}, {self.path_length}); every node needs its own label")
         if self.width % self.n_heads:
-            raise ParameterError(f"width={self.width} must be divisible by n_heads={self.n_heads}")
-        if self.mlp not in ("none", "gelu", "linear"):
-            raise ParameterError(f"mlp must be 'none', 'gelu' or 'linear', got {show(self.mlp)}")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr <= 1:
-            raise ParameterError(f"lr must be a number in (0, 1], got {show(self.lr)}")
-        if self.stop_at is not None and (isinstance(self.stop_at, bool) or not isinstance(self.stop_at, (int, float))
-                                         or not 0 < self.stop_at <= 1):
-            raise ParameterError(f"stop_at must be None or a number in (0, 1], got {show(self.stop_at)}")
+            raise ConfigError(f"width={self.width} must be divisible by n_heads={self.n_heads}")
+        check_choice("mlp", self.mlp, ("none", "gelu", "linear"))
+        check_number("lr", self.lr, 0.0, 1.0, lo_open=True, numpy=False)
+        if self.stop_at is not None:
+            check_number("stop_at", self.stop_at, 0.0, 1.0, lo_open=True, numpy=False)
 
     @property
     def first_hop_position(self) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import graphs as _graphs
-from .params import ParameterError, show
+from .validate import ConfigError, check_choice, check_int, check_number, show
 
 #: The page's script (served as ``_static/geomem-live.js``); the tests run it in Node.js.
 SCRIPT = Path(__file__).resolve().parents[1] / "book" / "_assets" / "geomem-live.js"
@@ -51,8 +51,7 @@ class LivePanel:
                  "the controls of the next cell do the same in Python.")
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ParameterError(f"kind must be one of {list(KINDS)}, got {show(self.kind)}")
+        check_choice("kind", self.kind, KINDS)
 
     def to_html(self) -> str:
         # "</" inside the JSON would end the <script> element early.
@@ -102,15 +101,13 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
     values. Its gradient descent is the one of ``models.train_node2vec`` (tied) and
     ``spectral.train_node2vec_untied``, in float32 (``tests/test_live_js.py``)."""
     if graph not in (*_graphs.TINY_GRAPHS, "path_star"):
-        raise ParameterError(f"graph must be one of {[*_graphs.TINY_GRAPHS, 'path_star']}, got {show(graph)}")
+        raise ConfigError(f"graph must be one of {[*_graphs.TINY_GRAPHS, 'path_star']}, got {show(graph)}")
     checks = (("width", width, 2, 256), ("steps", steps, 100, 10_000), ("seed", seed, 0, 999_999),
               ("degree", degree, 1, max_degree), ("path_length", path_length, 2, max_path_length))
     for name, value, lo, hi in checks:
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ParameterError(f"{name} must be an integer in [{lo}, {hi}], got {show(value)}")
+        check_int(name, value, lo, hi, numpy=False)
     for name, value, lo, hi in (("lr", lr, 1e-3, 0.3), ("init_std", init_std, 1e-3, 10.0)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-            raise ParameterError(f"{name} must be a number in [{lo:g}, {hi:g}], got {show(value)}")
+        check_number(name, value, lo, hi, numpy=False)
     graphs = {name: graph_data(_graphs.tiny_graph(name), f"tiny {name}") for name in _graphs.TINY_GRAPHS}
     for gd in graphs.values():
         del gd["pos"]  # the panel draws the embedding, not the layout

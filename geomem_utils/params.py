@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from .validate import ConfigError, ConfigTypeError, show
+
 PROFILES = ("smoke", "ci", "full")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 #: Profiles whose thresholds were calibrated on a CPU in float32: DEVICE="auto" means the
@@ -52,29 +54,18 @@ class Spec:
         return self.default
 
 
-class ParameterError(ValueError):
-    """A parameter was unknown, ill-typed or impossible."""
+class ParameterError(ConfigError):
+    """A notebook parameter was unknown, ill-typed or impossible."""
 
 
-class ParameterTypeError(TypeError):
-    """A parameter had the wrong type."""
+class ParameterTypeError(ParameterError, ConfigTypeError):
+    """A notebook parameter had the wrong type."""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
         return " or ".join(k.__name__ for k in kind)
     return kind.__name__
-
-
-def show(value: Any, limit: int = 80) -> str:
-    """``repr(value)`` for an error message: shortened, and safe for any value."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of about 10**{int(value.bit_length() * 0.30103)}"
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a message must never fail to build
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_value(name: str, value: Any, spec: Spec) -> Any:

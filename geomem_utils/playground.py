@@ -35,7 +35,7 @@ from . import graphs as _graphs
 from . import spectral as _spectral
 from .graphs import Graph
 from .measures import edge_logits, top_k_recovery
-from .params import ParameterError, ParameterTypeError, show
+from .validate import ConfigError, ConfigTypeError, check_bool, check_int, check_number, show
 from .plots import PALETTE, branch_colors, graph_layout
 
 #: The graphs the playground offers: the four tiny graphs of the paper, then three
@@ -87,17 +87,9 @@ DEFAULTS: dict[str, ModelDefaults] = {
 
 # ----------------------------------------------------------------------------- graphs
 
-def _int_arg(name: str, value: object, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterTypeError(f"{name} must be an integer, got {type(value).__name__} {show(value)}")
-    if not lo <= value <= hi:
-        raise ParameterError(f"{name} must be in [{lo}, {hi}], got {show(value)}")
-    return int(value)
-
-
 def cycle_graph(n: int) -> Graph:
     """The cycle 0-1-...-(n-1)-0 (``n = 15`` is the tiny cycle)."""
-    n = _int_arg("size", n, 3, MAX_NODES)
+    n = check_int("size", n, 3, MAX_NODES)
     edges = np.array([(i, (i + 1) % n) for i in range(n)], dtype=np.int64)
     return Graph(name=f"C({n})", n_nodes=n, edges=edges, branch=np.full(n, -1, dtype=np.int64),
                  params={"family": "cycle", "size": n})
@@ -105,7 +97,7 @@ def cycle_graph(n: int) -> Graph:
 
 def grid_graph(side: int) -> Graph:
     """The ``side x side`` grid, row-major ids (``side = 4`` is the tiny grid)."""
-    s = _int_arg("size", side, 2, int(math.isqrt(MAX_NODES)))
+    s = check_int("size", side, 2, int(math.isqrt(MAX_NODES)))
     edges = [(r * s + c, r * s + c + 1) for r in range(s) for c in range(s - 1)]
     edges += [(r * s + c, (r + 1) * s + c) for r in range(s - 1) for c in range(s)]
     return Graph(name=f"grid {s}×{s}", n_nodes=s * s, edges=np.array(edges, dtype=np.int64),
@@ -116,14 +108,14 @@ def make_graph(name: str = "star", degree: int = 4, path_length: int = 5, size: 
     """A graph of :data:`GRAPHS` by name; ``degree``/``path_length`` for ``path_star``,
     ``size`` for ``cycle_n`` (nodes) and ``grid_n`` (side). Path-stars keep canonical ids."""
     if not isinstance(name, str) or name not in GRAPHS:
-        raise ParameterError(f"graph must be one of {list(GRAPHS)}, got {show(name)}")
+        raise ConfigError(f"graph must be one of {list(GRAPHS)}, got {show(name)}")
     if name in _graphs.TINY_GRAPHS:
         return _graphs.tiny_graph(name)
     if name == "path_star":
-        d = _int_arg("degree", degree, 1, MAX_NODES)
-        length = _int_arg("path_length", path_length, 2, MAX_NODES)
+        d = check_int("degree", degree, 1, MAX_NODES)
+        length = check_int("path_length", path_length, 2, MAX_NODES)
         if 1 + d * (length - 1) > MAX_NODES:
-            raise ParameterError(f"path-star G({d}, {length}) has {1 + d * (length - 1)} nodes; "
+            raise ConfigError(f"path-star G({d}, {length}) has {1 + d * (length - 1)} nodes; "
                                  f"the playground takes at most {MAX_NODES}")
         return _graphs.path_star(d, length, seed=None)
     return cycle_graph(size) if name == "cycle_n" else grid_graph(size)
@@ -193,18 +185,14 @@ Progress = Callable[[int, int], None]
 def _check_settings(model: str, tied: object, self_edges: object, lr: object, init_std: object,
                     steps: object, width: object, seed: object) -> None:
     if not isinstance(model, str) or model not in MODELS:
-        raise ParameterError(f"model must be one of {list(MODELS)}, got {show(model)}")
+        raise ConfigError(f"model must be one of {list(MODELS)}, got {show(model)}")
     for name, value in (("tied", tied), ("self_edges", self_edges)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ParameterTypeError(f"{name} must be a bool, got {type(value).__name__} {show(value)}")
+        check_bool(name, value)
     for name, value in (("lr", lr), ("init_std", init_std)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-            raise ParameterTypeError(f"{name} must be a number, got {type(value).__name__} {show(value)}")
-        if not (math.isfinite(value) and value > 0):
-            raise ParameterError(f"{name} must be a positive finite number, got {show(value)}")
-    _int_arg("steps", steps, 1, MAX_STEPS)
-    _int_arg("width", width, 1, MAX_WIDTH)
-    _int_arg("seed", seed, 0, 2**31 - 1)
+        check_number(name, value, 0.0, lo_open=True)
+    check_int("steps", steps, 1, MAX_STEPS)
+    check_int("width", width, 1, MAX_WIDTH)
+    check_int("seed", seed, 0, 2**31 - 1)
 
 
 def curve_points(steps: int, count: int = 25) -> list[int]:
@@ -315,23 +303,23 @@ def train_embedding(
     """
     g = make_graph(graph) if isinstance(graph, str) else graph
     if not isinstance(g, Graph):
-        raise ParameterTypeError(f"graph must be a Graph or one of {list(GRAPHS)}, got {type(graph).__name__}")
+        raise ConfigTypeError(f"graph must be a Graph or one of {list(GRAPHS)}, got {type(graph).__name__}")
     if g.n_nodes > MAX_NODES:
-        raise ParameterError(f"graph {g.name} has {g.n_nodes} nodes; the playground takes at most {MAX_NODES}")
+        raise ConfigError(f"graph {g.name} has {g.n_nodes} nodes; the playground takes at most {MAX_NODES}")
     if not isinstance(model, str) or model not in MODELS:
-        raise ParameterError(f"model must be one of {list(MODELS)}, got {show(model)}")
+        raise ConfigError(f"model must be one of {list(MODELS)}, got {show(model)}")
     d = DEFAULTS[model]
     lr = d.lr if lr is None else lr
     init_std = d.init_std if init_std is None else init_std
     steps = d.steps if steps is None else steps
     width = d.width if width is None else width
     _check_settings(model, tied, self_edges, lr, init_std, steps, width, seed)
-    _int_arg("n_snapshots", n_snapshots, 0, 1000)
-    _int_arg("curve_count", curve_count, 1, 1000)
+    check_int("n_snapshots", n_snapshots, 0, 1000)
+    check_int("curve_count", curve_count, 1, 1000)
     if device not in ("cpu", "cuda"):
-        raise ParameterError(f"device must be 'cpu' or 'cuda', got {show(device)}")
+        raise ConfigError(f"device must be 'cpu' or 'cuda', got {show(device)}")
     if _graphs.degrees(g).min() == 0 and not self_edges:
-        raise ParameterError(f"graph {g.name} has an isolated node: it has no edge to learn")
+        raise ConfigError(f"graph {g.name} has an isolated node: it has no edge to learn")
     settings = dict(graph=g.name, model=model, tied=bool(tied), self_edges=bool(self_edges), lr=float(lr),
                     init_std=float(init_std), steps=int(steps), width=int(width), seed=int(seed))
     t0, c0 = time.perf_counter(), time.process_time()
@@ -533,9 +521,9 @@ def static_grid(graphs: tuple[str, ...] = GRID_GRAPHS, models: tuple[str, ...] =
     steps = {**GRID_STEPS, **(steps or {})}
     bad = [g for g in graphs if g not in GRAPHS] + [m for m in models if m not in MODELS]
     if bad:
-        raise ParameterError(f"static_grid: unknown graphs or models {bad}")
+        raise ConfigError(f"static_grid: unknown graphs or models {bad}")
     if not scales or any(not (isinstance(s, (int, float)) and s > 0) for s in scales):
-        raise ParameterError(f"static_grid: scales must be positive numbers, got {show(scales)}")
+        raise ConfigError(f"static_grid: scales must be positive numbers, got {show(scales)}")
     from .live import graph_data
 
     made = {name: make_graph(name, *path_star) for name in graphs}
@@ -616,7 +604,7 @@ class _Controller:
             run = train_embedding(g, v["model"], v["tied"], v["self_edges"], v["lr"], v["init_std"], v["steps"],
                                   v["width"], v["seed"], progress=self._progress, device=self.device)
             fig = playground_figure(run)
-        except (ParameterError, ParameterTypeError, ValueError) as err:
+        except ValueError as err:  # ConfigError and ConfigTypeError are ValueErrors
             self.status.value = f"<b>cannot train:</b> {err}"
             return None
         self.last_run, self.last_figure = run, fig
@@ -643,9 +631,9 @@ def build_widgets(graph: str = "star", model: str = "net", tied: bool = True, se
     import ipywidgets as w
 
     if not isinstance(graph, str) or graph not in GRAPHS:
-        raise ParameterError(f"graph must be one of {list(GRAPHS)}, got {show(graph)}")
+        raise ConfigError(f"graph must be one of {list(GRAPHS)}, got {show(graph)}")
     if not isinstance(model, str) or model not in MODELS:
-        raise ParameterError(f"model must be one of {list(MODELS)}, got {show(model)}")
+        raise ConfigError(f"model must be one of {list(MODELS)}, got {show(model)}")
     d = DEFAULTS[model]
     _check_settings(model, tied, self_edges, d.lr, d.init_std, d.steps, d.width, seed)
     make_graph(graph, degree, path_length, size)  # named errors for a bad size, before any widget exists

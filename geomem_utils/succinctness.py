@@ -32,12 +32,13 @@ import math
 import numpy as np
 
 from .graphs import Graph, adjacency
-from .params import ParameterError
+from .validate import ConfigError
 
 
 def _positive(name: str, value: int | float) -> None:
+    # kept, not validate.check_number: a bound takes any positive number, inf included (as before)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
-        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+        raise ConfigError(f"{name} must be a positive number, got {value!r}")
 
 
 def associative_bits(n_nodes: int, n_edges: int, directions: int = 2) -> float:
@@ -45,7 +46,7 @@ def associative_bits(n_nodes: int, n_edges: int, directions: int = 2) -> float:
     _positive("n_nodes", n_nodes)
     _positive("n_edges", n_edges)
     if directions not in (1, 2):
-        raise ParameterError(f"directions must be 1 or 2, got {directions!r}")
+        raise ConfigError(f"directions must be 1 or 2, got {directions!r}")
     return float(directions * n_edges * math.log2(n_nodes))
 
 
@@ -54,15 +55,15 @@ def geometric_bits(n_nodes: int, width: int | None = None, levels: int | None = 
     embedding, ``m log2 Delta = log2 |V|`` (just enough to tell the nodes apart)."""
     _positive("n_nodes", n_nodes)
     if (width is None) != (levels is None):
-        raise ParameterError("give both width and levels, or neither")
+        raise ConfigError("give both width and levels, or neither")
     if width is None:
         per_node = math.log2(n_nodes)
     else:
         _positive("width", width)
         if not (isinstance(levels, int) and levels >= 2):
-            raise ParameterError(f"levels must be an integer >= 2, got {levels!r}")
+            raise ConfigError(f"levels must be an integer >= 2, got {levels!r}")
         if levels ** width < n_nodes:
-            raise ParameterError(f"{width} numbers with {levels} levels cannot tell {n_nodes} nodes apart")
+            raise ConfigError(f"{width} numbers with {levels} levels cannot tell {n_nodes} nodes apart")
         per_node = width * math.log2(levels)
     return float((2 if untied else 1) * n_nodes * per_node)
 
@@ -71,7 +72,7 @@ def associative_norm(n_edges: int, directions: int = 2) -> float:
     """``sqrt(directions * |E|)``: Frobenius norm of the one-hot lookup table at margin 1."""
     _positive("n_edges", n_edges)
     if directions not in (1, 2):
-        raise ParameterError(f"directions must be 1 or 2, got {directions!r}")
+        raise ConfigError(f"directions must be 1 or 2, got {directions!r}")
     return math.sqrt(directions * n_edges)
 
 

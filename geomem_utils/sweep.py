@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
 
-from .params import ParameterError, show
+from .validate import ConfigError, show
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = ROOT / "sweeps"
@@ -77,22 +77,22 @@ class Sweep:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ParameterError(f"sweep {self.name!r}: kind must be one of {list(KINDS)}, got {show(self.kind)}")
+            raise ConfigError(f"sweep {self.name!r}: kind must be one of {list(KINDS)}, got {show(self.kind)}")
         if not isinstance(self.profile, str) or not self.profile:
-            raise ParameterError(f"sweep {self.name!r}: profile must be a section name, got {show(self.profile)}")
+            raise ConfigError(f"sweep {self.name!r}: profile must be a section name, got {show(self.profile)}")
         if self.base and self.base not in PROFILES:
-            raise ParameterError(f"sweep {self.name!r} [{self.profile}]: base must be one of {list(PROFILES)}, "
+            raise ConfigError(f"sweep {self.name!r} [{self.profile}]: base must be one of {list(PROFILES)}, "
                                  f"got {show(self.base)}")
         if not self.grid:
-            raise ParameterError(f"sweep {self.name!r} [{self.profile}]: the grid is empty")
+            raise ConfigError(f"sweep {self.name!r} [{self.profile}]: the grid is empty")
         for key, values in self.grid.items():
             if not isinstance(values, list) or not values:
-                raise ParameterError(f"sweep {self.name!r} [{self.profile}]: grid.{key} must be a non-empty list, "
+                raise ConfigError(f"sweep {self.name!r} [{self.profile}]: grid.{key} must be a non-empty list, "
                                      f"got {show(values)}")
         for key, table in self.bundles.items():
             for v in self.grid.get(key, []):
                 if v not in table:
-                    raise ParameterError(f"sweep {self.name!r} [{self.profile}]: grid.{key} names {v!r}, "
+                    raise ConfigError(f"sweep {self.name!r} [{self.profile}]: grid.{key} names {v!r}, "
                                          f"which is not among [{self.profile}.{key}.*]: {sorted(table)}")
 
     def points(self) -> list[dict[str, Any]]:
@@ -112,7 +112,7 @@ class Sweep:
                 from .in_context import InContextRun
 
                 if model:
-                    raise ParameterError("model.* keys are for path_star sweeps; set width/n_layers/mlp directly")
+                    raise ConfigError("model.* keys are for path_star sweeps; set width/n_layers/mlp directly")
                 return InContextRun(**kw)
             from .experiments import PROFILE_RUNS, PathStarRun, profile_run
 
@@ -124,10 +124,10 @@ class Sweep:
                                           if k in base or k not in defaults or defaults[k] != v}}
             kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
             return profile_run(self.base_profile, **kw)
-        except ParameterError as err:
-            raise ParameterError(f"{where}: {err}") from None
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
         except TypeError as err:  # an unknown field name
-            raise ParameterError(f"{where}: {err}") from None
+            raise ConfigError(f"{where}: {err}") from None
 
     @property
     def base_profile(self) -> str:
@@ -156,19 +156,19 @@ def load(name: str, profile: str = "ci", folder: str | os.PathLike | None = None
     path = folder / f"{name}.toml"
     if not path.exists():
         have = sorted(p.stem for p in folder.glob("*.toml"))
-        raise ParameterError(f"unknown sweep {name!r}: no {path}; available: {have}")
+        raise ConfigError(f"unknown sweep {name!r}: no {path}; available: {have}")
     try:
         spec = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
-        raise ParameterError(f"sweep {name!r}: {path} is not valid TOML ({err})") from None
+        raise ConfigError(f"sweep {name!r}: {path} is not valid TOML ({err})") from None
     if profile not in profiles_of(spec):
-        raise ParameterError(f"sweep {name!r} has no [{profile}] section; it has {profiles_of(spec)}")
+        raise ConfigError(f"sweep {name!r} has no [{profile}] section; it has {profiles_of(spec)}")
     sec = spec[profile]
     grid = dict(sec.get("grid", {}))
     bundles = {k: {n: dict(t) for n, t in v.items()} for k, v in sec.items() if k in grid and isinstance(v, dict)}
     unknown = sorted(set(sec) - {"grid", "fixed", "base", "note"} - set(bundles))
     if unknown:
-        raise ParameterError(f"sweep {name!r} [{profile}]: unknown key(s) {unknown}; allowed: grid, fixed, base, "
+        raise ConfigError(f"sweep {name!r} [{profile}]: unknown key(s) {unknown}; allowed: grid, fixed, base, "
                              "note, and tables of overrides named by a grid key")
     return Sweep(name=name, profile=profile, kind=spec.get("kind", "path_star"), description=spec.get("description", ""),
                  grid=grid, fixed=dict(sec.get("fixed", {})), bundles=bundles, base=sec.get("base", ""))
@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sweep = load(args.name, args.profile, folder)
         n = len(sweep.configs())  # validate every point before starting anything
-    except ParameterError as err:
+    except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     cache = args.cache_dir

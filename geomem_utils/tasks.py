@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .graphs import Graph, _check_seed, path_star
-from .params import ParameterError, show
+from .validate import ConfigError, check_int, check_number, show
 
 IGNORE = -100
 SPECIALS = ("[EDGE]", "[PATH]", "[PAUSE]", "[PAD]")
@@ -100,7 +100,7 @@ DIRECTIONS = ("both", "forward", "backward")
 def edge_pairs(g: Graph, direction: str = "both", self_edges: bool = False) -> np.ndarray:
     """(E', 2) (u, v) pairs to memorise. ``forward`` = parent -> child as stored."""
     if direction not in DIRECTIONS:
-        raise ParameterError(f"direction must be one of {list(DIRECTIONS)}, got {direction!r}")
+        raise ConfigError(f"direction must be one of {list(DIRECTIONS)}, got {direction!r}")
     fwd, bwd = g.edges, g.edges[:, ::-1]
     parts = {"both": [fwd, bwd], "forward": [fwd], "backward": [bwd]}[direction]
     if self_edges:
@@ -134,11 +134,10 @@ def check_split(n_units: int, test_frac: float, by: str = "leaf") -> int:
 
     Used by :func:`split_leaves` and to refuse a run up front (``experiments.PathStarRun``).
     """
-    if isinstance(test_frac, bool) or not isinstance(test_frac, float) or not 0.0 < test_frac < 1.0:
-        raise ParameterError(f"test_frac must be a float in (0, 1), got {show(test_frac)}")
+    check_number("test_frac", test_frac, 0.0, 1.0, lo_open=True, hi_open=True, numpy=False)
     n_test = int(round(test_frac * n_units))
     if n_test < 1 or n_test >= n_units:
-        raise ParameterError(
+        raise ConfigError(
             f"test_frac={test_frac} of {n_units} {'leaves' if by == 'leaf' else 'arms'} leaves "
             f"{n_test} held out: need at least one held-out and one training {('leaf' if by == 'leaf' else 'arm')} "
             f"(raise the degree or change test_frac)"
@@ -156,11 +155,11 @@ def split_leaves(
     hops never appear as a path target in training.
     """
     if not g.paths:
-        raise ParameterError(f"graph {g.name} has no root-to-leaf paths to split")
+        raise ConfigError(f"graph {g.name} has no root-to-leaf paths to split")
     if seed is None or _check_seed("seed", seed) is None:  # a split must be reproducible
-        raise ParameterError("seed must be a non-negative integer (a split is always seeded), got None")
+        raise ConfigError("seed must be a non-negative integer (a split is always seeded), got None")
     if by not in SPLITS:
-        raise ParameterError(f"by must be 'leaf' or 'subtree', got {show(by)}")
+        raise ConfigError(f"by must be 'leaf' or 'subtree', got {show(by)}")
     n_paths = len(g.paths)
     groups = np.arange(n_paths) if by == "leaf" else g.branch[g.first_hops]
     units = np.unique(groups)
@@ -175,10 +174,7 @@ def path_sequences(
     g: Graph, vocab: Vocab, path_ids: np.ndarray, n_pause: int = 1, reverse: bool = False
 ) -> tuple[np.ndarray, int]:
     """Full sequences ``[PATH] leaf [PAUSE]*k root ... leaf`` (N, 2 + k + l); prefix length."""
-    if isinstance(n_pause, bool) or not isinstance(n_pause, (int, np.integer)):
-        raise ParameterError(f"n_pause must be an integer >= 0, got {type(n_pause).__name__} {show(n_pause)}")
-    if n_pause < 0:
-        raise ParameterError(f"n_pause must be >= 0, got {n_pause}")
+    check_int("n_pause", n_pause, 0)
     paths = np.array([g.paths[i] for i in path_ids], dtype=np.int64).reshape(len(path_ids), -1)  # (N, l)
     if reverse:
         paths = paths[:, ::-1]
@@ -208,12 +204,12 @@ def path_bucket(
         kind = "path_reverse" if reverse else "path"
     elif objective == "hardest":
         if reverse:
-            raise ParameterError("objective='hardest' is defined for the forward path only")
+            raise ConfigError("objective='hardest' is defined for the forward path only")
         seqs, mask = seqs[:, : p + 2], mask[:, : p + 2]
         mask[:, p + 1] = True  # v1, the node after the root
         kind = "hardest"
     else:
-        raise ParameterError(f"objective must be 'path' or 'hardest', got {objective!r}")
+        raise ConfigError(f"objective must be 'path' or 'hardest', got {objective!r}")
     return bucket_from_sequences(kind, seqs, mask)
 
 
@@ -252,10 +248,10 @@ def in_context_bucket(
     target token must be predicted without seeing the earlier ones.
     """
     if variant not in IN_CONTEXT_VARIANTS:
-        raise ParameterError(f"variant must be one of {list(IN_CONTEXT_VARIANTS)}, got {variant!r}")
+        raise ConfigError(f"variant must be one of {list(IN_CONTEXT_VARIANTS)}, got {variant!r}")
     g = path_star(degree, path_length, seed=None)
     if n_labels < g.n_nodes:
-        raise ParameterError(f"n_labels must be >= the {g.n_nodes} nodes of G({degree}, {path_length}), got {n_labels}")
+        raise ConfigError(f"n_labels must be >= the {g.n_nodes} nodes of G({degree}, {path_length}), got {n_labels}")
     vocab = Vocab(n_labels)
     rng = np.random.default_rng(seed)
     n_e = g.n_edges

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -26,13 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .params import show
 from .tasks import IGNORE, Bucket
-
-try:
-    from numpy import bool_ as np_bool
-except ImportError:  # pragma: no cover - numpy comes with torch
-    np_bool = bool
+from .validate import ConfigError, check_bool, check_choice, check_int, check_number, show
 
 Evaluate = Callable[[nn.Module], dict[str, float]]
 
@@ -44,26 +38,14 @@ MAX_STEPS = 10**8
 MAX_LR = 100.0
 
 
-def _is_number(x: object) -> bool:
-    """A finite real number (numpy's too), not a bool (``lr=True`` is a typo, not 1.0)."""
-    if not isinstance(x, numbers.Real) or isinstance(x, (bool, np_bool)):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
-def _is_index(x: object) -> bool:
-    """A non-negative integer (numpy's too), not a bool."""
-    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np_bool)) and x >= 0
-
-
-def _iterable(x: object) -> list:
+def _iterable(x: object) -> list | None:
+    """``list(x)``, or None when ``x`` is not iterable (or is a string)."""
+    if isinstance(x, (str, bytes)):
+        return None
     try:
         return list(x)  # type: ignore[call-overload]
     except TypeError:
-        return [None]  # not iterable: fails the element check
+        return None
 
 
 @dataclass(frozen=True)
@@ -91,44 +73,33 @@ class TrainConfig:
     head_at_targets_only: bool = False
 
     def __post_init__(self) -> None:
+        o = "TrainConfig"
         for name in ("steps", "warmup_steps", "eval_every"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"TrainConfig.{name} must be a non-negative int, got {show(v)}")
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"TrainConfig.steps must be in [1, {MAX_STEPS:.0e}], got {show(self.steps)}")
-        if self.batch_size is not None and (
-            isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1
-        ):
-            raise ValueError(f"TrainConfig.batch_size must be a positive int or None, got {show(self.batch_size)}")
-        if not (_is_index(self.seed) and self.seed < 2**63):
-            raise ValueError(f"TrainConfig.seed must be an int in [0, 2**63), got {show(self.seed)}")
-        if not (_is_number(self.lr) and 0 < self.lr <= MAX_LR):
-            raise ValueError(f"TrainConfig.lr must be a positive finite number <= {MAX_LR:g}, got {show(self.lr)}")
-        if not (_is_number(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"TrainConfig.weight_decay must be a finite number >= 0, got {show(self.weight_decay)}")
+            check_int(name, getattr(self, name), 0, owner=o, numpy=False)
+        check_int("steps", self.steps, 1, MAX_STEPS, owner=o, numpy=False)
+        if self.batch_size is not None:  # None: full batch
+            check_int("batch_size", self.batch_size, 1, owner=o, numpy=False)
+        check_int("seed", self.seed, 0, 2**63 - 1, owner=o)
+        check_number("lr", self.lr, 0.0, MAX_LR, lo_open=True, owner=o)
+        check_number("weight_decay", self.weight_decay, 0.0, owner=o)
         if self.lr * self.weight_decay >= 1:  # AdamW scales the weights by 1 - lr * weight_decay each step
-            raise ValueError(f"TrainConfig.weight_decay times lr must be < 1 (AdamW multiplies the weights by "
-                             f"1 - lr * weight_decay each step), got {show(self.weight_decay)} * {show(self.lr)}")
-        if not (_is_number(self.min_lr_ratio) and 0 <= self.min_lr_ratio <= 1):
-            raise ValueError(f"TrainConfig.min_lr_ratio must be a number in [0, 1], got {show(self.min_lr_ratio)}")
-        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2
-                and all(_is_number(b) and 0 <= b < 1 for b in self.betas)):
-            raise ValueError(f"TrainConfig.betas must be two numbers in [0, 1), got {show(self.betas)}")
-        if self.grad_clip is not None and not (
-            _is_number(self.grad_clip) and self.grad_clip >= 0
-        ):
-            raise ValueError(f"TrainConfig.grad_clip must be a finite number >= 0 or None, got {show(self.grad_clip)}")
-        if isinstance(self.snapshot_steps, (str, bytes)) or not all(
-            _is_index(s) for s in _iterable(self.snapshot_steps)
-        ):
-            raise ValueError(f"TrainConfig.snapshot_steps must be non-negative ints, got {show(self.snapshot_steps)}")
-        if self.schedule not in ("cosine", "constant"):
-            raise ValueError(f"TrainConfig.schedule must be 'cosine' or 'constant', got {self.schedule!r}")
-        if not isinstance(self.head_at_targets_only, bool):
-            raise ValueError(f"TrainConfig.head_at_targets_only must be a bool, got {show(self.head_at_targets_only)}")
-        if self.device not in ("cpu", "cuda", "mps"):
-            raise ValueError(f"TrainConfig.device must be 'cpu', 'cuda' or 'mps', got {self.device!r}")
+            raise ConfigError(f"TrainConfig.weight_decay times lr must be < 1 (AdamW multiplies the weights by "
+                              f"1 - lr * weight_decay each step), got {show(self.weight_decay)} * {show(self.lr)}")
+        check_number("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0, owner=o)
+        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
+            raise ConfigError(f"TrainConfig.betas must be two numbers in [0, 1), got {show(self.betas)}")
+        for i, beta in enumerate(self.betas):
+            check_number(f"betas[{i}]", beta, 0.0, 1.0, hi_open=True, owner=o)
+        if self.grad_clip is not None:  # None: no clipping
+            check_number("grad_clip", self.grad_clip, 0.0, owner=o)
+        snapshot_steps = _iterable(self.snapshot_steps)
+        if snapshot_steps is None:
+            raise ConfigError(f"TrainConfig.snapshot_steps must be non-negative ints, got {show(self.snapshot_steps)}")
+        for step in snapshot_steps:
+            check_int("snapshot_steps", step, 0, owner=o)
+        check_choice("schedule", self.schedule, ("cosine", "constant"), owner=o)
+        check_bool("head_at_targets_only", self.head_at_targets_only, owner=o, numpy=False)
+        check_choice("device", self.device, ("cpu", "cuda", "mps"), owner=o)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from geomem_utils import graphs, measures, params, results, tasks
+from geomem_utils.validate import ConfigError
 from geomem_utils.execute import NotebookFailed, check_overrides, parameters_cell, read_notebook, notebook_paths
 from geomem_utils.models import build_model
 from geomem_utils.train import Phase, TrainConfig, _batches, lr_at, seeded, train
@@ -77,7 +78,7 @@ def test_bad_graphs_are_refused_naming_the_parameter(bad: dict) -> None:
 
 
 def test_huge_graph_error_estimates_memory() -> None:
-    with pytest.raises(params.ParameterError, match="GiB"):
+    with pytest.raises(ConfigError, match="GiB"):
         graphs.path_star(10**7, 5)
 
 
@@ -130,7 +131,7 @@ def test_split_disjoint_covering_and_seeded() -> None:
     assert len(te) == 10 and not set(tr) & set(te) and sorted([*tr, *te]) == list(range(40))
     tr2, te2 = tasks.split_leaves(g, 0.25, seed=5)
     assert np.array_equal(te, te2)
-    with pytest.raises(params.ParameterError, match="test_frac"):
+    with pytest.raises(ConfigError, match="test_frac"):
         tasks.split_leaves(graphs.path_star(2, 4), 0.25)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from geomem_utils import live, playground as pg
-from geomem_utils.params import ParameterError
+from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,13 +32,13 @@ def test_panel_html_round_trips_and_cannot_end_its_script_early() -> None:
 
 
 def test_panel_rejects_unknown_kinds_and_bad_settings() -> None:
-    with pytest.raises(ParameterError, match="kind"):
+    with pytest.raises(ConfigError, match="kind"):
         live.LivePanel("nope", {})
-    with pytest.raises(ParameterError, match="graph"):
+    with pytest.raises(ConfigError, match="graph"):
         live.node2vec_panel(graph="torus")
-    with pytest.raises(ParameterError, match="steps"):
+    with pytest.raises(ConfigError, match="steps"):
         live.node2vec_panel(steps=50_000)
-    with pytest.raises(ParameterError, match="lr"):
+    with pytest.raises(ConfigError, match="lr"):
         live.node2vec_panel(lr=0.0)
     with pytest.raises(ValueError, match="missing"):
         live.playground_panel({"graphs": {}})
@@ -73,9 +73,9 @@ def test_static_grid_covers_its_axes_with_keys_the_page_reads() -> None:
 
 
 def test_static_grid_names_bad_inputs() -> None:
-    with pytest.raises(ParameterError, match="unknown"):
+    with pytest.raises(ConfigError, match="unknown"):
         pg.static_grid(graphs=("torus",))
-    with pytest.raises(ParameterError, match="scales"):
+    with pytest.raises(ConfigError, match="scales"):
         pg.static_grid(graphs=("star",), scales=(0.0,))
 
 

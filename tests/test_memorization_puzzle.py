@@ -14,7 +14,7 @@ import torch
 from geomem_utils import experiments, findings, graphs, margins, measures, succinctness, tasks
 from geomem_utils import verdicts_puzzle as vp
 from geomem_utils.models import build_model
-from geomem_utils.params import ParameterError
+from geomem_utils.validate import ConfigError
 from geomem_utils.train import TrainConfig, seeded, train
 from geomem_utils.verdicts_puzzle import memorization_puzzle_checks
 
@@ -46,11 +46,11 @@ def test_bits_and_norms_by_hand():
 
 
 def test_bad_inputs_are_named():
-    with pytest.raises(ParameterError, match="tell 100 nodes apart"):
+    with pytest.raises(ConfigError, match="tell 100 nodes apart"):
         succinctness.geometric_bits(100, width=2, levels=4)
-    with pytest.raises(ParameterError, match="directions"):
+    with pytest.raises(ConfigError, match="directions"):
         succinctness.associative_bits(10, 9, directions=3)
-    with pytest.raises(ParameterError, match="n_nodes"):
+    with pytest.raises(ConfigError, match="n_nodes"):
         succinctness.geometric_norm(0)
 
 

@@ -34,6 +34,7 @@ from geomem_utils import experiments, graphs, params, tasks
 from geomem_utils.models import GPT, GPTConfig, build_model
 from geomem_utils.params import COMMON, Spec
 from geomem_utils.train import TrainConfig, _batches, lr_at, train
+from geomem_utils.validate import ConfigError
 
 EXPLORE = os.environ.get("GEOMEM_FUZZ") == "explore"
 CASES: Counter[str] = Counter()
@@ -290,7 +291,7 @@ def test_tiny_graph_accepts_or_names(name: Any) -> None:
 def test_absurd_graphs_are_refused_with_a_memory_estimate() -> None:
     for make, args in [(graphs.path_star, (10**7, 5)), (graphs.path_star, (1, 10**7)),
                        (graphs.tree_star, (10**6, 10)), (graphs.path_star, (10**400, 5))]:
-        with pytest.raises(params.ParameterError, match=r"GiB") as err:
+        with pytest.raises(ConfigError, match=r"GiB") as err:
             make(*args)
         assert "nodes (limit" in str(err.value)
     assert graphs.size_of("path_star", 10, 5) == graphs.path_star(10, 5).n_nodes

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geomem_utils import graphs, playground as pg, results
-from geomem_utils.params import ParameterError, ParameterTypeError
+from geomem_utils.validate import ConfigError, ConfigTypeError
 
 
 # ---------------------------------------------------------------------------- graphs
@@ -22,12 +22,12 @@ def test_sized_families_contain_the_tiny_graphs() -> None:
 
 
 @pytest.mark.parametrize("kwargs,err", [
-    (dict(name="tree"), ParameterError),
-    (dict(name=3), ParameterError),
-    (dict(name="cycle_n", size=2), ParameterError),
-    (dict(name="grid_n", size=20), ParameterError),
-    (dict(name="path_star", degree=50, path_length=9), ParameterError),
-    (dict(name="path_star", degree=2.5), ParameterTypeError),
+    (dict(name="tree"), ConfigError),
+    (dict(name=3), ConfigError),
+    (dict(name="cycle_n", size=2), ConfigError),
+    (dict(name="grid_n", size=20), ConfigError),
+    (dict(name="path_star", degree=50, path_length=9), ConfigError),
+    (dict(name="path_star", degree=2.5), ConfigTypeError),
 ])
 def test_make_graph_rejects_bad_inputs(kwargs, err) -> None:
     named = {"name": "graph", "degree": "degree", "path_length": "path-star G", "size": "size"}[list(kwargs)[-1]]
@@ -81,21 +81,21 @@ def test_same_seed_same_run() -> None:
 
 
 @pytest.mark.parametrize("kwargs,err", [
-    (dict(model="lstm"), ParameterError),
-    (dict(lr=0.0), ParameterError),
-    (dict(lr=float("nan")), ParameterError),
-    (dict(lr="fast"), ParameterTypeError),
-    (dict(init_std=-1.0), ParameterError),
-    (dict(steps=0), ParameterError),
-    (dict(steps=10**9), ParameterError),
-    (dict(steps=2.0), ParameterTypeError),
-    (dict(width=0), ParameterError),
-    (dict(tied=1), ParameterTypeError),
-    (dict(self_edges="no"), ParameterTypeError),
-    (dict(seed=-1), ParameterError),
-    (dict(graph="petersen"), ParameterError),
-    (dict(graph=graphs.path_star(60, 5, seed=None)), ParameterError),
-    (dict(device="tpu"), ParameterError),
+    (dict(model="lstm"), ConfigError),
+    (dict(lr=0.0), ConfigError),
+    (dict(lr=float("nan")), ConfigError),
+    (dict(lr="fast"), ConfigTypeError),
+    (dict(init_std=-1.0), ConfigError),
+    (dict(steps=0), ConfigError),
+    (dict(steps=10**9), ConfigError),
+    (dict(steps=2.0), ConfigTypeError),
+    (dict(width=0), ConfigError),
+    (dict(tied=1), ConfigTypeError),
+    (dict(self_edges="no"), ConfigTypeError),
+    (dict(seed=-1), ConfigError),
+    (dict(graph="petersen"), ConfigError),
+    (dict(graph=graphs.path_star(60, 5, seed=None)), ConfigError),
+    (dict(device="tpu"), ConfigError),
 ])
 def test_train_embedding_rejects_bad_inputs(kwargs, err) -> None:
     with pytest.raises(err, match=rf"^{list(kwargs)[0]}\b"):  # the error names the parameter first
@@ -150,9 +150,9 @@ def test_widgets_build_without_a_kernel_and_retrain_on_change() -> None:
 
 
 def test_build_widgets_rejects_bad_inputs() -> None:
-    with pytest.raises(ParameterError, match=r"^model must be one of .*got 'rnn'"):
+    with pytest.raises(ConfigError, match=r"^model must be one of .*got 'rnn'"):
         pg.build_widgets(model="rnn")
-    with pytest.raises(ParameterError, match=r"^size must be in \[3, 200\], got 1"):
+    with pytest.raises(ConfigError, match=r"^size must be in \[3, 200\], got 1"):
         pg.build_widgets(graph="cycle_n", size=1)
 
 

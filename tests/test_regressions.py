@@ -35,6 +35,7 @@ from geomem_utils import experiments, graphs, measures, tasks
 from geomem_utils.experiments import PathStarRun
 from geomem_utils.models import GPT, GPTConfig, build_model
 from geomem_utils.train import TrainConfig, TrainResult, _batches, batch_loss, train
+from geomem_utils.validate import ConfigError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -397,7 +398,7 @@ def test_sym_transition_with_self_edges() -> None:
 
 
 def test_profile_run_refuses_an_absurd_evaluation_interval() -> None:
-    with pytest.raises(experiments.ParameterError, match=r"eval_every must be in \[0, 100000000\]"):
+    with pytest.raises(ConfigError, match=r"eval_every must be in \[0, 100000000\]"):
         experiments.profile_run("ci", eval_every=10**9)
 
 
@@ -441,9 +442,9 @@ def test_reverse_queries_expect_leaf_to_root() -> None:
 
 
 def test_split_errors_name_the_unit() -> None:
-    with pytest.raises(tasks.ParameterError, match=r"test_frac=0.1 of 2 leaves leaves 0 held out: .* one training leaf \("):
+    with pytest.raises(ConfigError, match=r"test_frac=0.1 of 2 leaves leaves 0 held out: .* one training leaf \("):
         tasks.split_leaves(graphs.path_star(2, 3), 0.1)
-    with pytest.raises(tasks.ParameterError, match=r"test_frac=0.1 of 2 arms leaves 0 held out: .* training arm"):
+    with pytest.raises(ConfigError, match=r"test_frac=0.1 of 2 arms leaves 0 held out: .* training arm"):
         tasks.split_leaves(graphs.tree_star(2, 3), 0.1, by="subtree")
 
 

@@ -35,6 +35,7 @@ import torch
 
 import geomem_utils
 from geomem_utils import execute, experiments, graphs, params, results
+from geomem_utils.validate import ConfigError
 from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -655,7 +656,7 @@ def test_cli_refuses_an_absurd_size_quickly(notebook_dir: Path, tmp_path: Path) 
     assert wall < 45 and not results_path.exists()
     # No bound in the Spec: the graph constructor refuses it, with a memory estimate.
     rc, out, wall, _ = _cli(notebook_dir, tmp_path, "-p", "ARMS", str(10**7), "-p", "WORK_S", "60.0")
-    assert rc == 1 and re.search(r"ParameterError: path_star\(degree=10000000.*would need [\d,.]+ GiB", out), out
+    assert rc == 1 and re.search(r"ConfigError: path_star\(degree=10000000.*would need [\d,.]+ GiB", out), out
     assert wall < 45
 
 
@@ -663,10 +664,10 @@ def test_package_refuses_absurd_sizes_with_an_estimate() -> None:
     for call in (lambda: graphs.path_star(10**7, 5), lambda: graphs.tree_star(10, 30),
                  lambda: experiments.PathStarRun(degree=10**7), lambda: experiments.profile_run("ci", degree=10**7)):
         t0 = time.perf_counter()
-        with pytest.raises(params.ParameterError, match=r"nodes \(limit 2,000,000\).*GiB"):
+        with pytest.raises(ConfigError, match=r"nodes \(limit 2,000,000\).*GiB"):
             call()
         assert time.perf_counter() - t0 < 1.0
-    with pytest.raises(params.ParameterError, match=r"parameters .*GiB"):
+    with pytest.raises(ConfigError, match=r"parameters .*GiB"):
         experiments.PathStarRun(degree=1000, model=(("n_layers", 400), ("width", 4096)))
     with pytest.raises(ValueError, match="TrainConfig.steps"):
         experiments.PathStarRun(steps=10**9)

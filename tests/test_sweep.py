@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from geomem_utils import experiments, sweep
-from geomem_utils.params import ParameterError
+from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,13 +74,13 @@ def test_grid_points_configs_and_validation(tmp_path) -> None:
     s3 = replace(s2, grid={"model.pos_init_std": [0.02], "recipe": ["m"]})
     assert s3.config(s3.points()[0]) == replace(cfg2, model=experiments.PathStarRun.model)
     # bad values are refused before any work, naming the field and the grid point
-    with pytest.raises(ParameterError, match="degree"):
+    with pytest.raises(ConfigError, match="degree"):
         sweep.Sweep("t", "ci", grid={"degree": [6, -3]}, fixed={"path_length": 4}).configs()
-    with pytest.raises(ParameterError, match="not_a_field"):
+    with pytest.raises(ConfigError, match="not_a_field"):
         sweep.Sweep("t", "ci", grid={"not_a_field": [1]}).configs()
-    with pytest.raises(ParameterError, match="recipe"):
+    with pytest.raises(ConfigError, match="recipe"):
         sweep.Sweep("t", "ci", grid={"recipe": ["nope"]}, bundles={"recipe": {"gpt": {}}})
-    with pytest.raises(ParameterError, match="unknown sweep"):
+    with pytest.raises(ConfigError, match="unknown sweep"):
         sweep.load("nope", "ci", folder)
     assert subprocess.run(_cli("nope", "--sweeps", str(folder)), capture_output=True, cwd=ROOT).returncode == 2
 

@@ -19,35 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..validate import ConfigError, check_bool, check_choice, check_int, check_number
+from .base import TokenEmbedded, check_dropout
+
 _MLPS = ("gelu", "linear", "none")
 _POSITIONS = ("learned", "sinusoidal", "none")
-
-
-def _check_int(owner: str, name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{owner}.{name} must be an int (got {value!r})")
-    if value < minimum:
-        raise ValueError(f"{owner}.{name} must be >= {minimum} (got {name}={value})")
-
-
-def _check_float(owner: str, name: str, value: object, minimum: float, *, open_: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{owner}.{name} must be a number (got {value!r})")
-    if isinstance(value, int) and abs(value) > 1e300:  # math.isfinite overflows on huge ints
-        value = math.inf if value > 0 else -math.inf
-    if not math.isfinite(value) or value < minimum or (open_ and value == minimum):
-        bound = ">" if open_ else ">="
-        raise ValueError(f"{owner}.{name} must be finite and {bound} {minimum} (got {name}={value})")
-
-
-def _check_bool(owner: str, name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{owner}.{name} must be a bool (got {value!r})")
-
-
-def _check_choice(owner: str, name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{owner}.{name} must be one of {choices} (got {name}={value!r})")
 
 
 @dataclass(frozen=True)
@@ -76,29 +52,24 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         o = "GPTConfig"
-        _check_int(o, "vocab_size", self.vocab_size, 1)
-        _check_int(o, "block_size", self.block_size, 1)
-        _check_int(o, "n_layers", self.n_layers, 0)
-        _check_int(o, "width", self.width, 1)
-        _check_int(o, "n_heads", self.n_heads, 1)
-        _check_float(o, "dropout", self.dropout, 0.0, open_=False)
-        if self.dropout >= 1.0:
-            raise ValueError(f"{o}.dropout must be < 1 (got dropout={self.dropout})")
+        for name, lo in (("vocab_size", 1), ("block_size", 1), ("n_layers", 0), ("width", 1), ("n_heads", 1)):
+            check_int(name, getattr(self, name), lo, owner=o, numpy=False)
+        check_dropout(o, self.dropout)
         for name in ("tied", "freeze_embeddings", "attention", "residual", "layernorm", "bias"):
-            _check_bool(o, name, getattr(self, name))
-        _check_choice(o, "mlp", self.mlp, _MLPS)
-        _check_choice(o, "positions", self.positions, _POSITIONS)
-        _check_float(o, "pos_init_std", self.pos_init_std, 0.0, open_=False)
-        _check_float(o, "emb_init_std", self.emb_init_std, 0.0, open_=False)
+            check_bool(name, getattr(self, name), owner=o, numpy=False)
+        check_choice("mlp", self.mlp, _MLPS, owner=o)
+        check_choice("positions", self.positions, _POSITIONS, owner=o)
+        for name in ("pos_init_std", "emb_init_std"):
+            check_number(name, getattr(self, name), 0.0, owner=o, numpy=False)
         if self.attention and self.width % self.n_heads != 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{o}.width must be divisible by n_heads "
                 f"(got width={self.width}, n_heads={self.n_heads})"
             )
         if self.positions == "sinusoidal" and self.width % 2 != 0:
-            raise ValueError(f"{o}.width must be even for positions='sinusoidal' (got width={self.width})")
+            raise ConfigError(f"{o}.width must be even for positions='sinusoidal' (got width={self.width})")
         if not self.attention and self.mlp == "none" and self.n_layers > 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{o}.attention=False with mlp='none' leaves every block empty; "
                 "set n_layers=0 for an embedding-only model"
             )
@@ -180,21 +151,6 @@ class Block(nn.Module):
         return x
 
 
-class TokenEmbedded(nn.Module):
-    """The interface every sequence model shares: its input embedding lives in `self.wte`."""
-
-    wte: nn.Embedding
-
-    @property
-    def token_embedding(self) -> nn.Embedding:
-        """The input embedding E: (|V|, m); tied to the output head when the model is tied."""
-        return self.wte
-
-    def embedding_matrix(self) -> torch.Tensor:
-        """A detached copy of E: (vocab_size, width)."""
-        return self.wte.weight.detach().clone()
-
-
 class GPT(TokenEmbedded):
     """Decoder-only Transformer; logits (B, T, |V|) from token ids (B, T).
 
@@ -220,10 +176,7 @@ class GPT(TokenEmbedded):
         self.ln_f = _norm(cfg)
         self.lm_head = nn.Linear(cfg.width, cfg.vocab_size, bias=False)
         self._init_weights()
-        if cfg.tied:
-            self.lm_head.weight = self.wte.weight  # one tensor: E is both input and output embedding
-        if cfg.freeze_embeddings:
-            self.wte.weight.requires_grad_(False)
+        self.tie_and_freeze(cfg.tied, cfg.freeze_embeddings)
 
     def _init_weights(self) -> None:
         for module in self.modules():

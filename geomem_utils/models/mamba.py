@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .gpt import TokenEmbedded, _check_bool, _check_choice, _check_float, _check_int
+from ..validate import check_bool, check_choice, check_int, check_number
+from .base import TokenEmbedded
 
 _BACKENDS = ("auto", "mambapy", "mamba_ssm")
 
@@ -59,17 +60,13 @@ class MambaConfig:
 
     def __post_init__(self) -> None:
         o = "MambaConfig"
-        _check_int(o, "vocab_size", self.vocab_size, 1)
-        _check_int(o, "n_layers", self.n_layers, 0)
-        _check_int(o, "width", self.width, 1)
-        _check_int(o, "d_state", self.d_state, 1)
-        _check_int(o, "d_conv", self.d_conv, 1)
-        _check_int(o, "expand", self.expand, 1)
+        for name, lo in (("vocab_size", 1), ("n_layers", 0), ("width", 1), ("d_state", 1), ("d_conv", 1),
+                         ("expand", 1)):
+            check_int(name, getattr(self, name), lo, owner=o, numpy=False)
         for name in ("tied", "freeze_embeddings", "residual", "pscan"):
-            _check_bool(o, name, getattr(self, name))
-        _check_float(o, "emb_init_std", self.emb_init_std, 0.0, open_=False)
-        _check_choice(o, "backend", self.backend, _BACKENDS)
-
+            check_bool(name, getattr(self, name), owner=o, numpy=False)
+        check_number("emb_init_std", self.emb_init_std, 0.0, owner=o, numpy=False)
+        check_choice("backend", self.backend, _BACKENDS, owner=o)
 
 def resolve_backend(backend: str) -> str:
     """"auto" -> "mamba_ssm" when `mamba_ssm_available()`, else "mambapy"."""
@@ -197,12 +194,9 @@ class Mamba(TokenEmbedded):
         self.norm_f = nn.LayerNorm(cfg.width)
         self.lm_head = nn.Linear(cfg.width, cfg.vocab_size, bias=False)
         nn.init.normal_(self.wte.weight, mean=0.0, std=cfg.emb_init_std)
-        if cfg.tied:
-            self.lm_head.weight = self.wte.weight  # one tensor
-        else:
+        if not cfg.tied:  # an untied head gets the embedding's init
             nn.init.normal_(self.lm_head.weight, mean=0.0, std=cfg.emb_init_std)
-        if cfg.freeze_embeddings:
-            self.wte.weight.requires_grad_(False)
+        self.tie_and_freeze(cfg.tied, cfg.freeze_embeddings)
 
     def features(self, idx: torch.Tensor) -> torch.Tensor:
         """The last hidden states, after the final norm: (B, T) -> (B, T, width); `forward`

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .gpt import TokenEmbedded, _check_bool, _check_float, _check_int
+from ..validate import check_bool, check_int, check_number
+from .base import TokenEmbedded, check_dropout
 
 
 class OneLayerNet(TokenEmbedded):
@@ -40,14 +41,12 @@ class OneLayerNet(TokenEmbedded):
     ) -> None:
         super().__init__()
         o = type(self).__name__
-        _check_int(o, "vocab_size", vocab_size, 1)
-        _check_int(o, "width", width, 1)
-        _check_bool(o, "tied", tied)
-        _check_bool(o, "freeze_embeddings", freeze_embeddings)
-        _check_float(o, "emb_init_std", emb_init_std, 0.0, open_=False)
-        _check_float(o, "dropout", dropout, 0.0, open_=False)
-        if dropout >= 1.0:
-            raise ValueError(f"{o}.dropout must be < 1 (got dropout={dropout})")
+        check_int("vocab_size", vocab_size, 1, owner=o, numpy=False)
+        check_int("width", width, 1, owner=o, numpy=False)
+        check_bool("tied", tied, owner=o, numpy=False)
+        check_bool("freeze_embeddings", freeze_embeddings, owner=o, numpy=False)
+        check_number("emb_init_std", emb_init_std, 0.0, owner=o, numpy=False)
+        check_dropout(o, dropout)
         self.vocab_size, self.width, self.tied = vocab_size, width, tied
         self.wte = nn.Embedding(vocab_size, width)
         self.linear = nn.Linear(width, width)
@@ -56,12 +55,9 @@ class OneLayerNet(TokenEmbedded):
         nn.init.normal_(self.wte.weight, std=emb_init_std)
         nn.init.normal_(self.linear.weight, std=0.02)
         nn.init.zeros_(self.linear.bias)
-        if tied:
-            self.lm_head.weight = self.wte.weight  # one tensor
-        else:
+        if not tied:  # an untied head gets the embedding's init
             nn.init.normal_(self.lm_head.weight, std=emb_init_std)
-        if freeze_embeddings:
-            self.wte.weight.requires_grad_(False)
+        self.tie_and_freeze(tied, freeze_embeddings)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         h = self.drop(self.linear(self.wte(idx)))  # idx: (B, T) -> h: (B, T, width)
@@ -144,9 +140,9 @@ class Node2Vec(nn.Module):
         dtype: torch.dtype = torch.float64,
     ) -> None:
         super().__init__()
-        _check_int("Node2Vec", "n_nodes", n_nodes, 1)
-        _check_int("Node2Vec", "width", width, 1)
-        _check_float("Node2Vec", "init_std", init_std, 0.0, open_=False)
+        check_int("n_nodes", n_nodes, 1, owner="Node2Vec", numpy=False)
+        check_int("width", width, 1, owner="Node2Vec", numpy=False)
+        check_number("init_std", init_std, 0.0, owner="Node2Vec", numpy=False)
         V = torch.randn(n_nodes, width, generator=generator, dtype=dtype) * init_std
         self.V = nn.Parameter(V)  # V: (n_nodes, width)
 
@@ -198,8 +194,8 @@ def train_node2vec(
     (total / n): on the path-star d=4, l=5 with seed 0 it goes from about 96 at step 1 to
     about 1.3 at step 10,000 (spec: 96.1, 1.30).
     """
-    _check_int("train_node2vec", "steps", steps, 0)
-    _check_float("train_node2vec", "lr", lr, 0.0, open_=True)
+    check_int("steps", steps, 0, owner="train_node2vec", numpy=False)
+    check_number("lr", lr, 0.0, lo_open=True, owner="train_node2vec", numpy=False)
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"train_node2vec.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
     T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
