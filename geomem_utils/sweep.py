@@ -22,27 +22,19 @@ the section's profile, or ``base = "ci"``); a key ``model.NAME`` sets one model 
 before any work starts (errors name the field) and goes through the run cache, so a
 killed sweep resumes where it stopped and sweeps that share runs share them.
 
-``python -m geomem_utils.sweep NAME`` runs the grid on a Dask ``LocalCluster`` (one
-single-threaded worker process per core), on an existing cluster (``--scheduler
-tcp://HOST:PORT``) or on Slurm through dask-jobqueue (``--slurm``); ``--workers 0`` runs
-serially in this process. It writes one tidy table (one row per run) atomically to
-``OUT/NAME-PROFILE.csv`` with ``OUT/NAME-PROFILE.json`` next to it, and exits 1, naming
-them, when a run failed. Notebooks call :func:`table`, which runs what is missing serially
-in their own process (never a cluster).
+Notebooks call :func:`table`: what is missing runs serially in their own process (never a
+cluster), and the table is the one ``python -m geomem_utils.sweep NAME`` writes after running
+the grid through Dask (:mod:`geomem_utils.sweep_cluster`).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
-import io
 import itertools
 import os
 import platform
-import sys
 import time
 import tomllib
-import traceback
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
@@ -274,23 +266,6 @@ def row_of(sweep: Sweep, index: int, point: dict[str, Any], cfg: Any, result: di
 
 # ---------------------------------------------------------------------------- the table
 
-def write_table(rows: list[dict[str, Any]], path: str | os.PathLike) -> Path:
-    """Write the rows (sorted by index) atomically as CSV (``.csv``) or Parquet (``.parquet``)."""
-    import pandas as pd
-
-    from .results import atomic_write_bytes
-
-    path = Path(path)
-    df = frame(rows)
-    if path.suffix == ".parquet":
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write_bytes(path, buf.getvalue())
-    else:
-        atomic_write_bytes(path, df.to_csv(index=False).encode())
-    return path
-
-
 def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821
     import pandas as pd
 
@@ -343,253 +318,7 @@ def table(name: str | Sweep, profile: str = "ci", device: str = "auto", progress
     return frame(rows)
 
 
-# ---------------------------------------------------------------------------- Dask
+if __name__ == "__main__":  # the command line lives with the Dask engine
+    from .sweep_cluster import main
 
-def local_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def slurm_cluster(partition: str | None, cores: int, memory: str, walltime: str, gpus: int, jobs: int,
-                  account: str | None = None, python: str | None = None) -> Any:
-    """A dask-jobqueue ``SLURMCluster``: one job per node share, ``cores`` single-threaded
-    worker processes per job (one per GPU when ``gpus`` > 0)."""
-    from dask_jobqueue import SLURMCluster
-
-    extra = [f"--gres=gpu:{gpus}"] if gpus else []
-    processes = max(1, gpus) if gpus else cores
-    return SLURMCluster(queue=partition, account=account, cores=cores, processes=processes, memory=memory,
-                        walltime=walltime, job_extra_directives=extra, python=python or sys.executable,
-                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"],
-                        scheduler_options={"dashboard_address": None})
-
-
-def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps", device: str = "auto",
-              threads: int = 1, cache_dir: str | os.PathLike | None = None, progress: bool = True,
-              command: str = "", fmt: str = "csv") -> tuple["pd.DataFrame", dict[str, Any]]:  # noqa: F821
-    """Run every grid point on ``client``'s cluster; write the table and its JSON summary.
-
-    A run that raises (or whose worker dies) is recorded as ``failed`` with its error and
-    does not stop the others. The table is rewritten atomically as runs finish, so a
-    killed sweep leaves a consistent partial table (and the cache, which a rerun reuses).
-    """
-    from dask.distributed import as_completed
-    from tqdm.auto import tqdm
-
-    from .results import atomic_write_json, default_cache_dir, versions
-
-    configs = sweep.configs()  # every point validated before any work starts
-    cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()
-    out = Path(out)
-    table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
-    summary_path = out / f"{sweep.name}-{sweep.profile}.json"
-    started = time.time()
-    futures = {client.submit(run_point, cfg, device, threads, str(cache), pure=False,
-                             key=f"{sweep.name}-{sweep.profile}-{i}-{time.time_ns()}"): i
-               for i, (_, cfg) in enumerate(configs)}
-    rows: dict[int, dict[str, Any]] = {}
-    counts = {"done": 0, "cached": 0, "failed": 0}
-    bar = tqdm(total=len(configs), desc=f"sweep {sweep.name} [{sweep.profile}]", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
-    summary: dict[str, Any] = {}
-
-    def write(final: bool) -> None:
-        write_table(list(rows.values()), table_path)
-        failed = [rows[i] for i in sorted(rows) if rows[i]["status"] == "failed"]
-        summary.clear()
-        summary.update({
-            "sweep": sweep.name, "profile": sweep.profile, "kind": sweep.kind, "description": sweep.description,
-            "grid": sweep.grid, "fixed": sweep.fixed, "bundles": sweep.bundles, "command": command,
-            "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
-            **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
-                                       "error": r["error"]} for r in failed],
-            "table": str(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
-            "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
-            "machine": machine(),
-            "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),
-            "wall_s": round(time.time() - started, 2), "versions": versions(),
-        })
-        atomic_write_json(summary_path, summary)
-
-    last = 0.0
-    try:
-        for fut in as_completed(list(futures)):
-            i = futures[fut]
-            point, cfg = configs[i]
-            if fut.status == "finished":
-                rows[i] = row_of(sweep, i, point, cfg, fut.result())
-            else:
-                err = fut.exception()
-                tb = "".join(traceback.format_exception(type(err), err, err.__traceback__)) if err else ""
-                rows[i] = row_of(sweep, i, point, cfg, None, error=f"{type(err).__name__}: {err}"[:2000])
-                if tb:
-                    print(f"\nrun {i} ({describe(point)}) failed:\n{tb}", file=sys.stderr)
-            counts[rows[i]["status"]] += 1
-            bar.set_postfix(counts, refresh=False)
-            bar.update(1)
-            if time.time() - last > 1.0:
-                write(final=False)
-                last = time.time()
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-        bar.close()
-        write(final=False)
-        raise
-    bar.close()
-    write(final=True)
-    return frame(list(rows.values())), summary
-
-
-def machine() -> dict[str, Any]:
-    """Where the client ran: host, platform, CPU model and count, GPU (for a table's label)."""
-    cpu = platform.processor()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name")) or cpu
-    except (OSError, StopIteration):
-        pass
-    gpu = ""
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
-    except Exception:  # noqa: BLE001 - a label, never a failure
-        pass
-    return {"host": platform.node(), "platform": platform.platform(), "processor": cpu,
-            "cpus": os.cpu_count(), "gpu": gpu}
-
-
-def report(summary: dict[str, Any], stream: Any = None) -> int:
-    """Print the outcome; the exit code: 0, or 1 naming the failed runs."""
-    stream = stream or sys.stdout
-    print(f"sweep {summary['sweep']} [{summary['profile']}]: {summary['n_runs']} runs, {summary['done']} done, "
-          f"{summary['cached']} cached, {summary['failed']} failed in {summary['wall_s']:.1f} s; "
-          f"table {summary['table']}", file=stream)
-    for f in summary["failed_runs"]:
-        print(f"FAILED run {f['index']} ({f['point']}): {f['error']}", file=stream)
-    return 1 if summary["failed_runs"] else 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m geomem_utils.sweep", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", nargs="?", help="the sweep: sweeps/NAME.toml")
-    p.add_argument("--profile", default=os.environ.get("GEOMEM_PROFILE", "ci"),
-                   help="the sweep file's section: smoke, ci, full, or another named grid (default ci)")
-    p.add_argument("--list", action="store_true", help="list the sweeps and their grids, run nothing")
-    p.add_argument("--sweeps", default=None, help="folder of the sweep files (default sweeps/ or $GEOMEM_SWEEPS)")
-    p.add_argument("--out", default="build/sweeps", help="folder of the table and summary")
-    p.add_argument("--format", default="csv", choices=("csv", "parquet"))
-    p.add_argument("--device", default="auto", help="cpu, cuda or auto (on each worker)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads per run (default 1)")
-    p.add_argument("--cache-dir", default=None,
-                   help="run cache shared by the workers (default $GEOMEM_CACHE_DIR, $GEOMEM_CACHE or build/cache)")
-    g = p.add_argument_group("where the runs go (default: a LocalCluster on this machine)")
-    g.add_argument("--workers", type=int, default=None,
-                   help="LocalCluster worker processes (default: one per core); 0: serially in this process")
-    g.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    g.add_argument("--slurm", action="store_true", help="start workers as Slurm jobs through dask-jobqueue")
-    g.add_argument("--partition", default=None)
-    g.add_argument("--account", default=None)
-    g.add_argument("--cores", type=int, default=8, help="cores per Slurm job (one single-threaded worker each)")
-    g.add_argument("--memory", default="16GB", help="memory per Slurm job")
-    g.add_argument("--walltime", default="02:00:00")
-    g.add_argument("--gpus", type=int, default=0, help="GPUs per Slurm job (one worker per GPU)")
-    g.add_argument("--jobs", type=int, default=1, help="Slurm jobs to start")
-    g.add_argument("--dry-run", action="store_true", help="with --slurm: print the job script and exit")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    folder = args.sweeps
-    if args.list:
-        for path in sorted((Path(folder) if folder else sweeps_dir()).glob("*.toml")):
-            spec = tomllib.loads(path.read_text())
-            print(f"{path.stem}: {spec.get('description', '')}")
-            for prof in profiles_of(spec):
-                s = load(path.stem, prof, folder)
-                print(f"  [{prof}] {len(s.points())} runs: " + ", ".join(f"{k}={v}" for k, v in s.grid.items()))
-        return 0
-    if not args.name:
-        _parser().error("give a sweep NAME (see --list)")
-    if args.scheduler and args.slurm:
-        _parser().error("--scheduler and --slurm are exclusive")
-    for name in ("threads", "jobs", "cores"):
-        if getattr(args, name) < 1:
-            _parser().error(f"--{name.replace('_', '-')} must be >= 1")
-    if args.workers is not None and args.workers < 0:
-        _parser().error("--workers must be >= 0")
-    if args.format == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            _parser().error("--format parquet needs pyarrow (pip install pyarrow); the default is csv")
-    try:
-        sweep = load(args.name, args.profile, folder)
-        n = len(sweep.configs())  # validate every point before starting anything
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    cache = args.cache_dir
-    if cache:
-        os.environ["GEOMEM_CACHE_DIR"] = cache
-    command = "python -m geomem_utils.sweep " + " ".join(sys.argv[1:] if argv is None else argv)
-    if args.workers == 0:  # serially, in this process
-        t0 = time.time()
-        df = table(sweep, device=args.device, progress=True)
-        out = Path(args.out)
-        write_table(df.to_dict("records"), out / f"{sweep.name}-{sweep.profile}.{args.format}")
-        summary = {"sweep": sweep.name, "profile": sweep.profile, "n_runs": n, "done": int((df.status == "done").sum()),
-                   "cached": int((df.status == "cached").sum()), "failed": 0, "failed_runs": [],
-                   "wall_s": time.time() - t0, "table": str(out / f"{sweep.name}-{sweep.profile}.{args.format}"),
-                   "command": command, "scheduler": "serial", "machine": machine(), "complete": True,
-                   "started": _dt.datetime.fromtimestamp(t0, _dt.timezone.utc).isoformat(timespec="seconds")}
-        from .results import atomic_write_json, versions
-
-        atomic_write_json(out / f"{sweep.name}-{sweep.profile}.json", {**summary, "versions": versions()})
-        return report(summary)
-
-    import dask
-    from dask.distributed import Client, LocalCluster
-
-    # Dask's sampling profiler wakes every 10 ms in each worker: on a busy CPU that costs the
-    # training about as much as it gets. Off for the workers this process starts (for an
-    # existing cluster: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False in the workers' environment).
-    dask.config.set({"distributed.worker.profile.enabled": False})
-    cluster = None
-    if args.slurm:
-        cluster = slurm_cluster(args.partition, args.cores, args.memory, args.walltime, args.gpus, args.jobs,
-                                args.account)
-        if args.dry_run:
-            print(cluster.job_script())
-            cluster.close()
-            return 0
-        cluster.scale(jobs=args.jobs)
-        client = Client(cluster)
-    elif args.scheduler:
-        client = Client(args.scheduler)
-    else:
-        workers = args.workers or local_workers()
-        cluster = LocalCluster(n_workers=min(workers, n), threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
-        client = Client(cluster)
-    print(f"sweep {sweep.name} [{sweep.profile}]: {n} runs on {client}", file=sys.stderr)
-    try:
-        _, summary = run_sweep(sweep, client, args.out, args.device, args.threads, cache, command=command,
-                               fmt=args.format)
-    except KeyboardInterrupt:
-        print(f"interrupted: finished runs are cached; rerun the same command to resume", file=sys.stderr)
-        return 130
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return report(summary)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

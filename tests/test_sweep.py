@@ -1,4 +1,5 @@
-"""The sweep runner (geomem_utils/sweep.py): grids, Dask execution, resume, failures, tables.
+"""The sweep runner (geomem_utils/sweep.py: grids, runs, tables; sweep_cluster.py: Dask
+execution, resume, failures, the command line).
 
 Runs are tiny (G(6, 4), a 1-layer width-32 GPT, tens of steps), so the whole file costs
 seconds of training; most of its time is starting Dask workers (separate processes).
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 import torch
 
-from geomem_utils import experiments, sweep
+from geomem_utils import experiments, sweep, sweep_cluster
 from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,11 +123,11 @@ def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, c
     s = sweep.load("tiny", "ci", _sweep_dir(tmp_path, seeds="[0, 1, 2]"))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        df, summary = sweep.run_sweep(s, client, tmp_path / "out", progress=False)
+        df, summary = sweep_cluster.run_sweep(s, client, tmp_path / "out", progress=False)
     assert list(df.status) == ["done", "failed", "done"]
     assert "planted failure" in df.error[1] and df.final_exact.notna().tolist() == [True, False, True]
     assert summary["failed"] == 1 and summary["complete"]
-    assert sweep.report(summary) == 1
+    assert sweep_cluster.report(summary) == 1
     assert "FAILED run 1 (seed=1): RuntimeError: planted failure" in capsys.readouterr().out
     stored = pd.read_csv(tmp_path / "out" / "tiny-ci.csv")
     assert list(stored.status) == ["done", "failed", "done"]
