@@ -220,7 +220,8 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
     import torch
 
     from .params import pick_device
-    from .results import cached, versions
+    from .run_cache import cached
+    from .results import versions
 
     if cache_dir is not None:
         os.environ["GEOMEM_CACHE_DIR"] = str(cache_dir)
@@ -379,7 +380,8 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     from dask.distributed import as_completed
     from tqdm.auto import tqdm
 
-    from .results import atomic_write_json, default_cache_dir, versions
+    from .run_cache import default_cache_dir
+    from .results import atomic_write_json, versions
 
     configs = sweep.configs()  # every point validated before any work starts
     cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()
