@@ -5,7 +5,7 @@ Introduced in ``03_implicit_reasoning`` and reused by ``01_geometry_emerges`` an
 model; train with :func:`geomem_utils.train.train`; record held-out and training path
 accuracy, per-position accuracy and the 1-step navigation accuracy of the embedding over
 training, plus embedding snapshots. Runs are cached by their full configuration, device
-and code (:func:`geomem_utils.results.cached`), so two chapters asking for the same run
+and code (:func:`geomem_utils.run_cache.cached`), so two chapters asking for the same run
 share it, and an edit of the package recomputes it.
 """
 
@@ -21,7 +21,7 @@ import torch
 from . import graphs, measures, tasks
 from .models import build_model
 from .validate import ConfigError, check_bool, check_choice, check_int, check_number, show
-from .results import cached
+from .run_cache import cached
 from .train import Phase, TrainConfig, seeded, train
 
 OBJECTIVES = ("edges_only", "edges_and_paths", "edges_and_hardest")

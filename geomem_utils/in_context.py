@@ -20,7 +20,7 @@ from . import measures, tasks
 from .graphs import size_of
 from .models import build_model
 from .validate import ConfigError, check_choice, check_int, check_number
-from .results import cached
+from .run_cache import cached
 from .train import TrainConfig, seeded, train
 
 

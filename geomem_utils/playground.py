@@ -548,8 +548,8 @@ def static_grid(graphs: tuple[str, ...] = GRID_GRAPHS, models: tuple[str, ...] =
 
 
 def static_grid_cached(graphs: tuple[str, ...] = GRID_GRAPHS, seed: int = 0, device: str = "cpu") -> dict[str, Any]:
-    """:func:`static_grid` at the book's settings, through the run cache (``results.cached``)."""
-    from .results import cached
+    """:func:`static_grid` at the book's settings, through the run cache (``run_cache.cached``)."""
+    from .run_cache import cached
 
     config = {"what": "playground static grid", "graphs": list(graphs),
               "models": list(MODELS), "scales": list(GRID_SCALES), "steps": GRID_STEPS, "lr": GRID_LR,

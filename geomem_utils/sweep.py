@@ -212,7 +212,8 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
     import torch
 
     from .params import pick_device
-    from .results import cached, versions
+    from .run_cache import cached
+    from .results import versions
 
     if cache_dir is not None:
         os.environ["GEOMEM_CACHE_DIR"] = str(cache_dir)

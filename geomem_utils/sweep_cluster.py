@@ -84,7 +84,8 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     from dask.distributed import as_completed
     from tqdm.auto import tqdm
 
-    from .results import atomic_write_json, default_cache_dir, versions
+    from .run_cache import default_cache_dir
+    from .results import atomic_write_json, versions
 
     configs = sweep.configs()  # every point validated before any work starts
     cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     if args.deterministic:
         torch.use_deterministic_algorithms(True)
-    from geomem_utils.results import config_key
+    from geomem_utils.run_cache import config_key
 
     arrays: dict[str, np.ndarray] = {}
     for seed in map(int, args.seeds.split(",")):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, measures, params, results, tasks
+from geomem_utils import graphs, measures, params, results, run_cache, tasks
 from geomem_utils.validate import ConfigError
-from geomem_utils.execute import NotebookFailed, check_overrides, parameters_cell, read_notebook, notebook_paths
+from geomem_utils.notebook_inputs import NotebookFailed, check_overrides, parameters_cell, read_notebook, notebook_paths
 from geomem_utils.models import build_model
 from geomem_utils.train import Phase, TrainConfig, _batches, lr_at, seeded, train
 
@@ -320,13 +320,13 @@ def test_cache_hits_and_recomputes_foreign_entries(tmp_path) -> None:
         calls.append(1)
         return {"x": torch.arange(3), "n": 1}
 
-    a = results.cached({"k": 1}, compute, tmp_path)
-    b = results.cached({"k": 1}, compute, tmp_path)
+    a = run_cache.cached({"k": 1}, compute, tmp_path)
+    b = run_cache.cached({"k": 1}, compute, tmp_path)
     assert torch.equal(a["x"], b["x"]) and len(calls) == 1
     entry = next(tmp_path.glob("*.pt"))
     entry.write_bytes(b"garbage")
     with pytest.warns(UserWarning, match="recomputing"):
-        results.cached({"k": 1}, compute, tmp_path)
+        run_cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
 

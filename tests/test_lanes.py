@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from geomem_utils import execute
+from geomem_utils import execute, notebook_inputs, run_report, runner
 from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def _sleepers(folder: Path, stems: list[str]) -> list[Path]:
 _ASK = """
 import json, sys, time
 from pathlib import Path
-from geomem_utils.results import cached
+from geomem_utils.run_cache import cached
 log = Path(sys.argv[1])
 def compute():
     with log.open("a") as f:
@@ -110,7 +110,7 @@ def test_a_killed_holder_never_blocks_the_next(tmp_path: Path) -> None:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GEOMEM_THREADS", "GEOMEM_FORCE", "GEOMEM_NOTEBOOKS", *execute.THREAD_VARS):
+    for name in ("GEOMEM_THREADS", "GEOMEM_FORCE", "GEOMEM_NOTEBOOKS", *runner.THREAD_VARS):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -137,7 +137,7 @@ def test_geomem_threads_reaches_the_kernel(tmp_path: Path, clean_env: None, monk
     monkeypatch.setenv("GEOMEM_THREADS", "2")
     [path] = _sleepers(tmp_path / "nb", ["93_c"])
     out = execute.run_many([path], {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex", jobs=1)
-    assert isinstance(out["93_c"], execute.NotebookFailed)  # its check asks for one thread
+    assert isinstance(out["93_c"], notebook_inputs.NotebookFailed)  # its check asks for one thread
     extra = json.loads((tmp_path / "r" / "93_c.json").read_text())["extra"]
     assert extra["threads"] == 2 and extra["omp"] == "2"
     assert os.environ.get("OMP_NUM_THREADS") is None, "the kernel's thread count leaked into this process"
@@ -146,7 +146,7 @@ def test_geomem_threads_reaches_the_kernel(tmp_path: Path, clean_env: None, monk
 def test_the_thread_count_is_an_input_of_the_skip(tmp_path: Path) -> None:
     [path] = _sleepers(tmp_path / "nb", ["94_d"])
     params = {"PROFILE": "ci", "RESULTS_DIR": "build/results"}
-    assert execute.inputs_digest(path, params, 1) != execute.inputs_digest(path, params, 2)
+    assert notebook_inputs.inputs_digest(path, params, 1) != notebook_inputs.inputs_digest(path, params, 2)
 
 
 @pytest.mark.parametrize("args,env,named", [
@@ -174,7 +174,7 @@ def test_longest_first_by_the_last_recorded_times(tmp_path: Path) -> None:
 
 
 def test_without_a_run_log_the_committed_cold_build_orders_the_lanes(tmp_path: Path) -> None:
-    times = execute.last_wall_times(tmp_path / "nowhere")
+    times = run_report.last_wall_times(tmp_path / "nowhere")
     book = json.loads((ROOT / "bench" / "results" / "book.json").read_text())
     assert times == {r["notebook"]: r["wall_s"] for r in book["result"]["cold"]["notebooks"]}
     assert len(times) >= 6

@@ -14,7 +14,8 @@ import json
 
 import pytest
 
-from geomem_utils.execute import ROOT, NotebookFailed, default_jobs, notebook_paths, run_many
+from geomem_utils.execute import default_jobs, run_many
+from geomem_utils.notebook_inputs import ROOT, NotebookFailed, notebook_paths
 
 NOTEBOOKS = notebook_paths()
 

@@ -34,7 +34,7 @@ import pytest
 import torch
 
 import geomem_utils
-from geomem_utils import execute, experiments, graphs, params, results
+from geomem_utils import experiments, graphs, notebook_inputs, params, results, run_cache, runner
 from geomem_utils.validate import ConfigError
 from _throwaway import cell, notebook
 
@@ -129,27 +129,27 @@ def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cache_key_covers_the_whole_config_and_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
     base = {"a": 1, "model": {"width": 128, "layers": (2, 3)}, "lr": 1e-3}
-    key = results.config_key(base)
-    assert results.config_key({"lr": 1e-3, "model": {"layers": (2, 3), "width": 128}, "a": 1}) == key  # order-free
+    key = run_cache.config_key(base)
+    assert run_cache.config_key({"lr": 1e-3, "model": {"layers": (2, 3), "width": 128}, "a": 1}) == key  # order-free
     for changed in ({**base, "a": 2}, {**base, "model": {"width": 128, "layers": (2, 4)}}, {**base, "lr": 1e-3 + 1e-12},
                     {**base, "extra": None}, {**base, "lr": float("nan")}, {**base, "lr": None}):
-        assert results.config_key(changed) != key, changed
-    assert results.config_key({"x": float("nan")}) != results.config_key({"x": None})  # distinct since non-finite fix
-    assert results.config_key({"x": float("inf")}) != results.config_key({"x": float("-inf")})
+        assert run_cache.config_key(changed) != key, changed
+    assert run_cache.config_key({"x": float("nan")}) != run_cache.config_key({"x": None})  # distinct since non-finite fix
+    assert run_cache.config_key({"x": float("inf")}) != run_cache.config_key({"x": float("-inf")})
     monkeypatch.setattr(results, "__version__", "999.0")
-    assert results.config_key(base) != key
+    assert run_cache.config_key(base) != key
     monkeypatch.undo()
     monkeypatch.setattr(torch, "__version__", "0.0.1+other")
-    assert results.config_key(base) != key
+    assert run_cache.config_key(base) != key
 
 
 def test_a_new_package_version_recomputes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
-    results.cached({"k": 1}, compute, tmp_path)
-    results.cached({"k": 1}, compute, tmp_path)
+    run_cache.cached({"k": 1}, compute, tmp_path)
+    run_cache.cached({"k": 1}, compute, tmp_path)
     monkeypatch.setattr(results, "__version__", geomem_utils.__version__ + ".post1")
-    results.cached({"k": 1}, compute, tmp_path)
+    run_cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
 
@@ -168,11 +168,11 @@ def _foreign_entries(tmp_path: Path) -> dict[str, bytes]:
     planted = io.BytesIO()
     torch.save({"key": "x", "result": _Planted(marker)}, planted)
     other = io.BytesIO()
-    torch.save({"key": results.config_key({"other": 1}), "config": {"other": 1}, "result": {"x": torch.zeros(1)}}, other)
+    torch.save({"key": run_cache.config_key({"other": 1}), "config": {"other": 1}, "result": {"x": torch.zeros(1)}}, other)
     not_a_dict = io.BytesIO()
     torch.save([1, 2, 3], not_a_dict)
     good = io.BytesIO()
-    torch.save({"key": results.config_key({"k": 1}), "config": {"k": 1}, "result": {"x": torch.zeros(3)}}, good)
+    torch.save({"key": run_cache.config_key({"k": 1}), "config": {"k": 1}, "result": {"x": torch.zeros(3)}}, good)
     return {
         "garbage": b"\x00not a torch file",
         "empty": b"",
@@ -192,16 +192,16 @@ def test_corrupt_or_foreign_entry_is_recomputed_with_a_warning(tmp_path: Path, k
         calls.append(1)
         return {"x": torch.arange(3.0), "n": 7}
 
-    first = results.cached({"k": 1}, compute, cache)
+    first = run_cache.cached({"k": 1}, compute, cache)
     entry = next(cache.glob("run-*.pt"))
     entry.write_bytes(_foreign_entries(tmp_path)[kind])
     with pytest.warns(UserWarning, match="unreadable or foreign"):
-        again = results.cached({"k": 1}, compute, cache)
+        again = run_cache.cached({"k": 1}, compute, cache)
     assert len(calls) == 2 and torch.equal(again["x"], first["x"]) and again["n"] == 7
     assert not (tmp_path / "code_ran").exists(), "a cache entry ran code while loading"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the rewritten entry loads cleanly
-        results.cached({"k": 1}, compute, cache)
+        run_cache.cached({"k": 1}, compute, cache)
     assert len(calls) == 2
 
 
@@ -216,7 +216,7 @@ def test_a_result_that_cannot_load_back_is_not_cached(tmp_path: Path) -> None:
     calls = []
     compute = lambda: calls.append(1) or {"x": np.zeros(3)}  # noqa: E731 - numpy: not weights_only-loadable
     with pytest.warns(UserWarning, match="cannot be cached"):
-        out = results.cached({"k": 1}, compute, tmp_path)
+        out = run_cache.cached({"k": 1}, compute, tmp_path)
     assert isinstance(out["x"], np.ndarray) and not list(tmp_path.glob("*.pt"))
 
 
@@ -224,9 +224,9 @@ def test_a_failed_cache_write_keeps_the_result(tmp_path: Path, monkeypatch: pyte
     def refuse(path, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(results, "atomic_write_bytes", refuse)
+    monkeypatch.setattr(run_cache, "atomic_write_bytes", refuse)
     with pytest.warns(UserWarning, match="could not write cache entry"):
-        out = results.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path)
+        out = run_cache.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path)
     assert torch.equal(out["x"], torch.ones(1))
 
 
@@ -234,7 +234,7 @@ def test_cache_off_always_computes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("GEOMEM_CACHE", "off")
     calls = []
     for _ in range(2):
-        results.cached({"k": 1}, lambda: calls.append(1) or {"x": torch.ones(1)}, tmp_path)
+        run_cache.cached({"k": 1}, lambda: calls.append(1) or {"x": torch.ones(1)}, tmp_path)
     assert len(calls) == 2 and not list(tmp_path.iterdir())
 
 
@@ -258,7 +258,7 @@ def _entry_config(i: int) -> dict[str, Any]:
 
 
 def _entry_path(cache: Path, i: int) -> Path:
-    return cache / f"kill-{results.config_key(_entry_config(i))}.pt"
+    return cache / f"kill-{run_cache.config_key(_entry_config(i))}.pt"
 
 
 def _compute(i: int) -> dict[str, Any]:
@@ -278,7 +278,7 @@ def _writer(cache: Path, res: Path, todo: list[int]) -> None:
     """The body of a child process: compute, cache and record the entries in ``todo``."""
     warnings.simplefilter("ignore")
     for i in todo:
-        out = results.cached(_entry_config(i), lambda i=i: _compute(i), cache, name="kill")
+        out = run_cache.cached(_entry_config(i), lambda i=i: _compute(i), cache, name="kill")
         results.finish(f"nb{i:03d}", title="t", claim="c", paper_ref="-", checks=[results.check("i", out["i"], ">=", 0)],
                        params={"PROFILE": "ci", "RESULTS_DIR": str(res), "SEED": i}, started=time.time())
 
@@ -316,7 +316,8 @@ def _arm_kill(target: Path, point: str, naive: bool) -> None:
                 f.flush()
                 die()
 
-        results.atomic_write_bytes = naive_write  # type: ignore[assignment]
+        # where each writer looks it up: results files in results, cache entries in run_cache
+        results.atomic_write_bytes = run_cache.atomic_write_bytes = naive_write  # type: ignore[assignment]
 
 
 def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int], set[int]]:
@@ -391,15 +392,15 @@ def test_sigkill_inside_a_write_never_leaves_a_partial_file(tmp_path: Path, what
     # The next run recomputes exactly the missing entries, and then nothing.
     calls: list[int] = []
     for i in range(N_ENTRIES):
-        results.cached(_entry_config(i), lambda i=i: calls.append(i) or _compute(i), cache, name="kill")
+        run_cache.cached(_entry_config(i), lambda i=i: calls.append(i) or _compute(i), cache, name="kill")
     assert sorted(calls) == sorted(set(range(N_ENTRIES)) - complete)
     _writer(cache, res, list(range(N_ENTRIES)))
     bad, complete, recorded = _bad_files(cache, res)
     assert not bad and complete == recorded == set(range(N_ENTRIES))
     # The killed writers left their temporary files (never an entry); the sweep removes them.
     assert len(list(cache.glob(".*.tmp")) + list(res.glob(".*.tmp"))) == KILLS_PER_CASE
-    results.sweep_temp_files(cache, older_than_s=0)
-    results.sweep_temp_files(res, older_than_s=0)
+    run_cache.sweep_temp_files(cache, older_than_s=0)
+    run_cache.sweep_temp_files(res, older_than_s=0)
     assert not list(cache.glob(".*.tmp")) and not list(res.glob(".*.tmp"))
 
 
@@ -415,7 +416,7 @@ def test_sweep_keeps_fresh_temp_files(tmp_path: Path) -> None:
     old, fresh = tmp_path / ".a.pt.x1.tmp", tmp_path / ".b.pt.x2.tmp"
     old.write_bytes(b"1"), fresh.write_bytes(b"2")
     os.utime(old, (time.time() - 7200, time.time() - 7200))
-    assert results.sweep_temp_files(tmp_path) == [old] and fresh.exists()
+    assert run_cache.sweep_temp_files(tmp_path) == [old] and fresh.exists()
 
 
 # ============================================================================ 3. checks that can fail
@@ -522,13 +523,13 @@ def notebook_dir(tmp_path: Path) -> Path:
 
 
 def test_notebooks_can_be_looked_up_elsewhere(notebook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert [p.stem for p in execute.notebook_paths(folder=notebook_dir)] == ["90_throwaway"]
+    assert [p.stem for p in notebook_inputs.notebook_paths(folder=notebook_dir)] == ["90_throwaway"]
     monkeypatch.setenv("GEOMEM_NOTEBOOKS", str(notebook_dir))
-    assert [p.stem for p in execute.notebook_paths(["90_throwaway"])] == ["90_throwaway"]
+    assert [p.stem for p in notebook_inputs.notebook_paths(["90_throwaway"])] == ["90_throwaway"]
     monkeypatch.delenv("GEOMEM_NOTEBOOKS")
-    assert "00_tasks" in [p.stem for p in execute.notebook_paths()]
-    with pytest.raises(execute.NotebookFailed, match="unknown notebook"):
-        execute.notebook_paths(["90_throwaway"])
+    assert "00_tasks" in [p.stem for p in notebook_inputs.notebook_paths()]
+    with pytest.raises(notebook_inputs.NotebookFailed, match="unknown notebook"):
+        notebook_inputs.notebook_paths(["90_throwaway"])
 
 
 class _FakePapermill:
@@ -567,8 +568,8 @@ def test_a_failed_run_never_leaves_a_stale_verdict(notebook_dir: Path, tmp_path:
     stale.write_text(_record(True))  # yesterday's passing verdict
     fake = _FakePapermill(stale, write, raise_error)
     monkeypatch.setattr(papermill, "execute_notebook", fake)
-    with pytest.raises(execute.NotebookFailed, match=expect):
-        execute.run_notebook(notebook_dir / "90_throwaway.md", {"PROFILE": "ci", "RESULTS_DIR": str(res)}, tmp_path / "ex")
+    with pytest.raises(notebook_inputs.NotebookFailed, match=expect):
+        runner.run_notebook(notebook_dir / "90_throwaway.md", {"PROFILE": "ci", "RESULTS_DIR": str(res)}, tmp_path / "ex")
     assert fake.saw_stale is False, "the stale verdict was still there when the notebook started"
     if write is None:
         assert not stale.exists()
@@ -586,8 +587,8 @@ def test_a_refused_parameter_touches_no_file(notebook_dir: Path, tmp_path: Path,
     before = good.read_bytes(), good.stat().st_mtime_ns
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("the kernel must not start"))
     for bad in ({"SEEDD": 1}, {"NOPE": 1}, {"SEED": "zero"}, {"VALUE": True}):
-        with pytest.raises(execute.NotebookFailed, match="SEEDD|NOPE|SEED|VALUE"):
-            execute.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path), **bad}, tmp_path / "ex")
+        with pytest.raises(notebook_inputs.NotebookFailed, match="SEEDD|NOPE|SEED|VALUE"):
+            runner.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path), **bad}, tmp_path / "ex")
         assert (good.read_bytes(), good.stat().st_mtime_ns) == before
         assert not (tmp_path / "ex").exists()
 
@@ -599,14 +600,14 @@ def test_a_good_run_returns_its_record(notebook_dir: Path, tmp_path: Path, monke
 
     fake = _FakePapermill(tmp_path / "90_throwaway.json", write)
     monkeypatch.setattr(papermill, "execute_notebook", fake)
-    record = execute.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path)}, tmp_path / "ex")
+    record = runner.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path)}, tmp_path / "ex")
     assert record["passed"] is passed
 
 
 def test_a_relative_results_dir_is_read_where_the_kernel_writes_it() -> None:
-    assert execute.results_file("x", {"RESULTS_DIR": "build/results"}) == ROOT / "build" / "results" / "x.json"
-    assert execute.results_file("x", {"RESULTS_DIR": "/tmp/r"}) == Path("/tmp/r/x.json")
-    assert execute.results_file("x", {}) == ROOT / "build" / "results" / "x.json"
+    assert notebook_inputs.results_file("x", {"RESULTS_DIR": "build/results"}) == ROOT / "build" / "results" / "x.json"
+    assert notebook_inputs.results_file("x", {"RESULTS_DIR": "/tmp/r"}) == Path("/tmp/r/x.json")
+    assert notebook_inputs.results_file("x", {}) == ROOT / "build" / "results" / "x.json"
 
 
 # ---------------------------------------------------------------------------- the CLI, with a real kernel
@@ -680,7 +681,7 @@ SIZE_NAMES = re.compile(r"DEGREE|LENGTH|WIDTH|LAYERS|HEADS|NODES|LABELS|PAUSE|D_
 
 def notebook_specs(path: Path) -> tuple[dict[str, params.Spec], list[str]]:
     """The ``Spec(...)`` calls of a notebook's code cells, evaluated; and the ones that could not be."""
-    nb = execute.read_notebook(path)
+    nb = notebook_inputs.read_notebook(path)
     ns: dict[str, Any] = {"Spec": params.Spec, "gm": geomem_utils, "params": params, "math": math, "np": np,
                           **{k: getattr(params, k) for k in ("int_range", "positive_int", "PROFILES")}}
     specs: dict[str, params.Spec] = {}
@@ -724,7 +725,7 @@ def test_spec_extraction_finds_the_template_chapter_sizes() -> None:
     assert {"DEGREE", "PATH_LENGTH", "N_PAUSE"} <= set(specs) and not failed
 
 
-@pytest.mark.parametrize("path", execute.notebook_paths(folder=ROOT / "notebooks"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", notebook_inputs.notebook_paths(folder=ROOT / "notebooks"), ids=lambda p: p.stem)
 def test_every_notebook_bounds_its_sizes(path: Path) -> None:
     """A notebook given an absurd size (e.g. DEGREE 10**7) refuses it in resolve(), by name."""
     specs, failed = notebook_specs(path)

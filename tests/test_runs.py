@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import torch
 
-from geomem_utils import execute, experiments, params, results
+from geomem_utils import execute, experiments, notebook_inputs, params, results, run_cache, run_report, runner
 from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,28 +82,28 @@ def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_fingerprint_sees_any_edit_of_the_package(tmp_path: Path) -> None:
     pkg = tmp_path / "geomem_utils"
-    shutil.copytree(results._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = results.code_fingerprint(pkg)
-    assert results.code_fingerprint(pkg) == before  # stable
+    shutil.copytree(run_cache._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = run_cache.code_fingerprint(pkg)
+    assert run_cache.code_fingerprint(pkg) == before  # stable
     train = pkg / "train.py"
     train.write_text(train.read_text() + "\n# an edit\n")
-    results.code_fingerprint.cache_clear()
-    after = results.code_fingerprint(pkg)
+    run_cache.code_fingerprint.cache_clear()
+    after = run_cache.code_fingerprint(pkg)
     assert after != before
     (pkg / "models" / "gpt.py").write_text((pkg / "models" / "gpt.py").read_text() + "\n")  # a sub-package too
-    results.code_fingerprint.cache_clear()
-    assert results.code_fingerprint(pkg) != after
-    assert results.code_fingerprint() == results.code_fingerprint(results._PACKAGE)
+    run_cache.code_fingerprint.cache_clear()
+    assert run_cache.code_fingerprint(pkg) != after
+    assert run_cache.code_fingerprint() == run_cache.code_fingerprint(run_cache._PACKAGE)
 
 
 def test_an_edit_of_the_code_recomputes_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
-    results.cached({"k": 1}, compute, tmp_path)
-    results.cached({"k": 1}, compute, tmp_path)
+    run_cache.cached({"k": 1}, compute, tmp_path)
+    run_cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 1  # served from the cache (so the next count means something)
-    monkeypatch.setattr(results, "code_fingerprint", lambda: "edited-package")
-    results.cached({"k": 1}, compute, tmp_path)
+    monkeypatch.setattr(run_cache, "code_fingerprint", lambda: "edited-package")
+    run_cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
 
@@ -112,19 +112,19 @@ def test_a_run_is_not_served_to_another_device(tmp_path: Path, monkeypatch: pyte
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Faked GPU")
     for device in ("cpu", "cpu", "cuda", "cuda", "mps", "cpu"):
-        results.cached({"k": 1}, compute, tmp_path, device=device)
+        run_cache.cached({"k": 1}, compute, tmp_path, device=device)
     assert len(calls) == 3  # once per device; never one device's run for another
-    keys = {results.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
+    keys = {run_cache.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
     assert len(keys) == 3
-    assert results.run_context("cuda")["autocast"] == "bf16" and results.run_context("cpu")["autocast"] == "off"
+    assert run_cache.run_context("cuda")["autocast"] == "bf16" and run_cache.run_context("cpu")["autocast"] == "off"
 
 
 def test_the_mamba_backend_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     from geomem_utils.models import mamba
 
-    key = results.config_key({"k": 1})
+    key = run_cache.config_key({"k": 1})
     monkeypatch.setattr(mamba, "resolve_backend", lambda b: "mamba_ssm")
-    assert results.config_key({"k": 1}) != key
+    assert run_cache.config_key({"k": 1}) != key
 
 
 def test_the_path_star_run_is_keyed_by_its_device_without_a_record_number(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,18 +210,18 @@ def test_results_dir_reaches_the_kernel_relative_to_the_root(tmp_path: Path, mon
     src.write_text(THROWAWAY)
     seen = {}
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: seen.update(parameters))
-    with pytest.raises(execute.NotebookFailed, match="wrote no results file"):
-        execute.run_notebook(src, {"RESULTS_DIR": str(ROOT / "build" / "i16-nowhere")}, tmp_path / "ex")
+    with pytest.raises(notebook_inputs.NotebookFailed, match="wrote no results file"):
+        runner.run_notebook(src, {"RESULTS_DIR": str(ROOT / "build" / "i16-nowhere")}, tmp_path / "ex")
     assert seen["RESULTS_DIR"] == "build/i16-nowhere"
 
 
 def test_scrubbing_removes_the_checkout_in_raw_and_json_spelling() -> None:
     raw = f"x {ROOT}/build/results y {ROOT} z"
-    assert execute._scrub_paths(raw) == "x build/results y . z"
+    assert notebook_inputs.scrub_paths(raw) == "x build/results y . z"
     escaped = json.dumps(raw)
-    assert str(ROOT) not in execute._scrub_paths(escaped)
-    assert execute.root_relative(ROOT / "build" / "results") == "build/results"
-    assert execute.root_relative("/elsewhere/r") == "/elsewhere/r"
+    assert str(ROOT) not in notebook_inputs.scrub_paths(escaped)
+    assert notebook_inputs.root_relative(ROOT / "build" / "results") == "build/results"
+    assert notebook_inputs.root_relative("/elsewhere/r") == "/elsewhere/r"
 
 
 @pytest.mark.slow
@@ -238,7 +238,7 @@ def test_atomic_writes_and_cache_entries_are_0644(tmp_path: Path) -> None:
     old_mask = os.umask(0o022)
     try:
         results.atomic_write_json(tmp_path / "sub" / "r.json", {"a": 1})
-        results.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path / "cache")
+        run_cache.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path / "cache")
     finally:
         os.umask(old_mask)
     files = [tmp_path / "sub" / "r.json", *(tmp_path / "cache").glob("*.pt")]
@@ -278,25 +278,25 @@ def _stamped(tmp_path: Path) -> tuple[Path, Path, Path, str]:
     out.parent.mkdir()
     out.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     parameters = {"PROFILE": "ci", "RESULTS_DIR": str(res.parent)}
-    digest = execute.inputs_digest(src, parameters)
-    execute.finalise_executed(out, {"inputs": digest, "results_sha256": execute._sha256(res.read_bytes())})
+    digest = notebook_inputs.inputs_digest(src, parameters)
+    notebook_inputs.finalise_executed(out, {"inputs": digest, "results_sha256": execute.sha256_hex(res.read_bytes())})
     return src, out, res, digest
 
 
 def test_the_skip_sees_every_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, out, res, digest = _stamped(tmp_path)
     parameters = {"PROFILE": "ci", "RESULTS_DIR": str(res.parent)}
-    assert execute.reusable("91_runs", out, res, digest) is not None  # reused as is ...
-    assert execute.inputs_digest(src, {**parameters, "PROFILE": "smoke"}) != digest  # ... not with other parameters,
-    assert execute.inputs_digest(src, {**parameters, "VALUE": 2.0}) != digest
-    monkeypatch.setattr(execute, "code_fingerprint", lambda: "edited")  # ... nor after an edit of the package,
-    assert execute.inputs_digest(src, parameters) != digest
+    assert notebook_inputs.reusable("91_runs", out, res, digest) is not None  # reused as is ...
+    assert notebook_inputs.inputs_digest(src, {**parameters, "PROFILE": "smoke"}) != digest  # ... not with other parameters,
+    assert notebook_inputs.inputs_digest(src, {**parameters, "VALUE": 2.0}) != digest
+    monkeypatch.setattr(notebook_inputs, "code_fingerprint", lambda: "edited")  # ... nor after an edit of the package,
+    assert notebook_inputs.inputs_digest(src, parameters) != digest
     monkeypatch.undo()
-    monkeypatch.setattr(execute, "LOCK_FILES", ("requirements/constraints-lab.txt",))  # ... nor of the lock files,
-    assert execute.inputs_digest(src, parameters) != digest
+    monkeypatch.setattr(notebook_inputs, "LOCK_FILES", ("requirements/constraints-lab.txt",))  # ... nor of the lock files,
+    assert notebook_inputs.inputs_digest(src, parameters) != digest
     monkeypatch.undo()
     src.write_text(THROWAWAY + "\n")  # ... nor of the notebook.
-    assert execute.inputs_digest(src, parameters) != digest
+    assert notebook_inputs.inputs_digest(src, parameters) != digest
 
 
 @pytest.mark.parametrize("spoil", ["no results", "failed verdict", "no executed", "error output", "no stamp"])
@@ -315,16 +315,16 @@ def test_the_skip_needs_a_valid_executed_copy_and_results_file(tmp_path: Path, s
     elif spoil == "no stamp":
         del nb["metadata"]["geomem"]
         out.write_text(json.dumps(nb))
-    assert execute.reusable("91_runs", out, res, digest) is None
+    assert notebook_inputs.reusable("91_runs", out, res, digest) is None
 
 
 def test_the_test_suite_and_the_book_stamp_the_same_inputs() -> None:
     """`make book` (CLI, RESULTS_DIR made root-relative) and tests/test_notebooks.py (an
     absolute RESULTS_DIR) must compute the same digest, or `make test` re-executes."""
-    path = execute.notebook_paths(["00_tasks"])[0]
-    from_cli = {"PROFILE": "ci", "RESULTS_DIR": execute.root_relative((ROOT / "build" / "results").resolve())}
-    from_tests = {"PROFILE": "ci", "RESULTS_DIR": execute.root_relative(str(ROOT / "build" / "results"))}
-    assert execute.inputs_digest(path, from_cli) == execute.inputs_digest(path, from_tests)
+    path = notebook_inputs.notebook_paths(["00_tasks"])[0]
+    from_cli = {"PROFILE": "ci", "RESULTS_DIR": notebook_inputs.root_relative((ROOT / "build" / "results").resolve())}
+    from_tests = {"PROFILE": "ci", "RESULTS_DIR": notebook_inputs.root_relative(str(ROOT / "build" / "results"))}
+    assert notebook_inputs.inputs_digest(path, from_cli) == notebook_inputs.inputs_digest(path, from_tests)
 
 
 # ============================================================================ 6. failure reports
@@ -345,8 +345,8 @@ def test_a_failure_names_the_cell_the_traceback_and_the_partial_notebook(tmp_pat
                                       "ValueError", "degree too small", tb)
 
     monkeypatch.setattr(papermill, "execute_notebook", fail)
-    with pytest.raises(execute.NotebookFailed) as info:
-        execute.run_notebook(src, {"RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex")
+    with pytest.raises(notebook_inputs.NotebookFailed) as info:
+        runner.run_notebook(src, {"RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex")
     msg = str(info.value)
     assert msg.splitlines()[0].startswith("91_runs failed after") and "ValueError: degree too small" in msg
     assert "cell 7 (In [5])" in msg and "| g = gm.graphs.path_star(P.DEGREE, 5)" in msg and "line 6" not in msg
@@ -357,9 +357,9 @@ def test_a_failure_names_the_cell_the_traceback_and_the_partial_notebook(tmp_pat
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:
-    assert execute.progress_bar("03_x", None) is False  # not a tty, not asked: quiet
-    assert execute.progress_bar("03_x", False) is False
-    bar = execute.progress_bar("03_x", True)
+    assert run_report.progress_bar("03_x", None) is False  # not a tty, not asked: quiet
+    assert run_report.progress_bar("03_x", False) is False
+    bar = run_report.progress_bar("03_x", True)
     assert bar["mininterval"] >= 30 and "cells" in bar["bar_format"] and "elapsed" in bar["bar_format"]
     from tqdm import tqdm
 
@@ -377,14 +377,14 @@ def test_the_full_profile_on_a_cpu_is_refused_with_an_estimate(monkeypatch: pyte
     asked = []
     monkeypatch.setattr(experiments, "estimate_seconds", lambda cfg, device: asked.append(device) or
                         {"seconds": 500 * 3600.0, "step_s": 90.0, "probe_batch": 16, "what": "gpt 12 x 384"})
-    ch03 = execute.notebook_paths(["03_implicit_reasoning"])
+    ch03 = notebook_inputs.notebook_paths(["03_implicit_reasoning"])
     msg = execute.long_run_guard(ch03, "full", {}, i_know=False)
     assert msg and "500 h" in msg and "-p DEVICE cpu" in msg and "--i-know" in msg
     assert execute.long_run_guard(ch03, "full", {"DEVICE": "cpu"}, i_know=False) is None  # insisted
     assert execute.long_run_guard(ch03, "full", {}, i_know=True) is None
     assert asked == ["cpu"] * 3
     assert execute.long_run_guard(ch03, "ci", {}, i_know=False) is None  # ci: no measurement at all
-    assert execute.long_run_guard(execute.notebook_paths(["00_tasks"]), "full", {}, False) is None
+    assert execute.long_run_guard(notebook_inputs.notebook_paths(["00_tasks"]), "full", {}, False) is None
     assert asked == ["cpu"] * 3
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert execute.long_run_guard(ch03, "full", {}, i_know=False) is None  # a GPU: what the profile is for
@@ -437,9 +437,9 @@ def test_the_lab_extra_is_pinned() -> None:
 def test_a_kernel_in_notebooks_reads_and_writes_the_books_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab starts a chapter's kernel
     assert results.from_root("build/results") == ROOT / "build" / "results"
-    assert results.default_cache_dir() == ROOT / "build" / "cache"
+    assert run_cache.default_cache_dir() == ROOT / "build" / "cache"
     monkeypatch.setenv("GEOMEM_CACHE", "/elsewhere/cache")
-    assert results.default_cache_dir() == Path("/elsewhere/cache")
+    assert run_cache.default_cache_dir() == Path("/elsewhere/cache")
 
 
 # ============================================================================ 9-10. devices and memory
@@ -468,16 +468,16 @@ def test_the_ci_profile_states_its_device(monkeypatch: pytest.MonkeyPatch) -> No
 def test_peak_memory_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
     """Off Linux there is no /proc: psutil sees a live kernel's memory, ``resource`` a reaped one."""
     pytest.importorskip("psutil")
-    monkeypatch.setattr(execute.PeakRSS, "_descendants_hwm_kb", staticmethod(lambda: pytest.fail("read /proc")))
+    monkeypatch.setattr(run_report.PeakRSS, "_descendants_hwm_kb", staticmethod(lambda: pytest.fail("read /proc")))
     code = "import time; b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); print(1, flush=True); time.sleep(3)"
     child = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE)
     try:
         child.stdout.readline()  # allocated
-        assert execute.PeakRSS._descendants_rss_kb() >= 80 * 1024
+        assert run_report.PeakRSS._descendants_rss_kb() >= 80 * 1024
     finally:
         child.kill()
         child.wait()
-    with execute.PeakRSS(interval=0.1, use_proc=False) as peak:
+    with run_report.PeakRSS(interval=0.1, use_proc=False) as peak:
         subprocess.run([PY, "-c", code.replace("time.sleep(3)", "time.sleep(0.5)")], check=True, stdout=subprocess.PIPE)
     assert peak.mb is not None and peak.mb >= 80
 

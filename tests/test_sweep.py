@@ -98,7 +98,7 @@ def test_the_books_sweeps_are_valid_at_every_profile(name) -> None:
 
 
 def test_cache_dir_alias(monkeypatch, tmp_path) -> None:
-    from geomem_utils.results import default_cache_dir
+    from geomem_utils.run_cache import default_cache_dir
 
     monkeypatch.delenv("GEOMEM_CACHE", raising=False)
     monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "shared"))
