@@ -12,7 +12,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plots", "results", "render", "experiments",
-               "spectral", "playground", "live", "succinctness", "margins", "in_context", "sweep", "verdicts_geometry",
+               "spectral", "playground", "live", "succinctness", "margins", "in_context", "sweep", "sweep_cluster", "run_cache", "validate",
+               "verdicts_geometry",
                "verdicts_reasoning", "verdicts_puzzle")
 
 
