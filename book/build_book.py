@@ -507,6 +507,15 @@ def _version(dist: str) -> str:
 MAIN_PACKAGES = ["torch", "numpy", "plotly", "jupyter-book", "mambapy", "myst-nb", "sphinx", "ipywidgets", "papermill"]
 
 
+def _when(text: Any) -> "_dt.datetime | None":
+    """An ISO time of the run log as an aware datetime (UTC when it names no zone); None when absent or unreadable."""
+    try:
+        t = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+
+
 def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
     """Write ``runtimes.md`` from the executor's run log and the results files."""
     runs: list[dict[str, Any]] = []
@@ -530,16 +539,27 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
         "## Notebooks",
         "",
     ]
-    rows, total = [], 0.0
+    rows, total, spans = [], 0.0, []
     for stem in stems:
         run, r = latest.get(stem, {}), results.get(stem, {})
         wall = run.get("wall_s")
         total += float(wall or 0.0)
+        started = _when(run.get("started"))
+        if started is not None and wall is not None:
+            spans.append((started, started + _dt.timedelta(seconds=float(wall))))
         rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"), run.get("peak_rss_mb"),
-                     _Raw("✓" if run.get("ok") else ("✗ **failed**" if run else "—")), run.get("started", r.get("date"))])
-    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "peak memory (MiB)", "ok",
-                     "started"], rows)
-    lines += ["", f"Total wall time of the latest runs: **{total:.1f} s** ({total / 60:.1f} min).", ""]
+                     run.get("threads"), _Raw("✓" if run.get("ok") else ("✗ **failed**" if run else "—")),
+                     started.strftime("%H:%M:%S") if started else r.get("date")])
+    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "peak memory (MiB)", "threads",
+                     "ok", "started"], rows)
+    lines += ["", f"The latest runs' own wall times add up to **{total:.1f} s** ({total / 60:.1f} min)."]
+    if spans:
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        book_s = (last - first).total_seconds()
+        lines[-1] += (f" The executor runs notebooks side by side (`--jobs`, one per core by default), so from the first "
+                      f"start ({first.strftime('%Y-%m-%d %H:%M:%S')}) to the last end they took **{book_s:.0f} s** "
+                      f"({book_s / 60:.1f} min); that is the book's time when they ran together.")
+    lines += [""]
     if len(runs) > len(latest):
         lines += [f"The run log holds {len(runs)} runs; the table shows the latest of each notebook.", ""]
     lines += ["## Package versions", ""]
