@@ -549,9 +549,8 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
             spans.append((started, started + _dt.timedelta(seconds=float(wall))))
         rows.append([stem, run.get("profile", r.get("profile")), wall, r.get("runtime_s"), run.get("peak_rss_mb"),
                      run.get("threads"), _Raw("✓" if run.get("ok") else ("✗ **failed**" if run else "—")),
-                     started.strftime("%H:%M:%S") if started else r.get("date")])
-    lines += _table(["notebook", "profile", "wall time (s)", "runtime_s in results", "peak memory (MiB)", "threads",
-                     "ok", "started"], rows)
+                     started.strftime("%H:%M") if started else r.get("date")])
+    lines += _table(["notebook", "profile", "wall (s)", "in results (s)", "peak MiB", "threads", "ok", "started"], rows)
     lines += ["", f"The latest runs' own wall times add up to **{total:.1f} s** ({total / 60:.1f} min)."]
     if spans:
         first, last = min(a for a, _ in spans), max(b for _, b in spans)

@@ -392,6 +392,32 @@ def test_scorecard_lists_every_results_file(server, browser) -> None:
             assert rows, f"scorecard does not show {stem} as failed"
 
 
+_TABLES_PAST_THE_COLUMN = """() => {
+  const col = document.querySelector('.bd-article');
+  const right = col.getBoundingClientRect().right;
+  const past = t => t.getBoundingClientRect().right > right + 1  // runs past the column
+    || (t.parentElement && t.parentElement.scrollWidth > t.parentElement.clientWidth + 1);  // or scrolls in it
+  return [...col.querySelectorAll('table')].filter(past)
+    .map(t => (t.querySelector('th') || t).innerText.slice(0, 40));
+}"""
+
+
+@pytest.mark.parametrize("page", ["_generated/scorecard.html", "_generated/runtimes.html"])
+def test_generated_tables_stay_inside_the_column(server, browser, page) -> None:
+    """The scorecard's and run times' tables wrap inside the content column (1280 px wide
+    window) instead of running past its right edge (book/_assets/geomem.css)."""
+    base, _ = server
+    _require_site()
+    ctx, tab, errors = _open(browser, f"{base}/{page}")
+    try:
+        _settle(tab)
+        outside = tab.evaluate(_TABLES_PAST_THE_COLUMN)
+        assert tab.evaluate("document.querySelectorAll('.bd-article table').length") > 0
+    finally:
+        ctx.close()
+    assert not outside, f"{page}: tables past the content column's right edge: {outside}"
+
+
 # --------------------------------------------------------------------------------------
 # Every control works with no kernel (issue 15)
 # --------------------------------------------------------------------------------------

@@ -30,7 +30,12 @@ def _add_live(app, pagename: str, templatename: str, context: dict[str, Any], do
         app.add_js_file(LIVE_JS, priority=150)  # after plotly.min.js; runs on DOMContentLoaded
 
 
+#: book/_assets/geomem.css: tables that wrap inside the content column.
+CSS = "geomem.css"
+
+
 def setup(app) -> dict[str, Any]:
+    app.add_css_file(CSS)
     app.connect("html-page-context", _add_plotly)
     app.connect("html-page-context", _add_live)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
