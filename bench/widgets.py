@@ -1,8 +1,8 @@
 """Live widgets: how long one control change of the playground takes (retrain + redraw).
 
-A change of the playground (``geomem_utils.playground``, chapter 05) retrains a model on
+A change of the playground (``geomem_utils.widgets``, chapter 05) retrains a model on
 a tiny graph and draws a fresh plotly figure; the figure is then serialised to the
-front end. This times ``playground.timed_redraw`` for every model family at its defaults
+front end. This times ``widgets.timed_redraw`` for every model family at its defaults
 on the tiny star (and the other tiny graphs for the default model), plus the figure's JSON
 serialisation, median over repeats. Without the playground module it falls back to the
 two pieces it is built from: Node2Vec and a 1-layer network on the tiny star.
@@ -18,16 +18,16 @@ from .common import clock, median, spread
 
 
 def _playground_rows(repeats: int) -> list[dict[str, Any]]:
-    from geomem_utils import playground as pg
+    from geomem_utils import playground as pg, widgets
 
     cases = [("star", m) for m in pg.MODELS] + [(g, "net") for g in ("grid", "cycle", "irregular")]
     rows = []
     for graph, model in cases:
-        pg.timed_redraw(graph, model)  # warm-up (first-call costs, imports)
+        widgets.timed_redraw(graph, model)  # warm-up (first-call costs, imports)
         walls, cpus, train_s, draw_s = [], [], [], []
         for _ in range(repeats):
             with clock() as lap:
-                run, fig, _t = pg.timed_redraw(graph, model)
+                run, fig, _t = widgets.timed_redraw(graph, model)
                 fig.to_json()  # what the front end receives
             walls.append(lap.wall_s)
             cpus.append(lap.cpu_s)
@@ -76,7 +76,7 @@ def widget_latency(repeats: int = 3) -> dict[str, Any]:
     """Seconds per control change, per model family; the goal is at most 1 s."""
     try:
         rows = _playground_rows(repeats)
-        source = "geomem_utils.playground.timed_redraw + Figure.to_json"
+        source = "geomem_utils.widgets.timed_redraw + Figure.to_json"
     except ImportError:
         rows = _fallback_rows(repeats)
         source = "fallback: train_node2vec and a 1-layer net via gm.train.train"

@@ -80,11 +80,12 @@ def _centred(pos: np.ndarray) -> np.ndarray:
 def graph_data(g: _graphs.Graph, label: str | None = None, with_spectrum: bool = False) -> dict[str, Any]:
     """What a panel needs of one graph: nodes, edges, drawing (centred, in [-1, 1]), colours;
     with ``with_spectrum`` the normalised spectrum and a random matrix's alignment."""
-    from . import playground as _pg
     from . import spectral as _spectral
+    from .playground_figures import node_colors
+    from .plots import graph_layout
 
     out: dict[str, Any] = {"label": label or g.name, "n": int(g.n_nodes), "edges": g.edges.tolist(),
-                           "pos": rounded(_centred(_pg.layout(g)), 4), "colors": list(_pg.node_colors(g))}
+                           "pos": rounded(_centred(graph_layout(g)), 4), "colors": list(node_colors(g))}
     if with_spectrum:
         spec = _spectral.graph_spectrum(g)
         out["spectrum"] = rounded(spec.normalised, 4)
@@ -99,7 +100,7 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
     """Node2Vec retrained in the page: the four tiny graphs or a path-star G(d, l), learning
     rate, initial scale, width, steps, tied or untied, self-edges; the panel starts with these
     values. Its gradient descent is the one of ``models.train_node2vec`` (tied) and
-    ``spectral.train_node2vec_untied``, in float32 (``tests/test_live_js.py``)."""
+    ``models.train_node2vec_untied``, in float32 (``tests/test_live_js.py``)."""
     if graph not in (*_graphs.TINY_GRAPHS, "path_star"):
         raise ConfigError(f"graph must be one of {[*_graphs.TINY_GRAPHS, 'path_star']}, got {show(graph)}")
     checks = (("width", width, 2, 256), ("steps", steps, 100, 10_000), ("seed", seed, 0, 999_999),
@@ -120,11 +121,11 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
 
 
 def playground_panel(grid: dict[str, Any]) -> LivePanel:
-    """The playground's precomputed grid (``playground.static_grid``) as a panel."""
+    """The playground's precomputed grid (``playground_grid.static_grid``) as a panel."""
     missing = [k for k in ("graphs", "graph_order", "models", "model_labels", "scales", "runs", "defaults")
                if k not in grid]
     if missing:
-        raise ValueError(f"playground_panel needs a grid from playground.static_grid; missing {missing}")
+        raise ValueError(f"playground_panel needs a grid from playground_grid.static_grid; missing {missing}")
     return LivePanel("playground", grid, note="This panel steps through runs precomputed when the book was "
                      "built (JavaScript, no kernel). With a kernel, the controls of the next cell retrain "
                      "any setting in Python.")

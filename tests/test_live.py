@@ -1,4 +1,4 @@
-"""geomem_utils.live (kernel-free panels), playground.static_grid, and the book's widget-state rule."""
+"""geomem_utils.live (kernel-free panels), playground_grid.static_grid, and the book's widget-state rule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geomem_utils import live, playground as pg
+from geomem_utils import live, playground_grid
 from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +52,8 @@ def test_node2vec_panel_carries_the_tiny_graphs() -> None:
 
 
 def test_static_grid_covers_its_axes_with_keys_the_page_reads() -> None:
-    grid = pg.static_grid(graphs=("star", "path_star"), models=("node2vec", "assoc"), scales=(0.02, 1.0),
-                          steps={"node2vec": 60, "assoc": 3}, n_snapshots=3)
+    grid = playground_grid.static_grid(graphs=("star", "path_star"), models=("node2vec", "assoc"),
+                                       scales=(0.02, 1.0), steps={"node2vec": 60, "assoc": 3}, n_snapshots=3)
     names = grid["graph_order"]
     assert names == ["star", "G(3, 4)"]
     # the page's key: graph | model | edges (0/1) | index of the scale
@@ -74,9 +74,9 @@ def test_static_grid_covers_its_axes_with_keys_the_page_reads() -> None:
 
 def test_static_grid_names_bad_inputs() -> None:
     with pytest.raises(ConfigError, match="unknown"):
-        pg.static_grid(graphs=("torus",))
+        playground_grid.static_grid(graphs=("torus",))
     with pytest.raises(ConfigError, match="scales"):
-        pg.static_grid(graphs=("star",), scales=(0.0,))
+        playground_grid.static_grid(graphs=("star",), scales=(0.0,))
 
 
 def _build_book():

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, live, playground, spectral
-from geomem_utils.models import train_node2vec
+from geomem_utils import graphs, live, playground_figures, spectral
+from geomem_utils.models import train_node2vec, train_node2vec_untied
 
 RTOL = 1e-5
 STEPS = 1000
@@ -91,7 +91,7 @@ def _python32(g: graphs.Graph, tied: bool, self_edges: bool, lr: float, init_std
     if tied:
         r = train_node2vec(A, **kw)
         return r.snapshots[0], None, r.V, r.loss
-    u = spectral.train_node2vec_untied(A, **kw)
+    u = train_node2vec_untied(A, **kw)
     gen = torch.Generator().manual_seed(seed)  # the same draws as train_node2vec_untied's
     torch.randn(g.n_nodes, width, generator=gen, dtype=torch.float64)
     W0 = (torch.randn(g.n_nodes, width, generator=gen, dtype=torch.float64) * init_std).float().numpy()
@@ -173,4 +173,4 @@ def test_page_spectrum_alignment_and_pca(name: str) -> None:
     for lam in np.unique(vals):
         sel = vals == lam
         assert abs((np.array(out["profile"])[sel] ** 2).sum() - (prof_py[sel] ** 2).sum()) < 1e-8 * (prof_py ** 2).sum()
-    np.testing.assert_allclose(np.array(out["pca"]).T, playground.pca_2d(X), atol=1e-8)
+    np.testing.assert_allclose(np.array(out["pca"]).T, playground_figures.pca_2d(X), atol=1e-8)

@@ -1,11 +1,12 @@
-"""Unit tests of the playground (geomem_utils/playground.py, chapter 05_playground)."""
+"""Unit tests of the playground (chapter 05_playground): geomem_utils/playground.py, playground_figures.py,
+its widget in widgets.py and its checks in verdicts_playground.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from geomem_utils import graphs, playground as pg, results
+from geomem_utils import graphs, playground as pg, playground_figures, plots, results, verdicts_playground, widgets
 from geomem_utils.validate import ConfigError, ConfigTypeError
 
 
@@ -18,7 +19,7 @@ def test_sized_families_contain_the_tiny_graphs() -> None:
     assert np.array_equal(pg.make_graph("path_star", 4, 5).edges, graphs.tiny_graph("star").edges)
     g = pg.make_graph("path_star", 3, 6)
     assert (g.n_nodes, g.n_edges) == (16, 15)
-    assert pg.layout(pg.make_graph("grid_n", size=5)).shape == (25, 2)
+    assert plots.graph_layout(pg.make_graph("grid_n", size=5)).shape == (25, 2)
 
 
 @pytest.mark.parametrize("kwargs,err", [
@@ -106,34 +107,34 @@ def test_train_embedding_rejects_bad_inputs(kwargs, err) -> None:
 
 def test_playground_figure_has_its_panels() -> None:
     run = pg.train_embedding("irregular", "net", steps=3)
-    fig = pg.playground_figure(run)
+    fig = playground_figures.playground_figure(run)
     assert len(fig.data) == 8  # graph (2), embedding (2), spectrum + projections, recovery, loss
     kinds = [type(t).__name__ for t in fig.data]
     assert kinds.count("Bar") == 2 and kinds.count("Scatter") == 6
     assert len(fig.data[4].y) == run.spectrum.n - 1
     with pytest.raises(ValueError, match="node embeddings"):
-        pg.playground_figure(run, graph=graphs.tiny_graph("star"))
+        playground_figures.playground_figure(run, graph=graphs.tiny_graph("star"))
 
 
 def test_pca_is_scaled_and_signed() -> None:
     rng = np.random.default_rng(0)
-    xy = pg.pca_2d(rng.normal(size=(12, 5)) * 50)
+    xy = playground_figures.pca_2d(rng.normal(size=(12, 5)) * 50)
     assert xy.shape == (12, 2) and np.isclose(np.abs(xy).max(), 1.0)
     assert (xy[np.argmax(np.abs(xy), axis=0), [0, 1]] > 0).all()
 
 
 def test_sweep_figure_has_one_frame_per_run() -> None:
     runs = [pg.train_embedding("star", "net", steps=2, init_std=s) for s in (0.01, 1.0)]
-    fig = pg.sweep_figure(runs, ["0.01", "1"], "sweep", prefix="init ")
+    fig = playground_figures.sweep_figure(runs, ["0.01", "1"], "sweep", prefix="init ")
     assert len(fig.frames) == 2 and fig.layout.sliders[0].steps[1].label == "1"
     with pytest.raises(ValueError):
-        pg.sweep_figure(runs, ["only one"], "sweep")
+        playground_figures.sweep_figure(runs, ["only one"], "sweep")
 
 
 # ---------------------------------------------------------------------------- widgets
 
 def test_widgets_build_without_a_kernel_and_retrain_on_change() -> None:
-    ui = pg.build_widgets(graph="star", model="assoc")
+    ui = widgets.build_widgets(graph="star", model="assoc")
     ctl = ui.playground
     assert set(ctl.controls) >= {"graph", "model", "tied", "self_edges", "lr", "init_std", "steps", "width", "seed"}
     assert ctl.last_run is None  # nothing trains while building
@@ -151,9 +152,9 @@ def test_widgets_build_without_a_kernel_and_retrain_on_change() -> None:
 
 def test_build_widgets_rejects_bad_inputs() -> None:
     with pytest.raises(ConfigError, match=r"^model must be one of .*got 'rnn'"):
-        pg.build_widgets(model="rnn")
+        widgets.build_widgets(model="rnn")
     with pytest.raises(ConfigError, match=r"^size must be in \[3, 200\], got 1"):
-        pg.build_widgets(graph="cycle_n", size=1)
+        widgets.build_widgets(graph="cycle_n", size=1)
 
 
 # ---------------------------------------------------------------------------- the claim check can fail
@@ -166,27 +167,27 @@ def test_playground_checks_pass_on_good_numbers_and_fail_on_bad(tmp_path) -> Non
     good = {m: pg.train_embedding("star", m, steps=s) for m, s in
             {"node2vec": 2000, "net": 200, "assoc": 10, "gpt": 200, "mamba": 100}.items()}
     fast = {m: 0.5 for m in pg.MODELS}
-    assert all(c.passed for c in pg.playground_checks(good, fast, 0.5))
-    assert {c.kind for c in pg.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
+    assert all(c.passed for c in verdicts_playground.playground_checks(good, fast, 0.5))
+    assert {c.kind for c in verdicts_playground.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
     # Undertrained runs: recovery below 100% and no alignment yet.
     bad = _runs(steps=1)
-    checks = pg.playground_checks(bad, fast, 0.5)
+    checks = verdicts_playground.playground_checks(bad, fast, 0.5)
     failed = {c.name for c in checks if not c.passed}
     assert "Node2Vec spectral alignment (energy share on the smooth eigenvectors)" in failed
     assert any("top-k" in name for name in failed)
     # A slow retrain fails the latency checks.
-    slow = pg.playground_checks(good, {m: 9.0 for m in pg.MODELS}, 4.0)
+    slow = verdicts_playground.playground_checks(good, {m: 9.0 for m in pg.MODELS}, 4.0)
     assert {c.name for c in slow if not c.passed} == {"retrain + redraw of the default model, median (CPU s)",
                                                       "retrain + redraw, slowest family (CPU s)"}
     with pytest.raises(results.ClaimCheckFailed, match=r"05_playground: claim check failed \(.*Node2Vec spectral"):
         results.finish("05_playground", title="t", claim="c", paper_ref="p", checks=checks,
                        params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=0.0)
     with pytest.raises(ValueError, match="missing"):
-        pg.playground_checks({"net": good["net"]}, fast, 0.5)
+        verdicts_playground.playground_checks({"net": good["net"]}, fast, 0.5)
 
 
 def test_widget_reports_a_graph_too_large_instead_of_raising() -> None:
-    ui = pg.build_widgets(graph="path_star", model="assoc", degree=40, path_length=2)
+    ui = widgets.build_widgets(graph="path_star", model="assoc", degree=40, path_length=2)
     ctl = ui.playground
     ctl.controls["path_length"].value = 20  # 1 + 40 * 19 nodes: refused, shown in the status line
     assert ctl.last_run is None and "cannot train" in ctl.status.value

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from geomem_utils import graphs, spectral
-from geomem_utils.models import build_model, node2vec_C, train_node2vec
+from geomem_utils import graphs, spectral, spectral_figures, widgets
+from geomem_utils.models import build_model, node2vec_C, train_node2vec, train_node2vec_untied
 from geomem_utils.train import seeded
 
 
@@ -102,7 +102,7 @@ def test_untied_step_is_the_gradient(tiny) -> None:
     g = tiny["star"]
     A = graphs.adjacency(g).toarray()
     lr = 0.05
-    run = spectral.train_node2vec_untied(A, width=6, lr=lr, steps=1, init_std=0.3, seed=3)
+    run = train_node2vec_untied(A, width=6, lr=lr, steps=1, init_std=0.3, seed=3)
     gen = torch.Generator().manual_seed(3)
     U = (torch.randn(g.n_nodes, 6, generator=gen, dtype=torch.float64) * 0.3).requires_grad_()
     W = (torch.randn(g.n_nodes, 6, generator=gen, dtype=torch.float64) * 0.3).requires_grad_()
@@ -116,11 +116,11 @@ def test_untied_step_is_the_gradient(tiny) -> None:
 
 def test_untied_runs_learn_and_validate(tiny) -> None:
     A = graphs.adjacency(tiny["grid"]).toarray()
-    run = spectral.train_node2vec_untied(A, width=16, steps=400, init_std=0.01, seed=0, snapshot_steps=[0, 400])
+    run = train_node2vec_untied(A, width=16, steps=400, init_std=0.01, seed=0, snapshot_steps=[0, 400])
     assert run.loss[-1] < run.loss[0] and set(run.snapshots) == {0, 400}
     for bad in (dict(steps=-1), dict(lr=0.0), dict(init_std=-1.0), dict(steps=5, snapshot_steps=[6])):
         with pytest.raises(ValueError, match=rf"train_node2vec_untied\.{list(bad)[-1]} must"):
-            spectral.train_node2vec_untied(A, **bad)
+            train_node2vec_untied(A, **bad)
 
 
 def test_spectral_run_and_figures(tiny) -> None:
@@ -132,15 +132,15 @@ def test_spectral_run_and_figures(tiny) -> None:
     assert np.allclose(C0, graphs.neg_laplacian(tiny["star"]), atol=1e-12)
     untied = spectral.node2vec_spectral_run(tiny["grid"], steps=100, tied=False, n_snapshots=4, init_std=0.01)
     assert np.isnan(untied.cnorms).all() and np.isnan(untied.residual).all()
-    fig = spectral.node2vec_spectral_figure(run=run)
+    fig = spectral_figures.node2vec_spectral_figure(run=run)
     assert isinstance(fig, go.Figure) and len(fig.data) == 2 + 2 + 2 * n
-    untied_fig = spectral.node2vec_spectral_figure("cycle", steps=50, tied=False)
+    untied_fig = spectral_figures.node2vec_spectral_figure("cycle", steps=50, tied=False)
     bars_ = [t for t in untied_fig.data if t.type == "bar"]
     assert len(bars_) == 2 and {len(t.y) for t in bars_} <= {tiny["cycle"].n_nodes - 1, tiny["cycle"].n_nodes}
     assert "untied" in untied_fig.layout.title.text and "cycle" in untied_fig.layout.title.text
-    frames = spectral.dynamics_frames_figure(run)
+    frames = spectral_figures.dynamics_frames_figure(run)
     assert len(frames.frames) == len(run.steps) and frames.layout.sliders
-    eig = spectral.eigenvector_figure({"star": tiny["star"]})
+    eig = spectral_figures.eigenvector_figure({"star": tiny["star"]})
     M = graphs.sym_transition(tiny["star"])
     colours = [np.asarray(t.marker.color, dtype=float) for t in eig.data if t.mode == "markers"]
     assert len(colours) == 3 and all(c.shape == (n,) for c in colours)
@@ -148,7 +148,7 @@ def test_spectral_run_and_figures(tiny) -> None:
         lam = c @ M @ c / (c @ c)
         assert np.allclose(M @ c, lam * c, atol=1e-8)
     spec = spectral.graph_spectrum(tiny["star"])
-    bars = spectral.profile_bars_grid({"star": spec}, {"star": {"a": run.profiles[-1]}})
+    bars = spectral_figures.profile_bars_grid({"star": spec}, {"star": {"a": run.profiles[-1]}})
     assert len(bars.data) == 2
 
 
@@ -163,7 +163,7 @@ def test_snapshot_schedule() -> None:
 
 def test_widget_builds_without_training_and_retrains_on_change() -> None:
     pytest.importorskip("ipywidgets")
-    box = spectral.node2vec_widget(graph_name="cycle", steps=100)
+    box = widgets.node2vec_widget(graph_name="cycle", steps=100)
     controls = box.children[0].children[0].children + box.children[0].children[1].children
     status, out = box.children[1], box.children[2]
     assert "Move a control" in status.value and not out.outputs
@@ -196,8 +196,8 @@ def _groups(g, n2v_emb, deep_emb, ce_ratio=0.001, untied_gpt=None, self_edges_tr
     A = graphs.adjacency(g).toarray()
     rnd = spectral.random_shares(s)
     run = train_node2vec(A, steps=2000, seed=0)
-    untied = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0)
-    untied_se = spectral.train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0, self_edges=self_edges_train)
+    untied = train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0)
+    untied_se = train_node2vec_untied(A, steps=2000, init_std=0.01, seed=0, self_edges=self_edges_train)
     sh = lambda e: spectral.energy_shares(e, s)  # noqa: E731
     one = lambda v: {g.name: v}  # noqa: E731
     top = spectral.top_k_projection(n2v_emb, s, spectral.kept_rank(run.V))
@@ -239,7 +239,7 @@ def test_verdicts_pass_geometric_embeddings_and_fail_trainable_lookup_tables(tin
     # a trainable model that memorises its edges as a lookup table: untied Node2Vec started at
     # N(0, 1) fits every edge with U and W barely moving (the chapter's init-scale table);
     # in Node2Vec's place, and in the deep model's, the verdicts fail
-    lookup = spectral.train_node2vec_untied(A, steps=2000, init_std=1.0, seed=0)
+    lookup = train_node2vec_untied(A, steps=2000, init_std=1.0, seed=0)
     assert lookup.loss[-1] < 0.5 * lookup.loss[0]  # it did learn its edges
     as_n2v = _verdicts(_groups(g, lookup.U, blurred))
     assert as_n2v["spectral.node2vec_alignment"] == fd.NOT_REPRODUCED

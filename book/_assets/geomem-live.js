@@ -6,12 +6,12 @@
  *
  *  - "node2vec": Node2Vec retrained in the page. Full-batch gradient descent on the total
  *    loss, exactly geomem_utils.models.train_node2vec (tied: V <- V + lr (G + G^T) V) and
- *    geomem_utils.spectral.train_node2vec_untied (U <- U + lr G W, W <- W + lr G^T U),
+ *    geomem_utils.models.train_node2vec_untied (U <- U + lr G W, W <- W + lr G^T U),
  *    with G = D^-1 A - row_softmax(V W^T); float32 storage (Float32Array), so that it
  *    agrees with the same code run by PyTorch in float32 (tests/test_live_js.py runs this
  *    file in Node.js against it).
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
- *    executed (geomem_utils.playground.static_grid): graph x model x edges x init scale x
+ *    executed (geomem_utils.playground_grid.static_grid): graph x model x edges x init scale x
  *    training step, each view drawn as 05_playground draws one run.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
@@ -161,7 +161,7 @@
   }
 
   /** Top-2 principal components of the rows, sign fixed (largest |entry| positive) and
-   *  scaled to a largest |coordinate| of 1, like playground.pca_2d: [[x...], [y...]]. */
+   *  scaled to a largest |coordinate| of 1, like playground_figures.pca_2d: [[x...], [y...]]. */
   function pca2d(X, n, m) {
     var x = Float64Array.from(X), r, k, j;
     for (k = 0; k < m; k++) {

@@ -17,10 +17,12 @@ from .shallow import (
     Node2Vec,
     Node2VecRun,
     OneLayerNet,
+    UntiedRun,
     associative_net,
     node2vec_C,
     node2vec_loss,
     train_node2vec,
+    train_node2vec_untied,
     transition_matrix,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "Node2Vec",
     "Node2VecRun",
     "OneLayerNet",
+    "UntiedRun",
     "associative_net",
     "build_model",
     "mamba_ssm_available",
@@ -40,6 +43,7 @@ __all__ = [
     "node2vec_loss",
     "sinusoidal_positions",
     "train_node2vec",
+    "train_node2vec_untied",
     "transition_matrix",
 ]
 

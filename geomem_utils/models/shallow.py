@@ -5,6 +5,7 @@
 - `associative_net`: the same with E frozen, so only W, b learn a lookup table.
 - `Node2Vec`, `train_node2vec`, `node2vec_C`: the 1-hop tied Node2Vec model whose gradient
   flow is dV/dt = eta C(t) V with C = (D^-1 A - P) + (D^-1 A - P)^T, P = row_softmax(V V^T).
+- `train_node2vec_untied`: its untied twin (input U, output W), for ``02_spectral_bias``.
 """
 
 from __future__ import annotations
@@ -218,3 +219,61 @@ def train_node2vec(
         if t + 1 in wanted:
             snapshots[t + 1] = V.numpy().copy()
     return Node2VecRun(V=V.numpy().copy(), loss=losses.numpy(), snapshots=snapshots)
+
+
+@dataclass
+class UntiedRun:
+    """Result of :func:`train_node2vec_untied`: input ``U`` and output ``W`` embeddings (n, m),
+    the per-node mean loss per step (``loss[0]`` at init), snapshots of U by step."""
+
+    U: np.ndarray
+    W: np.ndarray
+    loss: np.ndarray
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def train_node2vec_untied(
+    adjacency: Adjacency,
+    width: int = 100,
+    lr: float = 0.01,
+    steps: int = 10_000,
+    init_std: float = 1.0,
+    seed: int = 0,
+    snapshot_steps: Iterable[int] = (),
+    self_edges: bool = False,
+    dtype: torch.dtype = torch.float64,
+) -> UntiedRun:
+    """Node2Vec with separate input and output embeddings: logits of node u = ``W u_u``.
+
+    Same loss and optimiser as :func:`geomem_utils.models.train_node2vec` (full-batch
+    gradient descent on the total loss, float64, closed-form gradients): with
+    ``G = D^-1A - P`` and ``P = row_softmax(U W^T)``, ``U <- U + lr G W`` and
+    ``W <- W + lr G^T U``. U and W are drawn N(0, init_std^2) from one generator (in
+    float64; ``dtype=torch.float32`` rounds them and runs the same steps in float32).
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"train_node2vec_untied.steps must be a non-negative int (got {steps!r})")
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"train_node2vec_untied.lr must be a positive number (got {lr!r})")
+    if not (isinstance(init_std, (int, float)) and np.isfinite(init_std) and init_std >= 0):
+        raise ValueError(f"train_node2vec_untied.init_std must be >= 0 (got {init_std!r})")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"train_node2vec_untied.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
+    T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
+    n = T.shape[0]
+    wanted = {int(s) for s in snapshot_steps}
+    if any(not 0 <= s <= steps for s in wanted):
+        raise ValueError(f"train_node2vec_untied.snapshot_steps must lie in [0, steps={steps}]")
+    gen = torch.Generator().manual_seed(seed)
+    U = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
+    W = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
+    losses = torch.empty(steps, dtype=torch.float64)
+    snaps: dict[int, np.ndarray] = {0: U.numpy().copy()} if 0 in wanted else {}
+    for t in range(steps):
+        logp = torch.log_softmax(U @ W.T, dim=1)  # (n, n)
+        losses[t] = -(T * logp).sum() / n
+        G = T - logp.exp()  # D^-1 A - P
+        U, W = U + lr * (G @ W), W + lr * (G.T @ U)
+        if t + 1 in wanted:
+            snaps[t + 1] = U.numpy().copy()
+    return UntiedRun(U.numpy().copy(), W.numpy().copy(), losses.numpy(), snaps)
