@@ -26,3 +26,20 @@ def cell(source: str, *tags: str) -> str:
 def notebook(title: str, *cells: str) -> str:
     """A chapter: the jupytext header, a title and the cells."""
     return HEADER + f"\n# {title}\n\n" + "\n".join(cells)
+
+
+#: The first cell of every throwaway chapter: the package and the clock.
+SETUP = cell("""
+import time
+
+import geomem_utils as gm
+from geomem_utils.params import Spec, resolve
+
+STARTED = time.time()
+""")
+
+
+def parameters(*extra: str) -> str:
+    """The papermill parameters cell: the common names, ``VALUE = 1.0`` and ``extra`` lines."""
+    lines = ['PROFILE = "ci"', "SEED = 0", 'DEVICE = "auto"', 'RESULTS_DIR = "build/results"', "VALUE = 1.0", *extra]
+    return cell("\n".join(lines), "parameters")

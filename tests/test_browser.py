@@ -613,15 +613,19 @@ def _live_panel(page, kind: str):
     return panel
 
 
+def _open_chapter(server, browser, stem: str):
+    """A chapter's page of the built site (failing when the chapter was not executed): (context, page, errors)."""
+    base, _ = server
+    rel = f"_generated/{stem}.html"
+    if not (_require_site() / rel).is_file():
+        pytest.fail(f"{rel} is missing: build the book with chapter {stem[:2]} executed")
+    return _open(browser, f"{base}/{rel}")
+
+
 def test_node2vec_retrains_live_under_a_second(server, browser) -> None:
     """02's Node2Vec panel: the tiny star at 1,000 steps retrains and draws every frame in
     under a second (measured by the page), with no console error; screenshots before and after."""
-    base, _ = server
-    site = _require_site()
-    rel = "_generated/02_spectral_bias.html"
-    if not (site / rel).is_file():
-        pytest.fail(f"{rel} is missing: build the book with chapter 02 executed")
-    ctx, page, errors = _open(browser, f"{base}/{rel}")
+    ctx, page, errors = _open_chapter(server, browser, "02_spectral_bias")
     try:
         panel = _live_panel(page, "node2vec")
         _settle(page, panel)
@@ -657,12 +661,7 @@ def test_node2vec_retrains_live_under_a_second(server, browser) -> None:
 
 def test_playground_grid_screenshots(server, browser) -> None:
     """05's precomputed grid: a model and a step change redraw it; screenshots before and after."""
-    base, _ = server
-    site = _require_site()
-    rel = "_generated/05_playground.html"
-    if not (site / rel).is_file():
-        pytest.fail(f"{rel} is missing: build the book with chapter 05 executed")
-    ctx, page, errors = _open(browser, f"{base}/{rel}")
+    ctx, page, errors = _open_chapter(server, browser, "05_playground")
     try:
         panel = _live_panel(page, "playground")
         panel.scroll_into_view_if_needed()

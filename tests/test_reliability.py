@@ -36,7 +36,7 @@ import torch
 import geomem_utils
 from geomem_utils import experiments, graphs, notebook_inputs, params, results, run_cache, runner
 from geomem_utils.validate import ConfigError
-from _throwaway import cell, notebook
+from _throwaway import SETUP, cell, notebook, parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -472,24 +472,8 @@ def test_check_rejects_what_is_not_a_number() -> None:
 
 THROWAWAY = notebook(
     "Check a throwaway claim",
-    cell("""
-import time
-
-import geomem_utils as gm
-from geomem_utils.params import Spec, resolve
-
-STARTED = time.time()
-"""),
-    cell("""
-PROFILE = "ci"
-SEED = 0
-DEVICE = "auto"
-RESULTS_DIR = "build/results"
-VALUE = 1.0
-DEGREE = None
-ARMS = None
-WORK_S = 0.0
-""", "parameters"),
+    SETUP,
+    parameters("DEGREE = None", "ARMS = None", "WORK_S = 0.0"),
     cell("""
 P = resolve(
     {"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR,

@@ -31,7 +31,7 @@ import pytest
 import torch
 
 from geomem_utils import execute, experiments, notebook_inputs, params, results, run_cache, run_report, runner
-from _throwaway import cell, notebook
+from _throwaway import SETUP, cell, notebook, parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -39,19 +39,8 @@ PY = sys.executable
 # A throwaway chapter: a parameters cell, a check, finish(); seconds with a kernel.
 THROWAWAY = notebook(
     "Throwaway",
-    cell("""
-import time
-import geomem_utils as gm
-from geomem_utils.params import Spec, resolve
-STARTED = time.time()
-"""),
-    cell("""
-PROFILE = "ci"
-SEED = 0
-DEVICE = "auto"
-RESULTS_DIR = "build/results"
-VALUE = 1.0
-""", "parameters"),
+    SETUP,
+    parameters(),
     cell("""
 P = resolve({"PROFILE": PROFILE, "SEED": SEED, "DEVICE": DEVICE, "RESULTS_DIR": RESULTS_DIR, "VALUE": VALUE},
             {"VALUE": Spec(float, 1.0)})
