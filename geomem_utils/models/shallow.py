@@ -176,6 +176,24 @@ class Node2VecRun:
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)
 
 
+def _gradient_descent_setup(owner: str, adjacency: Adjacency, steps: object, lr: object, init_std: object,
+                            snapshot_steps: Iterable[int], self_edges: bool,
+                            dtype: torch.dtype) -> tuple[torch.Tensor, set[int]]:
+    """What both Node2Vec trainers check and build before their first step: the arguments
+    (errors name ``owner``), the transition matrix D^-1 A (n, n) in ``dtype`` and the
+    snapshot steps."""
+    check_int("steps", steps, 0, owner=owner, numpy=False)
+    check_number("lr", lr, 0.0, lo_open=True, owner=owner, numpy=False)
+    check_number("init_std", init_std, 0.0, owner=owner, numpy=False)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"{owner}.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
+    wanted = {int(s) for s in snapshot_steps}
+    bad = [s for s in wanted if not 0 <= s <= steps]
+    if bad:
+        raise ValueError(f"{owner}.snapshot_steps must lie in [0, steps={steps}] (got {sorted(bad)})")
+    return transition_matrix(adjacency, self_edges).to(dtype), wanted
+
+
 def train_node2vec(
     adjacency: Adjacency,
     width: int = 100,
@@ -195,16 +213,9 @@ def train_node2vec(
     (total / n): on the path-star d=4, l=5 with seed 0 it goes from about 96 at step 1 to
     about 1.3 at step 10,000 (spec: 96.1, 1.30).
     """
-    check_int("steps", steps, 0, owner="train_node2vec", numpy=False)
-    check_number("lr", lr, 0.0, lo_open=True, owner="train_node2vec", numpy=False)
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"train_node2vec.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
-    T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
+    T, wanted = _gradient_descent_setup("train_node2vec", adjacency, steps, lr, init_std, snapshot_steps,
+                                        self_edges, dtype)
     n = T.shape[0]
-    wanted = {int(s) for s in snapshot_steps}
-    bad = [s for s in wanted if not 0 <= s <= steps]
-    if bad:
-        raise ValueError(f"train_node2vec.snapshot_steps must lie in [0, steps={steps}] (got {sorted(bad)})")
     gen = torch.Generator().manual_seed(seed)
     V = Node2Vec(n, width, init_std, generator=gen).V.detach().clone().to(dtype)  # V: (n, width)
     losses = torch.empty(steps, dtype=torch.float64)
@@ -251,19 +262,9 @@ def train_node2vec_untied(
     ``W <- W + lr G^T U``. U and W are drawn N(0, init_std^2) from one generator (in
     float64; ``dtype=torch.float32`` rounds them and runs the same steps in float32).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"train_node2vec_untied.steps must be a non-negative int (got {steps!r})")
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"train_node2vec_untied.lr must be a positive number (got {lr!r})")
-    if not (isinstance(init_std, (int, float)) and np.isfinite(init_std) and init_std >= 0):
-        raise ValueError(f"train_node2vec_untied.init_std must be >= 0 (got {init_std!r})")
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"train_node2vec_untied.dtype must be torch.float32 or torch.float64 (got {dtype!r})")
-    T = transition_matrix(adjacency, self_edges).to(dtype)  # D^-1 A: (n, n)
+    T, wanted = _gradient_descent_setup("train_node2vec_untied", adjacency, steps, lr, init_std, snapshot_steps,
+                                        self_edges, dtype)
     n = T.shape[0]
-    wanted = {int(s) for s in snapshot_steps}
-    if any(not 0 <= s <= steps for s in wanted):
-        raise ValueError(f"train_node2vec_untied.snapshot_steps must lie in [0, steps={steps}]")
     gen = torch.Generator().manual_seed(seed)
     U = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
     W = (torch.randn(n, width, generator=gen, dtype=torch.float64) * init_std).to(dtype)  # (n, m)
