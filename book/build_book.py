@@ -41,15 +41,17 @@ GENERATED = BOOK / "_generated"
 
 # The chapters, in book order. A chapter appears in the table of contents once its
 # executed notebook exists; until then its page is a stub (so links from the intro work).
-CHAPTERS: list[tuple[str, str]] = [
-    ("00_tasks", "Build the graphs and tasks"),
-    ("01_geometry_emerges", "Geometry emerges from local supervision"),
-    ("02_spectral_bias", "A spectral bias explains the geometry"),
-    ("03_implicit_reasoning", "Implicit in-weights reasoning"),
-    ("04_memorization_puzzle", "The memorization puzzle"),
-    ("05_playground", "Playground"),
-    ("06_how_far_it_holds", "How far the findings hold"),
-]
+
+
+def _chapters() -> list[tuple[str, str]]:
+    """(stem, title) of every chapter in the book's order: the titles live once, in the
+    chapters' companion modules (:mod:`geomem_utils.chapters`)."""
+    from geomem_utils.chapters import all_chapters
+
+    return [(c.stem, c.title) for c in all_chapters()]
+
+
+CHAPTERS: list[tuple[str, str]] = _chapters()
 
 # --------------------------------------------------------------------------------------
 # 1. Vendored JavaScript

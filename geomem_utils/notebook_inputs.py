@@ -2,8 +2,9 @@
 
 The executor (:mod:`geomem_utils.execute`) finds the notebooks (:func:`notebook_paths`),
 reads the names and literal defaults of each one's ``parameters`` cell
-(:func:`parameters_cell`) and refuses an override whose name is unknown or whose type
-contradicts the default (:func:`check_overrides`), all before a file is touched.
+(:func:`parameters_cell`) and refuses an override whose name is unknown, whose type
+contradicts the default or that its chapter's specs refuse (:func:`check_overrides`), all
+before a file is touched.
 
 The skip check lives here too: :func:`inputs_digest` hashes what an execution depends on
 (the notebook's source, its parameters, the kernel's threads, the package's
@@ -82,7 +83,9 @@ def parameters_cell(nb) -> dict[str, Any]:
 
 
 def check_overrides(stem: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> None:
-    """Unknown names and values whose type contradicts the default's are rejected here."""
+    """Unknown names and values whose type contradicts the default's are rejected here; then
+    the chapter's own specs judge the values (:func:`geomem_utils.chapters.validate_overrides`:
+    ranges, choices, cross-field rules), so a run the kernel would refuse never starts."""
     for name, value in overrides.items():
         if name not in defaults:
             raise NotebookFailed(f"{stem}: unknown parameter {name}; the notebook's parameters are {sorted(defaults)}")
@@ -97,6 +100,13 @@ def check_overrides(stem: str, defaults: dict[str, Any], overrides: dict[str, An
                 f"{stem}: parameter {name} must be {type(default).__name__} like its default {default!r}, "
                 f"got {type(value).__name__} {value!r}"
             )
+    from .chapters import validate_overrides
+    from .validate import ConfigError
+
+    try:
+        validate_overrides(stem, defaults, overrides)
+    except ConfigError as err:
+        raise NotebookFailed(f"{stem}: {err}") from None
 
 
 def parse_value(text: str) -> Any:

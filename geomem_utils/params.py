@@ -43,6 +43,8 @@ class Spec:
     rule_text: str = ""
     help: str = ""
     choices: tuple[Any, ...] | None = None
+    #: ``(lo, hi)`` of a numeric range rule, for readers and for the fuzz test's valid draws.
+    bounds: tuple[float, float] | None = None
 
     def default_for(self, profile: str) -> Any:
         if isinstance(self.default, dict):
@@ -102,7 +104,22 @@ def positive_int(limit: int = 10**9) -> Callable[[Any], bool]:
 
 
 def int_range(lo: int, hi: int) -> Spec:
-    return Spec(int, lo, lambda v: lo <= v <= hi, f"an integer in [{lo}, {hi}]")
+    return integer(lo, lo, hi)
+
+
+def integer(default: Any, lo: int, hi: int, help: str = "") -> Spec:
+    """An ``int`` parameter in ``[lo, hi]`` (``default``: one value or ``{profile: value}``)."""
+    return Spec(int, default, lambda v: lo <= v <= hi, f"an integer in [{lo}, {hi}]", help, bounds=(lo, hi))
+
+
+def number(default: Any, lo: float, hi: float, help: str = "", *, open_lo: bool = False,
+           open_hi: bool = False) -> Spec:
+    """A ``float`` parameter in ``[lo, hi]`` (``open_lo``/``open_hi``: that end excluded); an int is taken."""
+    def rule(v: float) -> bool:
+        return (lo < v if open_lo else lo <= v) and (v < hi if open_hi else v <= hi)
+
+    text = f"a number in {'(' if open_lo else '['}{lo:g}, {hi:g}{')' if open_hi else ']'}"
+    return Spec(float, default, rule, text, help, bounds=(lo, hi))
 
 
 COMMON: dict[str, Spec] = {
