@@ -1,7 +1,7 @@
 """Strict parameters: random and hostile values are accepted and valid, or refused by name.
 
 Property-based tests (hypothesis) of every entry point that takes a reader's parameter:
-``params.resolve`` (the common specs and chapter-like ones), ``graphs.path_star``,
+``params.resolve`` on every chapter's real specs (``geomem_utils.chapters``), ``graphs.path_star``,
 ``tree_star``, ``tiny_graph``, ``tasks.split_leaves``, ``train.TrainConfig``,
 ``models.GPTConfig``, ``experiments.PathStarRun`` and ``profile_run``. Each call must
 either succeed with a result that is valid (and usable: small accepted configs are built
@@ -30,7 +30,8 @@ import torch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geomem_utils import experiments, graphs, params, tasks
+from geomem_utils import chapters, experiments, graphs, params, tasks
+from geomem_utils.chapters import Chapter, chapter
 from geomem_utils.models import GPT, GPTConfig, build_model
 from geomem_utils.params import COMMON, Spec
 from geomem_utils.train import TrainConfig, _batches, lr_at, train
@@ -159,50 +160,51 @@ def outcome(label: str, call: Callable[[], Any], names: list[str], validate: Cal
 
 # ---------------------------------------------------------------------------- params.resolve
 
-CHAPTER_SPECS = {
-    "DEGREE": Spec(int, {"ci": 6, "full": 5000}, lambda v: 2 <= v <= 100_000, "an integer in [2, 100000]"),
-    "PATH_LENGTH": Spec(int, 5, lambda v: 2 <= v <= 64, "an integer in [2, 64]"),
-    "TEST_FRAC": Spec(float, 0.25, lambda v: 0 < v < 1, "a fraction in (0, 1)"),
-    "LR": Spec(float, {"smoke": 1e-2, "ci": 1e-3, "full": 5e-4}, lambda v: 0 < v <= 1, "in (0, 1]"),
-    "STEPS": Spec(int, {"smoke": 20, "ci": 500, "full": 20_000}, lambda v: 1 <= v <= 100_000, "in [1, 100000]"),
-    "ARCH": Spec(str, "gpt", choices=("gpt", "mamba", "net", "assoc")),
-    "GRAPH": Spec(str, "star", choices=graphs.TINY_GRAPHS),
-    "TIED": Spec(bool, True),
-    "WIDTH": Spec(int, None, lambda v: 1 <= v <= 4096, "an integer in [1, 4096]"),
-    "LOG_RATIO": Spec(float, 0.0, lambda v: math.log(v + 1) < 10, "with log(v + 1) < 10"),  # a rule that can raise
-}
-ALL_SPECS = {**COMMON, **CHAPTER_SPECS}
+# The real specs: every chapter's companion module (geomem_utils.chapters), with the common ones.
+CHAPTERS = {stem: chapter(stem) for stem in chapters.MODULES}
 
-VALID = {
+COMMON_VALID = {
     "PROFILE": st.sampled_from(params.PROFILES),
     "SEED": st.integers(0, 2**31 - 1),
     "DEVICE": st.sampled_from(["auto", "cpu"]),
     "RESULTS_DIR": st.text(min_size=1, max_size=8),
-    "DEGREE": st.integers(2, 100_000),
-    "PATH_LENGTH": st.integers(2, 64),
-    "TEST_FRAC": st.floats(0.01, 0.99),
-    "LR": st.floats(1e-6, 1.0),
-    "STEPS": st.integers(1, 100_000),
-    "ARCH": st.sampled_from(["gpt", "mamba", "net", "assoc"]),
-    "GRAPH": st.sampled_from(graphs.TINY_GRAPHS),
-    "TIED": st.booleans(),
-    "WIDTH": st.integers(1, 4096),
-    "LOG_RATIO": st.floats(-0.5, 100.0),
 }
 
 
+def valid_values(spec: Spec) -> st.SearchStrategy:
+    """Values a spec must accept: its choices, its numeric range, else its profile defaults."""
+    if spec.choices is not None:
+        return st.sampled_from(spec.choices)
+    if spec.bounds is not None and spec.kind is int:
+        return st.integers(int(spec.bounds[0]), int(spec.bounds[1]))
+    if spec.bounds is not None:
+        return st.floats(*spec.bounds, exclude_min=True, exclude_max=True)
+    defaults = {spec.default_for(p) for p in params.PROFILES if _has_default(spec, p)} - {None}
+    return st.sampled_from(sorted(defaults, key=repr))
+
+
+def _has_default(spec: Spec, profile: str) -> bool:
+    try:
+        spec.default_for(profile)
+    except KeyError:
+        return False
+    return True
+
+
 @st.composite
-def given_values(draw: st.DrawFn) -> dict[Any, Any]:
-    out: Fields = draw(some_fields(VALID))
+def given_values(draw: st.DrawFn, ch: Chapter) -> dict[Any, Any]:
+    valid = {**COMMON_VALID, **{k: valid_values(v) for k, v in ch.specs.items()}}
+    out: Fields = draw(some_fields(valid))
     if draw(st.integers(0, 9)) == 0:  # now and then an unknown or misspelt name
         out[draw(st.sampled_from(["NOPE", "degree", "Degree", "SEED ", "", "DEGREES", 1, None, ("A",)]))] = draw(HOSTILE)
         out.all_valid = False
     return out
 
 
-def _valid_params(p: params.Params) -> None:
-    assert set(p) == set(ALL_SPECS)
-    for name, spec in ALL_SPECS.items():
+def _valid_params(p: params.Params, ch: Chapter) -> None:
+    specs = {**COMMON, **ch.specs}
+    assert list(p) == list(specs)
+    for name, spec in specs.items():
         v = p[name]
         if v is None:
             continue
@@ -215,26 +217,50 @@ def _valid_params(p: params.Params) -> None:
     assert p.PROFILE in params.PROFILES
 
 
-@fuzz(300)
-@given(given_values())
-@example({"LR": 10**400})  # an int too large for a float spec
-@example({"LOG_RATIO": -1})  # a rule that raises on the value
-@example({1: 2, "DEGREE": 3})  # a name that is not a string
-@example({"PROFILE": ["ci"]})  # an unhashable profile
-@example({"DEGREE": 10**7, "PROFILE": "ci"})  # an absurd size
-@example({"SEED": True, "TIED": 1})  # bool for an int, int for a bool
-def test_resolve_accepts_valid_or_names_the_parameter(values: dict[Any, Any]) -> None:
-    names = [str(k) for k in values] or list(ALL_SPECS)
-    outcome("resolve", lambda: params.resolve(values, CHAPTER_SPECS), names, _valid_params,
-            must_accept=getattr(values, "all_valid", False))
+@pytest.mark.parametrize("stem", list(CHAPTERS))
+@fuzz(120)
+@given(data=st.data())
+def test_chapter_parameters_are_accepted_valid_or_refused_by_name(stem: str, data: st.DataObject) -> None:
+    ch = CHAPTERS[stem]
+    values = data.draw(given_values(ch))
+    names = [str(k) for k in values] or ch.parameter_names
+    all_valid = getattr(values, "all_valid", False)
+    # Each value valid alone: the specs must take them; a cross-field rule may still refuse the mix, by name.
+    outcome(f"resolve {stem}", lambda: params.resolve(values, ch.specs), names, lambda p: _valid_params(p, ch),
+            must_accept=all_valid)
+    outcome(f"resolve {stem} + cross-checks", lambda: params.resolve(values, ch.specs, cross_checks=ch.cross_checks),
+            names, lambda p: _valid_params(p, ch), must_accept=all_valid and ch.cross_checks is None)
+
+
+@pytest.mark.parametrize("stem", list(CHAPTERS))
+def test_chapter_hostile_values_are_refused_by_name(stem: str) -> None:
+    ch = CHAPTERS[stem]
+    for name in ch.specs:
+        for bad in (10**400, math.nan, "x" * 3, [1], True):
+            try:
+                p = params.resolve({name: bad}, ch.specs, cross_checks=ch.cross_checks)
+            except ConfigError as err:
+                assert name in str(err), (name, bad, str(err))
+            else:
+                _valid_params(p, ch)
 
 
 def test_resolve_fills_every_profile_default() -> None:
-    for profile in params.PROFILES:
-        p = params.resolve({"PROFILE": profile}, CHAPTER_SPECS)
-        assert p.DEGREE == (5000 if profile == "full" else 6) and p.WIDTH is None
+    for ch in CHAPTERS.values():
+        for profile in params.PROFILES:
+            p = params.resolve({"PROFILE": profile}, ch.specs, cross_checks=ch.cross_checks)
+            for name, spec in ch.specs.items():
+                assert p[name] == spec.default_for(profile), (ch.stem, profile, name)
     with pytest.raises(params.ParameterError, match="FULL_ONLY"):
         params.resolve({"PROFILE": "ci"}, {"FULL_ONLY": Spec(int, {"full": 3})})
+
+
+def test_the_common_specs_refuse_hostile_values_by_name() -> None:
+    for bad in ({"LR": 10**400}, {1: 2, "DEGREE": 3}, {"PROFILE": ["ci"]}, {"SEED": True}):
+        with pytest.raises(ConfigError):
+            params.resolve(bad, {})
+    with pytest.raises(ConfigError, match="LOG_RATIO"):  # a rule that raises on the value
+        params.resolve({"LOG_RATIO": -1.0}, {"LOG_RATIO": Spec(float, 0.0, lambda v: math.log(v + 1) < 10, "...")})
 
 
 # ---------------------------------------------------------------------------- graphs
