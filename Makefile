@@ -87,8 +87,8 @@ sweep: $(STAMP)
 	@test -n "$(NAME)" || { $(PY) -m geomem_utils.sweep --list; echo "usage: make sweep NAME=<sweep> [PROFILE=ci] [ARGS='--workers 2 | --scheduler tcp://HOST:8786 | --slurm ...']"; exit 2; }
 	$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS)
 
-# Mutation testing (issue 17; not part of CI): mutmut over graphs, tasks, experiments, train,
-# measures, params and the GPT, against the fast unit tests; report in tests/mutation/REPORT.md.
+# Mutation testing (issue 17; not part of CI): mutmut over graphs, tasks, experiments, pathstar_config,
+# train, measures, params and the GPT, against the fast unit tests; report in tests/mutation/REPORT.md.
 MUTATE_ARGS ?= --sample 700
 mutate: $(STAMP)
 	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-mutate.txt -e ".[mutate]"

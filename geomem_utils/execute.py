@@ -171,7 +171,8 @@ def long_run_guard(paths: list[Path], profile: str, overrides: dict[str, Any], i
         return str(err)
     if device == "cuda":
         return None
-    from .experiments import estimate_seconds, profile_run
+    from .experiments import estimate_seconds
+    from .pathstar_config import profile_run
 
     cfg = profile_run(profile, seed=int(overrides.get("SEED", 0)))
     est = estimate_seconds(cfg, device)

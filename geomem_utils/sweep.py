@@ -15,7 +15,7 @@ run), ``fixed`` overrides and *bundles*: a grid key whose values name tables of 
     arch = "mamba"
     lr = 3e-2
 
-A path-star run is ``experiments.profile_run(base, **fixed, **bundles, **point)`` (``base``:
+A path-star run is ``pathstar_config.profile_run(base, **fixed, **bundles, **point)`` (``base``:
 the section's profile, or ``base = "ci"``); a key ``model.NAME`` sets one model keyword
 (``model.pos_init_std = [1.0, 0.02]``). An in-context run is
 ``in_context.InContextRun(**fixed, **bundles, **point)``. Every run is validated
@@ -24,30 +24,27 @@ killed sweep resumes where it stopped and sweeps that share runs share them.
 
 Notebooks call :func:`table`: what is missing runs serially in their own process (never a
 cluster), and the table is the one ``python -m geomem_utils.sweep NAME`` writes after running
-the grid through Dask (:mod:`geomem_utils.sweep_cluster`).
+the grid through Dask. Neighbours: :mod:`geomem_utils.sweep_rows` (one run, one table row;
+rows to a table file), :mod:`geomem_utils.sweep_cluster` (the grid on Dask) and
+:mod:`geomem_utils.sweep_cli` (the command line).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import os
-import platform
-import time
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from .sweep_rows import frame, row_of, run_point
 from .validate import ConfigError, show
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = ROOT / "sweeps"
 PROFILES = ("smoke", "ci", "full")
 KINDS = ("path_star", "in_context")
-#: Columns of every table, in this order (then the grid's and configuration's columns).
-METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "train_exact", "later_tokens",
-           "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error")
 
 
 def sweeps_dir() -> Path:
@@ -106,7 +103,7 @@ class Sweep:
                 if model:
                     raise ConfigError("model.* keys are for path_star sweeps; set width/n_layers/mlp directly")
                 return InContextRun(**kw)
-            from .experiments import PROFILE_RUNS, PathStarRun, profile_run
+            from .pathstar_config import PROFILE_RUNS, PathStarRun, model_defaults, profile_run
 
             if model:  # model.NAME keys change one keyword of the recipe's (or the profile's) model
                 base = dict(kw.get("model") or PROFILE_RUNS[self.base_profile].get("model") or PathStarRun.model)
@@ -129,13 +126,6 @@ class Sweep:
         return [(p, self.config(p)) for p in self.points()]
 
 
-def model_defaults(arch: str) -> dict[str, Any]:
-    """The default keywords of a sequence model's config (``{}`` for the shallow models)."""
-    from .models import GPTConfig, MambaConfig
-
-    cls = {"gpt": GPTConfig, "mamba": MambaConfig}.get(arch)
-    return {} if cls is None else {f.name: f.default for f in fields(cls)
-                                   if f.name not in ("vocab_size", "block_size")}
 
 
 def describe(point: dict[str, Any]) -> str:
@@ -171,115 +161,7 @@ def profiles_of(spec: dict[str, Any]) -> list[str]:
     return [k for k, v in spec.items() if isinstance(v, dict)]
 
 
-# ---------------------------------------------------------------------------- one run
-
-def _metrics(cfg: Any, record: dict[str, Any]) -> dict[str, Any]:
-    """The table's numbers of one finished run, from its record."""
-    from .in_context import InContextRun
-
-    if isinstance(cfg, InContextRun):
-        tf = list(record["teacher_forced"])
-        later = tf[cfg.lookup_positions] if cfg.variant != "reverse" else tf[1:]
-        return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
-                "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
-                "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
-                "steps": record["steps_run"], "train_s": record["wall_s"]}
-    final, hist = record["final"], record["history"]
-    return {"final_exact": final["test_exact"], "best_exact": max(r["test_exact"] for r in hist),
-            "first_hop": final["test_first_hop"], "navigation": final["navigation"],
-            "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
-            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}
-
-
-def _train(cfg: Any, device: str) -> dict[str, Any]:
-    from .in_context import InContextRun, run_in_context
-
-    if isinstance(cfg, InContextRun):
-        return run_in_context(cfg, device=device)
-    from .experiments import run_path_star
-
-    return run_path_star(cfg, device=device, progress=False)
-
-
-def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str | None = None) -> dict[str, Any]:
-    """Run (or load) one configuration and return its table row; what a Dask worker executes.
-
-    The row is cached next to the run (``sweeprow-*.pt``), so the wall and CPU seconds of
-    the run's first computation survive; ``status`` is ``"done"`` when this call trained
-    or measured it, ``"cached"`` when the row was already there. ``threads`` bounds torch's
-    threads in the worker (two trainings on one core collapse under OpenMP's spinning).
-    """
-    import torch
-
-    from .params import pick_device
-    from .run_cache import cached
-    from .results import versions
-
-    if cache_dir is not None:
-        os.environ["GEOMEM_CACHE_DIR"] = str(cache_dir)
-    torch.set_num_threads(max(1, int(threads)))
-    dev = pick_device(device)
-    computed = []
-
-    def compute() -> dict[str, Any]:
-        computed.append(True)
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        record = _train(cfg, dev)
-        row = _metrics(cfg, record)
-        row.update(wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, device=dev,
-                   host=platform.node(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                   **{f"version_{k}": v for k, v in versions().items()})
-        return row
-
-    kind = "in_context" if type(cfg).__name__ == "InContextRun" else "path_star"
-    row = dict(cached({"kind": "sweep_row", "run_kind": kind, **asdict(cfg)}, compute, name="sweeprow", device=dev))
-    row["status"] = "done" if computed else "cached"
-    return row
-
-
-def _config_columns(cfg: Any) -> dict[str, Any]:
-    """The run's configuration as flat columns; ``model.*`` with the model config's defaults filled in."""
-    out = {}
-    for f in fields(cfg):
-        v = getattr(cfg, f.name)
-        if f.name == "model":
-            out.update({f"model.{k}": x for k, x in {**model_defaults(cfg.arch), **dict(v)}.items()})
-        elif f.name == "snapshot_steps":
-            continue
-        else:
-            out[f.name] = v
-    return out
-
-
-def row_of(sweep: Sweep, index: int, point: dict[str, Any], cfg: Any, result: dict[str, Any] | None,
-           error: str = "") -> dict[str, Any]:
-    """One tidy row: sweep, index, the grid point, the run's configuration, its numbers."""
-    row: dict[str, Any] = {"sweep": sweep.name, "profile": sweep.profile, "index": index}
-    row.update({k: point[k] for k in sweep.bundles})
-    row.update(_config_columns(cfg))
-    row.update({k: float("nan") for k in METRICS})
-    row.update(status="failed", error=error, device="", host="", date="")
-    if result is not None:
-        row.update(result)
-        row["error"] = ""
-    return row
-
-
 # ---------------------------------------------------------------------------- the table
-
-def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821
-    import pandas as pd
-
-    rows = sorted(rows, key=lambda r: r["index"])
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    first = ["sweep", "profile", "index"]
-    metrics = [c for c in METRICS if c in df]
-    versions_ = sorted(c for c in df if c.startswith("version_"))
-    rest = [c for c in df if c not in first + metrics + versions_]
-    return df[first + rest + metrics + versions_]
-
 
 def spread(df: "pd.DataFrame", by: str | list[str], columns: list[str], digits: int = 2) -> "pd.DataFrame":  # noqa: F821
     """Seeds as a spread: ``mean (min-max)`` of each column per group, and the number of runs."""
@@ -319,7 +201,7 @@ def table(name: str | Sweep, profile: str = "ci", device: str = "auto", progress
     return frame(rows)
 
 
-if __name__ == "__main__":  # the command line lives with the Dask engine
-    from .sweep_cluster import main
+if __name__ == "__main__":  # the command line: geomem_utils.sweep_cli
+    from .sweep_cli import main
 
     raise SystemExit(main())

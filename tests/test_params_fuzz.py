@@ -30,7 +30,7 @@ import torch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geomem_utils import chapters, experiments, graphs, params, tasks
+from geomem_utils import chapters, experiments, graphs, params, pathstar_config, tasks
 from geomem_utils.chapters import Chapter, chapter
 from geomem_utils.models import GPT, GPTConfig, build_model
 from geomem_utils.params import COMMON, Spec
@@ -458,7 +458,7 @@ RUN_FIELDS = {
     "split_by": st.sampled_from(["leaf", "subtree"]),
     "test_frac": st.floats(0.05, 0.95),
     "n_pause": st.integers(0, 3),
-    "objective": st.sampled_from(experiments.OBJECTIVES),
+    "objective": st.sampled_from(pathstar_config.OBJECTIVES),
     "direction": st.sampled_from(["both", "forward", "backward"]),
     "self_edges": st.booleans(),
     "reverse": st.booleans(),

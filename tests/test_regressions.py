@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from geomem_utils import experiments, graphs, measures, tasks
+from geomem_utils import experiments, graphs, measures, pathstar_config, tasks
 from geomem_utils.experiments import PathStarRun
 from geomem_utils.models import GPT, GPTConfig, build_model
 from geomem_utils.train import TrainConfig, TrainResult, _batches, batch_loss, train
@@ -46,7 +46,7 @@ def _leak_cases() -> list[tuple[str, str, str, bool]]:
     cases = []
     for family in ("path_star", "tree_star"):
         for split_by in ("leaf", "subtree"):
-            for objective in experiments.OBJECTIVES:
+            for objective in pathstar_config.OBJECTIVES:
                 for reverse in (False, True) if objective == "edges_and_paths" else (False,):
                     cases.append((family, split_by, objective, reverse))
     return cases
@@ -402,7 +402,7 @@ def test_profile_run_refuses_an_absurd_evaluation_interval() -> None:
         experiments.profile_run("ci", eval_every=10**9)
 
 
-@pytest.mark.parametrize("objective", experiments.OBJECTIVES)
+@pytest.mark.parametrize("objective", pathstar_config.OBJECTIVES)
 def test_block_size_is_the_longest_fed_sequence_plus_two(objective: str) -> None:
     """Decoding feeds ``[PATH] leaf [PAUSE]*k`` and all but the last path token: 1 + k + l positions."""
     cfg = replace(BASE, path_length=5, n_pause=3, objective=objective)
@@ -424,11 +424,11 @@ def test_staged_edges_train_alone_first(counting_trainer: _CountingTrainer) -> N
 def test_train_config_carries_every_training_field() -> None:
     cfg = replace(BASE, **{k: CHANGED[k] for k in ("steps", "lr", "weight_decay", "beta2", "batch_size", "warmup_steps",
                                                    "schedule", "seed", "eval_every", "snapshot_steps")})
-    tc = experiments.train_config(cfg, progress=False)
+    tc = pathstar_config.train_config(cfg, progress=False)
     assert (tc.steps, tc.lr, tc.weight_decay, tc.betas, tc.batch_size, tc.warmup_steps, tc.schedule, tc.seed,
             tc.eval_every, tuple(tc.snapshot_steps)) == \
         (6, 2e-3, 0.1, (0.9, 0.99), None, 2, "constant", 1, 4, (0, 2, 4))
-    assert experiments.train_config(BASE).batch_size == 8
+    assert pathstar_config.train_config(BASE).batch_size == 8
 
 
 def test_reverse_queries_expect_leaf_to_root() -> None:

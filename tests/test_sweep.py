@@ -1,5 +1,6 @@
-"""The sweep runner (geomem_utils/sweep.py: grids, runs, tables; sweep_cluster.py: Dask
-execution, resume, failures, the command line).
+"""The sweep runner (geomem_utils/sweep.py: grids and the notebooks' tables; sweep_rows.py:
+one run, one row; sweep_cluster.py: Dask execution, resume, failures; sweep_cli.py: the
+command line).
 
 Runs are tiny (G(6, 4), a 1-layer width-32 GPT, tens of steps), so the whole file costs
 seconds of training; most of its time is starting Dask workers (separate processes).
@@ -20,7 +21,7 @@ import pandas as pd
 import pytest
 import torch
 
-from geomem_utils import experiments, sweep, sweep_cluster
+from geomem_utils import experiments, sweep, sweep_cli, sweep_cluster, sweep_rows
 from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,14 +113,14 @@ def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, c
     from dask.distributed import Client, LocalCluster
 
     monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "cache"))
-    real = sweep._train
+    real = sweep_rows._train
 
     def planted(cfg, device):  # a run that raises inside the worker
         if cfg.seed == 1:
             raise RuntimeError("planted failure")
         return real(cfg, device)
 
-    monkeypatch.setattr(sweep, "_train", planted)
+    monkeypatch.setattr(sweep_rows, "_train", planted)
     s = sweep.load("tiny", "ci", _sweep_dir(tmp_path, seeds="[0, 1, 2]"))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -127,7 +128,7 @@ def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, c
     assert list(df.status) == ["done", "failed", "done"]
     assert "planted failure" in df.error[1] and df.final_exact.notna().tolist() == [True, False, True]
     assert summary["failed"] == 1 and summary["complete"]
-    assert sweep_cluster.report(summary) == 1
+    assert sweep_cli.report(summary) == 1
     assert "FAILED run 1 (seed=1): RuntimeError: planted failure" in capsys.readouterr().out
     stored = pd.read_csv(tmp_path / "out" / "tiny-ci.csv")
     assert list(stored.status) == ["done", "failed", "done"]

@@ -24,8 +24,8 @@ from geomem_utils.validate import (
 
 PACKAGE = Path(geomem_utils.__file__).parent
 #: The modules that really use the parameter layer (Spec, resolve, pick_device): the layer
-#: itself, the notebook executor and the sweep runner (which picks a device).
-PARAMETER_LAYER_USERS = {"params", "execute", "sweep"}
+#: itself, the notebook executor and the sweep's run of one point (which picks a device).
+PARAMETER_LAYER_USERS = {"params", "execute", "sweep_rows"}
 
 
 @pytest.mark.parametrize("call, fragment, error", [

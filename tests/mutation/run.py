@@ -4,10 +4,10 @@
                                  [--jobs J] [--seed S] [--names FILE] [--report PATH]
 
 mutmut ([tool.mutmut] in pyproject.toml) mutates the modules where a silent bug changes a
-scientific result (graphs, tasks, experiments, train, measures, params, models/gpt.py)
-and runs, for each mutant, the fast unit tests that cover the mutated function (never
-the notebooks, the browser or the book build). All ~3,300 mutants would take several
-hours on the 2-core machine, so this script samples them: every function keeps at least
+scientific result (graphs, tasks, experiments, pathstar_config, train, measures, params,
+models/gpt.py) and runs, for each mutant, the fast unit tests that cover the mutated
+function (never the notebooks, the browser or the book build). All ~3,300 mutants would
+take several hours on the 2-core machine, so this script samples them: every function keeps at least
 ``--per-function`` mutants (or all it has), the rest of ``--sample`` is drawn in
 proportion to the functions' sizes, with a fixed seed (the same code gives the same
 sample). ``--functions`` restricts to names matching shell patterns (e.g. ``'*split_leaves'``;
