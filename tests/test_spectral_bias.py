@@ -268,3 +268,23 @@ def test_machinery_checks_are_never_evidence() -> None:
         vs.spectral_verdicts({f.id: m for f in fd.for_chapter("02_spectral_bias")})
     with pytest.raises(ValueError, match="no evidence"):
         vs.spectral_verdicts({})
+
+
+def test_alignment_figures_draw_what_they_are_given(tiny) -> None:
+    from geomem_utils import alignment_figures as af
+
+    grid = tiny["grid"]
+    rng = np.random.default_rng(0)
+    cls = np.arange(grid.n_nodes) % 2
+    fig = af.two_colour_embeddings(grid, {"a": rng.standard_normal((grid.n_nodes, 5)),
+                                          "b": rng.standard_normal((grid.n_nodes, 3))}, cls, "t")
+    edges = [t for t in fig.data if t.mode == "lines"]
+    nodes = [t for t in fig.data if t.mode == "markers"]
+    assert len(edges) == len(nodes) == 2 and all(len(t.x) == 3 * grid.n_edges for t in edges)
+    assert all((np.asarray(t.marker.color) == "#c44e52").tolist() == (cls == 1).tolist() for t in nodes)
+    curves = {"star": {"m (edges)": ([0, 1, 10], [0.2, 0.5, 0.9]), "m (edges + self-edges)": ([0, 10], [0.3, 1.0])}}
+    over = af.alignment_over_training(curves, {"star": 0.4})
+    assert [t.line.dash for t in over.data] == ["dot", "solid"] and over.data[0].x[0] == 0.5
+    assert over.layout.shapes[0].y0 == 0.4
+    a = np.eye(4)[:, :2]
+    assert np.allclose(af.eigenvector_match(a, a).data[0].z, np.eye(2))
