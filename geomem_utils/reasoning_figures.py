@@ -94,6 +94,7 @@ def runs_side_by_side(recs: Mapping[str, dict], titles: Sequence[str], degree: i
                           row=1, col=col)
         fig.add_hline(y=1 / degree, line=CHANCE_LINE, row=1, col=col)
     fig.update_layout(height=380, title=title, yaxis_title="accuracy")
+    fig.update_annotations(font_size=13)  # the panel titles fit a third of the page each
     fig.update_xaxes(title_text="step")
     return fig
 
