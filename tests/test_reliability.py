@@ -34,7 +34,7 @@ import pytest
 import torch
 
 import geomem_utils
-from geomem_utils import experiments, graphs, notebook_inputs, params, results, run_cache, runner
+from geomem_utils import chapters, experiments, graphs, notebook_inputs, params, results, run_cache, runner
 from geomem_utils.validate import ConfigError
 from _throwaway import SETUP, cell, notebook, parameters
 
@@ -658,66 +658,17 @@ def test_package_refuses_absurd_sizes_with_an_estimate() -> None:
         experiments.PathStarRun(steps=10**9)
 
 
-# ---------------------------------------------------------------------------- the notebooks' own Specs
+# ---------------------------------------------------------------------------- the chapters' own Specs
 
 SIZE_NAMES = re.compile(r"DEGREE|LENGTH|WIDTH|LAYERS|HEADS|NODES|LABELS|PAUSE|D_STATE|BATCH|EXAMPLES|DIM")
 
 
-def notebook_specs(path: Path) -> tuple[dict[str, params.Spec], list[str]]:
-    """The ``Spec(...)`` calls of a notebook's code cells, evaluated; and the ones that could not be."""
-    nb = notebook_inputs.read_notebook(path)
-    ns: dict[str, Any] = {"Spec": params.Spec, "gm": geomem_utils, "params": params, "math": math, "np": np,
-                          **{k: getattr(params, k) for k in ("int_range", "positive_int", "PROFILES")}}
-    specs: dict[str, params.Spec] = {}
-    failed: list[str] = []
-    trees = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-            trees.append((ast.parse(source), "Spec(" in source))
-    for tree, _ in trees:  # the notebook's imports (the package does nothing at import time) and helpers
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
-                try:
-                    exec(compile(ast.Module([node], []), str(path), "exec"), ns)  # noqa: S102
-                except Exception:  # noqa: BLE001, S110 - a Spec that needed it is reported below
-                    pass
-    for tree, has_specs in trees:
-        if not has_specs:
-            continue
-        for node in ast.walk(tree):
-            pairs: list[tuple[Any, Any]] = []
-            if isinstance(node, ast.Dict):
-                pairs = list(zip(node.keys, node.values))
-            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "dict":
-                pairs = [(ast.Constant(k.arg), k.value) for k in node.keywords]
-            for key, value in pairs:
-                if not (isinstance(key, ast.Constant) and isinstance(value, ast.Call)):
-                    continue
-                func = value.func
-                if (getattr(func, "id", None) or getattr(func, "attr", None)) != "Spec":
-                    continue
-                try:
-                    specs[key.value] = eval(compile(ast.Expression(value), str(path), "eval"), dict(ns))  # noqa: S307
-                except Exception as err:  # noqa: BLE001 - a Spec built from the notebook's own names
-                    failed.append(f"{key.value}: {err}")
-    return specs, failed
-
-
-def test_spec_extraction_finds_the_template_chapter_sizes() -> None:
-    specs, failed = notebook_specs(ROOT / "notebooks" / "00_tasks.md")
-    assert {"DEGREE", "PATH_LENGTH", "N_PAUSE"} <= set(specs) and not failed
-
-
-@pytest.mark.parametrize("path", notebook_inputs.notebook_paths(folder=ROOT / "notebooks"), ids=lambda p: p.stem)
-def test_every_notebook_bounds_its_sizes(path: Path) -> None:
-    """A notebook given an absurd size (e.g. DEGREE 10**7) refuses it in resolve(), by name."""
-    specs, failed = notebook_specs(path)
-    if failed:
-        warnings.warn(f"{path.stem}: could not evaluate Spec(s) {failed}", stacklevel=1)
-    for name, spec in specs.items():
-        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-        if int not in kinds or not SIZE_NAMES.search(name):
-            continue
+@pytest.mark.parametrize("stem", list(chapters.MODULES))
+def test_every_chapter_bounds_its_sizes(stem: str) -> None:
+    """A chapter given an absurd size (e.g. DEGREE 10**7) refuses it in resolve(), by name."""
+    specs = chapters.chapter(stem).specs
+    sizes = [n for n, s in specs.items() if SIZE_NAMES.search(n)
+             and int in (s.kind if isinstance(s.kind, tuple) else (s.kind,))]
+    for name in sizes:
         with pytest.raises(params.ParameterError, match=rf"parameter {name}\b"):
-            params.resolve({name: 10**7}, {name: spec})
+            params.resolve({name: 10**7}, {name: specs[name]})
