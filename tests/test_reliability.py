@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import math
