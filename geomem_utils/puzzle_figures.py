@@ -1,0 +1,141 @@
+"""Figures of ``04_memorization_puzzle``: numbers in, ``plotly`` figures out.
+
+Nothing here trains; each builder draws what the chapter's cells measured (skewed
+low-rank logits, Proposition 1's costs, recall and alignment per step, the knob table's
+margins during training).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import margins
+from .graphs import Graph
+from .plots import PALETTE
+
+_GREY = dict(color="#888", dash="dash")
+
+
+def skewed_heatmaps(models: Mapping[str, object], g: Graph, name: str) -> go.Figure:
+    """Side by side, the skewed low-rank logits ``E W' E^T`` of one-layer ``models``
+    (label -> model) on ``g``, each scaled to [-1, 1], self left out (row u: scores after u)."""
+    fig = make_subplots(rows=1, cols=len(models), subplot_titles=list(models))
+    for col, model in enumerate(models.values(), start=1):
+        form = margins.bilinear(model, g.n_nodes)
+        z = margins.skewed_logits(form.E, form.W)
+        np.fill_diagonal(z, np.nan)  # self is not a candidate
+        fig.add_trace(go.Heatmap(z=z / np.nanmax(np.abs(z)), zmin=-1, zmax=1, colorscale="RdBu_r",
+                                 showscale=col == len(models)), row=1, col=col)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=f"Skewed low-rank logits on the {name}",
+                      height=380, margin=dict(l=40, r=20, t=70, b=30))
+    return fig
+
+
+def prop1_ratios(prop1: pd.DataFrame) -> go.Figure:
+    """Proposition 1's closed-form ratios (lookup / geometry, bits and norm) against size."""
+    fig = go.Figure()
+    lines = [("path-star", "bits_ratio", "path-star, bits"), ("path-star", "norm_ratio", "path-star, l2 norm"),
+             ("cycle", "bits_ratio", "cycle, bits"), ("cycle", "norm_ratio", "cycle, l2 norm")]
+    for k, (family, key, label) in enumerate(lines):
+        rows = prop1[prop1.family == family].sort_values("nodes")
+        dash = "solid" if key == "bits_ratio" else "dot"
+        fig.add_trace(go.Scatter(x=rows.nodes, y=rows[key], mode="lines+markers", name=label,
+                                 line=dict(color=PALETTE[k // 2], dash=dash)))
+    for level in (1, 2):
+        fig.add_hline(y=level, line=_GREY)
+    fig.update_xaxes(type="log", title="nodes |V|")
+    fig.update_layout(title="Proposition 1: cost of the lookup / cost of the geometry", yaxis_title="ratio",
+                      yaxis_range=[0.8, 2.2], height=380)
+    return fig
+
+
+def trained_costs(prop1: pd.DataFrame, trained: pd.DataFrame) -> go.Figure:
+    """The l2-norm bounds of Proposition 1 (lines) and the trained solutions' costs (dots)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["path-star G(d, 5)", "cycle"], shared_yaxes=True)
+    styles = {"bound: lookup sqrt(2|E|)": ("lines", "#dd8452", "dash"),
+              "bound: geometry sqrt(|V|)": ("lines", "#4c72b0", "dash"),
+              "trained lookup": ("markers", "#dd8452", None), "trained geometry": ("markers", "#4c72b0", None)}
+    bounds = [("norm_associative", "bound: lookup sqrt(2|E|)"), ("norm_geometric", "bound: geometry sqrt(|V|)")]
+    for col, family in enumerate(["path-star", "cycle"], start=1):
+        rows = prop1[prop1.family == family].sort_values("nodes")
+        for key, label in bounds:
+            mode, color, dash = styles[label]
+            fig.add_trace(go.Scatter(x=rows.nodes, y=rows[key], mode=mode, name=label,
+                                     line=dict(color=color, dash=dash), legendgroup=label,
+                                     showlegend=col == 1), row=1, col=col)
+        pts = trained[trained.family == family]
+        for label in ("trained lookup", "trained geometry"):
+            mode, color, _ = styles[label]
+            fig.add_trace(go.Scatter(x=pts.nodes, y=pts[label], mode=mode, name=label,
+                                     marker=dict(color=color, size=9), legendgroup=label,
+                                     showlegend=col == 1), row=1, col=col)
+    fig.update_xaxes(type="log", title="nodes |V|")
+    fig.update_yaxes(type="log", title="l2 norm at margin 1", col=1)
+    fig.update_layout(title="Cost of each memory: bounds (lines), trained solutions (dots)", height=420)
+    return fig
+
+
+def recall_and_alignment(runs: Mapping[str, tuple[Mapping[str, pd.DataFrame], str]],
+                         chance: Mapping[str, float]) -> go.Figure:
+    """Top-k recovery (top row) and spectral alignment (bottom row) per step, one column per
+    graph; ``runs``: label -> ({graph: history}, colour); ``chance``: graph -> random alignment."""
+    names = list(chance)
+    fig = make_subplots(rows=2, cols=len(names), subplot_titles=names, vertical_spacing=0.12)
+    for col, name in enumerate(names, start=1):
+        for label, (hists, color) in runs.items():
+            h = hists[name]
+            x = h.step.clip(lower=0.5)  # step 0 (the init) drawn at 0.5 on the log axis
+            fig.add_trace(go.Scatter(x=x, y=h.top_k, name=label, line=dict(color=color),
+                                     legendgroup=label, showlegend=col == 1), row=1, col=col)
+            fig.add_trace(go.Scatter(x=x, y=h.alignment, name=label, line=dict(color=color, dash="dot"),
+                                     legendgroup=label, showlegend=False), row=2, col=col)
+        fig.add_hline(y=chance[name], line=_GREY, row=2, col=col)
+    fig.update_xaxes(type="log", title_text="step")
+    fig.update_yaxes(title_text="top-k recovery (%)", row=1, col=1)
+    fig.update_yaxes(title_text="spectral alignment", row=2, col=1)
+    fig.update_layout(title="Recall (top) and spectral alignment (bottom; grey: random) per step",
+                      height=560, margin=dict(l=60, r=20, t=80, b=40))
+    return fig
+
+
+def twin_margins(hists: Mapping[str, pd.DataFrame]) -> go.Figure:
+    """The trainable twin's skewed edge margin (solid) and recall / 100 (dotted) per step."""
+    fig = go.Figure()
+    for k, (name, h) in enumerate(hists.items()):
+        x = h.step.clip(lower=0.5)
+        fig.add_trace(go.Scatter(x=x, y=h.skewed_margin, name=f"{name}: skewed margin",
+                                 line=dict(color=PALETTE[k])))
+        fig.add_trace(go.Scatter(x=x, y=h.top_k / 100, name=f"{name}: top-k / 100",
+                                 line=dict(color=PALETTE[k], dash="dot"), showlegend=k == 0))
+    fig.add_hline(y=0, line=_GREY)
+    fig.update_xaxes(type="log", title="step")
+    fig.update_layout(title="Trainable twin (m=512): full recall first, geometry after",
+                      yaxis_title="skewed edge margin", height=400)
+    return fig
+
+
+def knob_curves(hists: Mapping[str, pd.DataFrame], steps: int, late_fraction: float,
+                top1_line: float) -> go.Figure:
+    """Skewed top-1 (top) and skewed edge margin (bottom) of each knob row during training;
+    the grey band is the window (after ``late_fraction`` of ``steps``) that decides a row."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for k, (row, h) in enumerate(hists.items()):
+        line = dict(color=PALETTE[k])
+        fig.add_trace(go.Scatter(x=h.step, y=h.skewed_top1, name=row, line=line, legendgroup=row),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=h.step, y=h.skewed_margin, name=row, line=line, legendgroup=row,
+                                 showlegend=False), row=2, col=1)
+    fig.add_hline(y=top1_line, line=_GREY, row=1, col=1)
+    fig.add_hline(y=0, line=_GREY, row=2, col=1)
+    fig.add_vrect(x0=late_fraction * steps, x1=steps, fillcolor="#888", opacity=0.1, line_width=0)
+    fig.update_yaxes(title_text="skewed top-1 (%)", row=1, col=1)
+    fig.update_yaxes(title_text="skewed edge margin", range=[-4, 16], row=2, col=1)
+    fig.update_xaxes(title_text="step", row=2, col=1)
+    fig.update_layout(title="Knob table on the 15-cycle (grey band: the window that decides)", height=560)
+    return fig
