@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 _SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plots", "results", "render",
                "experiments", "spectral", "spectral_figures", "playground", "playground_figures", "playground_grid",
                "widgets", "live", "succinctness", "margins", "in_context", "sweep", "sweep_cluster", "run_cache",
-               "validate", "verdicts_geometry", "verdicts_reasoning", "verdicts_puzzle", "verdicts_playground")
+               "validate", "edge_run", "verdicts_geometry", "verdicts_reasoning", "verdicts_puzzle",
+               "verdicts_playground")
 
 
 def __getattr__(name: str) -> Any:
