@@ -12,9 +12,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plots", "results", "render",
-               "experiments", "pathstar_config", "spectral", "spectral_figures", "playground", "playground_figures", "playground_grid",
-               "widgets", "live", "succinctness", "margins", "in_context", "sweep", "sweep_rows", "sweep_cluster", "sweep_cli", "run_cache",
-               "validate", "verdicts_geometry", "verdicts_reasoning", "verdicts_puzzle", "verdicts_playground")
+               "experiments", "pathstar_config", "spectral", "spectral_figures", "playground",
+               "playground_figures", "playground_grid", "widgets", "live", "succinctness", "margins",
+               "in_context", "sweep", "sweep_rows", "sweep_cluster", "sweep_cli", "run_cache", "validate",
+               "edge_run", "chapters", "verdicts_geometry", "verdicts_reasoning", "verdicts_puzzle",
+               "verdicts_playground")
 
 
 def __getattr__(name: str) -> Any:

@@ -193,6 +193,24 @@ def tree_star(degree: int, path_length: int, seed: int | None = 0) -> Graph:
     )
 
 
+def cycle_graph(n: int) -> Graph:
+    """The cycle 0-1-...-(n-1)-0, edges ``(i, i+1 mod n)`` in order (``n = 15``: the tiny cycle)."""
+    n = check_int("n", n, 3, MAX_NODES)
+    edges = np.array(list(nx.utils.pairwise(range(n), cyclic=True)), dtype=np.int64)
+    return Graph(name=f"C({n})", n_nodes=n, edges=edges, branch=np.full(n, -1, dtype=np.int64),
+                 params={"family": "cycle", "size": n})
+
+
+def grid_graph(side: int) -> Graph:
+    """The ``side x side`` grid, row-major ids; the row edges first, then the column edges
+    (``side = 4``: the tiny grid)."""
+    s = check_int("side", side, 2, int(np.sqrt(MAX_NODES)))
+    edges = [(r * s + c, r * s + c + 1) for r in range(s) for c in range(s - 1)]
+    edges += [(r * s + c, (r + 1) * s + c) for r in range(s - 1) for c in range(s)]
+    return Graph(name=f"grid {s}×{s}", n_nodes=s * s, edges=np.array(edges, dtype=np.int64),
+                 branch=np.full(s * s, -1, dtype=np.int64), params={"family": "grid", "size": s})
+
+
 def tiny_graph(name: str) -> Graph:
     """The four tiny graphs of the paper's figures (spec §3), with fixed canonical ids.
 
@@ -201,24 +219,16 @@ def tiny_graph(name: str) -> Graph:
     """
     if not isinstance(name, str):
         raise ConfigTypeError(f"name must be a str, got {type(name).__name__} {show(name)}")
-    if name == "star":
-        g = path_star(4, 5, seed=None)
-        return Graph(**{**g.__dict__, "name": "star", "params": {"family": "tiny", "name": "star"}})
-    if name == "grid":
-        edges = [(r * 4 + c, r * 4 + c + 1) for r in range(4) for c in range(3)]
-        edges += [(r * 4 + c, (r + 1) * 4 + c) for r in range(3) for c in range(4)]
-        n = 16
-    elif name == "cycle":
-        edges = [(i, (i + 1) % 15) for i in range(15)]
-        n = 15
-    elif name == "irregular":
-        edges = [(i, (i + 1) % 12) for i in range(12)] + [(1, 3), (5, 8)]
-        edges += [(a, b) for a in range(12, 16) for b in range(a + 1, 16)]
-        n = 16
-    else:
+    if name not in TINY_GRAPHS:
         raise ConfigError(f"name must be one of {list(TINY_GRAPHS)}, got {name!r}")
-    return Graph(name=name, n_nodes=n, edges=np.array(edges, dtype=np.int64),
-                 branch=np.full(n, -1, dtype=np.int64), params={"family": "tiny", "name": name})
+    if name == "irregular":
+        edges = cycle_graph(12).edges.tolist() + [[1, 3], [5, 8]]
+        edges += [[a, b] for a in range(12, 16) for b in range(a + 1, 16)]
+        g = Graph(name=name, n_nodes=16, edges=np.array(edges, dtype=np.int64), branch=np.full(16, -1, dtype=np.int64))
+    else:
+        g = {"star": lambda: path_star(4, 5, seed=None), "grid": lambda: grid_graph(4),
+             "cycle": lambda: cycle_graph(15)}[name]()
+    return Graph(**{**g.__dict__, "name": name, "params": {"family": "tiny", "name": name}})
 
 
 def adjacency(g: Graph, self_edges: bool = False) -> sp.csr_matrix:

@@ -184,7 +184,9 @@ def spectral_energy(emb: np.ndarray, eigvecs: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.asarray(eigvecs).T @ np.asarray(emb, dtype=np.float64), axis=1)
 
 
-def spectral_alignment(emb: np.ndarray, eigvecs: np.ndarray, k: int) -> float:
-    """Share of the embedding's energy (squared norm) in the first ``k`` eigenvectors."""
+def top_k_energy_share(emb: np.ndarray, eigvecs: np.ndarray, k: int) -> float:
+    """Share of the (uncentred) embedding's energy (squared norm) in the first ``k`` of the
+    given eigenvectors (columns of ``eigvecs``). Not the book's *spectral alignment*
+    (:func:`geomem_utils.spectral.alignment`: centred, on the smooth set)."""
     e = spectral_energy(emb, eigvecs) ** 2
     return float(e[:k].sum() / max(e.sum(), 1e-300))

@@ -32,6 +32,7 @@ import torch
 
 from . import graphs as _graphs
 from . import spectral as _spectral
+from .edge_run import edge_recovery, edge_run, pair_scores
 from .graphs import Graph
 from .measures import edge_logits, top_k_recovery
 from .models import train_node2vec, train_node2vec_untied
@@ -86,23 +87,6 @@ DEFAULTS: dict[str, ModelDefaults] = {
 
 # ----------------------------------------------------------------------------- graphs
 
-def cycle_graph(n: int) -> Graph:
-    """The cycle 0-1-...-(n-1)-0 (``n = 15`` is the tiny cycle)."""
-    n = check_int("size", n, 3, MAX_NODES)
-    edges = np.array([(i, (i + 1) % n) for i in range(n)], dtype=np.int64)
-    return Graph(name=f"C({n})", n_nodes=n, edges=edges, branch=np.full(n, -1, dtype=np.int64),
-                 params={"family": "cycle", "size": n})
-
-
-def grid_graph(side: int) -> Graph:
-    """The ``side x side`` grid, row-major ids (``side = 4`` is the tiny grid)."""
-    s = check_int("size", side, 2, int(math.isqrt(MAX_NODES)))
-    edges = [(r * s + c, r * s + c + 1) for r in range(s) for c in range(s - 1)]
-    edges += [(r * s + c, (r + 1) * s + c) for r in range(s - 1) for c in range(s)]
-    return Graph(name=f"grid {s}×{s}", n_nodes=s * s, edges=np.array(edges, dtype=np.int64),
-                 branch=np.full(s * s, -1, dtype=np.int64), params={"family": "grid", "size": s})
-
-
 def make_graph(name: str = "star", degree: int = 4, path_length: int = 5, size: int = 6) -> Graph:
     """A graph of :data:`GRAPHS` by name; ``degree``/``path_length`` for ``path_star``,
     ``size`` for ``cycle_n`` (nodes) and ``grid_n`` (side). Path-stars keep canonical ids."""
@@ -117,7 +101,9 @@ def make_graph(name: str = "star", degree: int = 4, path_length: int = 5, size: 
             raise ConfigError(f"path-star G({d}, {length}) has {1 + d * (length - 1)} nodes; "
                                  f"the playground takes at most {MAX_NODES}")
         return _graphs.path_star(d, length, seed=None)
-    return cycle_graph(size) if name == "cycle_n" else grid_graph(size)
+    if name == "cycle_n":
+        return _graphs.cycle_graph(check_int("size", size, 3, MAX_NODES))
+    return _graphs.grid_graph(check_int("size", size, 2, math.isqrt(MAX_NODES)))
 
 
 # ----------------------------------------------------------------------------- one run
@@ -199,16 +185,11 @@ def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float
         u = train_node2vec_untied(A, **kw)
         V, W, losses, snapshots = u.U, u.W, u.loss, u.snapshots
 
-    def scores(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
-        s = torch.as_tensor(a @ b.T)  # (n, n): row u = logits of node u over all nodes
-        if not self_edges:
-            s.fill_diagonal_(-math.inf)  # a node is not its own neighbour: rank the others
-        return s
-
-    logits = scores(V, W)
+    logits = pair_scores(V, W, self_edges)
     with_self = top_k_recovery(torch.as_tensor(V @ W.T), g, self_edges)["top_k"]
     if tied:  # the output embedding is the snapshot itself
-        curve = (points, [top_k_recovery(scores(snapshots[s], snapshots[s]), g, self_edges)["top_k"] for s in points])
+        curve = (points, [top_k_recovery(pair_scores(snapshots[s], snapshots[s], self_edges), g, self_edges)["top_k"]
+                          for s in points])
     else:  # W is not snapshotted: the final point only
         curve = ([steps], [top_k_recovery(logits, g, self_edges)["top_k"]])
     keep = set(_spectral.snapshot_schedule(steps, n_snapshots)) if n_snapshots else set()
@@ -220,38 +201,29 @@ def _node2vec(g: Graph, tied: bool, self_edges: bool, lr: float, init_std: float
 def _sequence_model(g: Graph, model: str, tied: bool, self_edges: bool, lr: float, init_std: float, steps: int,
                     width: int, seed: int, n_snapshots: int, progress: Progress | None,
                     device: str, curve_count: int = 25) -> dict[str, Any]:
-    from .models import build_model
-    from .tasks import Vocab, edge_bucket
-    from .train import TrainConfig, seeded, train
-
-    vocab = Vocab(g.n_nodes)
     kw: dict[str, Any] = dict(width=width, tied=tied, emb_init_std=init_std)
     if model == "gpt":
         kw.update(n_layers=1, n_heads=1)
     elif model == "mamba":
         kw.update(n_layers=1, d_state=8, expand=2, backend="mambapy" if device == "cpu" else "auto")
-    with seeded(seed):
-        net = build_model(model, vocab.size, 2, **kw)
     points = set(curve_points(steps, curve_count))
     tick = max(1, steps // 50)
     calls = [0]
 
     def evaluate(m: torch.nn.Module) -> dict[str, float]:
-        calls[0] += 1  # train() evaluates after every step (eval_every=1): calls[0] is the step
+        calls[0] += 1  # evaluated after every step (every=1): calls[0] is the step
         if progress is not None and calls[0] % tick == 0:
             progress(calls[0], steps)
         if calls[0] not in points:
             return {}
-        return {"top_k": top_k_recovery(edge_logits(m, g, vocab), g, self_edges)["top_k"]}
+        return {"top_k": edge_recovery(m, g, "both", self_edges)["top_k"]}
 
-    snaps = tuple(_spectral.snapshot_schedule(steps, n_snapshots)) if n_snapshots else ()
-    cfg = TrainConfig(steps=steps, lr=float(lr), weight_decay=0.0, batch_size=None, warmup_steps=0, seed=seed,
-                      device=device, eval_every=1, snapshot_steps=snaps, progress=False,
-                      desc=f"{model} on {g.name}")
-    result = train(net, [edge_bucket(g, vocab, "both", self_edges)], cfg, evaluate=evaluate)
-    return dict(embedding=net.embedding_matrix()[: g.n_nodes].cpu().double().numpy(),
-                logits=edge_logits(net, g, vocab), losses=np.asarray(result.losses), curve=result.metric("top_k"),
-                snapshots={s: e[: g.n_nodes].double().numpy() for s, e in result.snapshots.items()}, extra={})
+    snaps = _spectral.snapshot_schedule(steps, n_snapshots) if n_snapshots else ()
+    run = edge_run(g, model, steps, float(lr), self_edges=self_edges, every=1, snapshots=snaps, evaluate=evaluate,
+                   seed=seed, device=device, desc=f"{model} on {g.name}", **kw)
+    return dict(embedding=run.embedding.astype(np.float64), logits=edge_logits(run.model, g, run.vocab),
+                losses=np.asarray(run.result.losses), curve=run.metric("top_k"),
+                snapshots={s: e.astype(np.float64) for s, e in run.snapshots.items()}, extra={})
 
 
 def train_embedding(

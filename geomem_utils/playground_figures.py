@@ -2,7 +2,7 @@
 
 Introduced in ``05_playground``. :func:`playground_figure` draws a
 :class:`~geomem_utils.playground.PlaygroundRun`: (a) the graph, (b) the embedding's top-2
-principal components with the graph's edges (:func:`pca_2d`, same node colours:
+principal components with the graph's edges (:func:`~geomem_utils.plots.pca_2d_unit`, same node colours:
 :func:`node_colors`), (c) the normalised spectrum of ``M`` next to the normalised
 projections ``||V^T e_i||``, (d) top-k edge recovery and loss over training.
 :func:`sweep_figure` puts several runs behind a slider that works in the static book.
@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 from . import spectral as _spectral
 from .graphs import Graph
 from .playground import MODEL_LABELS, PlaygroundRun
-from .plots import PALETTE, branch_colors, graph_layout
+from .plots import PALETTE, branch_colors, graph_layout, graph_traces, pca_2d_unit
 
 
 def node_colors(g: Graph) -> list[str]:
@@ -33,39 +33,6 @@ def node_colors(g: Graph) -> list[str]:
     pos = pos - pos.mean(axis=0)
     angle = (np.arctan2(pos[:, 1], pos[:, 0]) + np.pi) / (2 * np.pi)  # in [0, 1]
     return sample_colorscale("Phase", list(np.clip(angle, 0.0, 1.0)))
-
-
-def pca_2d(emb: np.ndarray) -> np.ndarray:
-    """Top-2 principal components of the rows, scaled to a largest |coordinate| of 1 and
-    with a fixed sign per axis: (n, 2).
-
-    The scale and the sign of a principal axis carry no information here; fixing them
-    (largest |entry| positive) keeps a slider's frames on the same axes, unflipped.
-    """
-    from .plots import pca_2d as _pca
-
-    xy = _pca(emb)
-    if xy.shape[1] < 2:  # width-1 embeddings: a line
-        xy = np.concatenate([xy, np.zeros((xy.shape[0], 2 - xy.shape[1]))], axis=1)
-    idx = np.argmax(np.abs(xy), axis=0)
-    xy = xy * np.where(xy[idx, [0, 1]] < 0, -1.0, 1.0)
-    return xy / max(float(np.abs(xy).max()), 1e-300)
-
-
-def _graph_traces(g: Graph, pos: np.ndarray, colors: list[str]) -> list[go.Scatter]:
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for u, v in g.edges.tolist():
-        xs += [pos[u, 0], pos[v, 0], None]
-        ys += [pos[u, 1], pos[v, 1], None]
-    labels = g.n_nodes <= 40
-    return [
-        go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#bbbbbb", width=1), hoverinfo="skip", showlegend=False),
-        go.Scatter(x=pos[:, 0], y=pos[:, 1], mode="markers+text" if labels else "markers",
-                   text=[str(i) for i in range(g.n_nodes)] if labels else None, textposition="top center",
-                   textfont=dict(size=9), marker=dict(size=9, color=colors, line=dict(width=0.5, color="white")),
-                   hovertext=[f"node {i}" for i in range(g.n_nodes)], hoverinfo="text", showlegend=False),
-    ]
 
 
 def playground_figure(run: PlaygroundRun, graph: Graph | None = None, title: str | None = None,
@@ -89,9 +56,9 @@ def playground_figure(run: PlaygroundRun, graph: Graph | None = None, title: str
                             f"(c) spectrum vs projections: alignment {run.alignment:.2f} "
                             f"(random {run.random_alignment:.2f})",
                             f"(d) top-k edge recovery {run.top_k:.0f}% and loss"])
-    for tr in _graph_traces(g, graph_layout(g), colors):
+    for tr in graph_traces(g, graph_layout(g), colors, size=9, labels=g.n_nodes <= 40, font_size=9):
         fig.add_trace(tr, 1, 1)
-    for tr in _graph_traces(g, pca_2d(run.embedding), colors):
+    for tr in graph_traces(g, pca_2d_unit(run.embedding), colors, size=9, labels=g.n_nodes <= 40, font_size=9):
         fig.add_trace(tr, 1, 2)
     spec = run.spectrum
     x = list(range(1, spec.n))

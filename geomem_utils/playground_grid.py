@@ -15,7 +15,7 @@ import numpy as np
 
 from . import spectral as _spectral
 from .playground import DEFAULTS, GRAPH_LABELS, GRAPHS, MODEL_LABELS, MODELS, PlaygroundRun, make_graph, train_embedding
-from .playground_figures import pca_2d
+from .plots import pca_2d_unit
 from .validate import ConfigError, show
 
 #: The grid the published book precomputes (05_playground): its graphs (the four tiny graphs
@@ -43,7 +43,7 @@ def _grid_view(run: PlaygroundRun) -> dict[str, Any]:
     return {
         "settings": dict(run.settings, graph_key=run.settings["graph"]),
         "steps": [int(s) for s in steps],
-        "pcs": [rounded(pca_2d(e).T, 3) for e in snaps],
+        "pcs": [rounded(pca_2d_unit(e).T, 3) for e in snaps],
         "prof": [rounded(_spectral.normalised_profile(_spectral.projection_profile(e, run.spectrum)), 3)
                  for e in snaps],
         "align": [round(_spectral.energy_shares(e, run.spectrum)["smooth"], 4) for e in snaps],

@@ -54,29 +54,38 @@ def graph_layout(g: Graph) -> np.ndarray:
     return np.array([layout[i] for i in range(g.n_nodes)])
 
 
-def _edge_trace(g: Graph, pos: np.ndarray, color: str = "#bbbbbb") -> go.Scatter:
-    xs, ys = [], []
+def graph_traces(g: Graph, pos: np.ndarray, colors: str | Sequence[str | float] | None = None, size: int = 10,
+                 labels: bool = True, outline: str = "white", font_size: int | None = None,
+                 hovertext: Sequence[str] | None = None, **marker: object) -> list[go.Scatter]:
+    """A graph drawn at positions ``pos`` (n, 2): its edges as grey lines, then its nodes.
+
+    ``colors``: one colour (or number, with a ``colorscale`` in ``marker``) per node, or
+    one for all; by arm by default (:func:`branch_colors`). ``labels``: node ids as text.
+    ``marker``: further marker settings (``colorscale``, ``cmin``, ``showscale``, ...).
+    """
+    xs: list[float | None] = []
+    ys: list[float | None] = []
     for u, v in g.edges.tolist():
-        xs += [pos[u, 0], pos[v, 0], None]
-        ys += [pos[u, 1], pos[v, 1], None]
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=1), hoverinfo="skip", showlegend=False)
-
-
-def _node_trace(g: Graph, pos: np.ndarray, colors: Sequence[str] | None = None, size: int = 10,
-                labels: bool = True) -> go.Scatter:
-    return go.Scatter(
+        xs += [float(pos[u, 0]), float(pos[v, 0]), None]
+        ys += [float(pos[u, 1]), float(pos[v, 1]), None]
+    edges = go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#bbbbbb", width=1), hoverinfo="skip",
+                       showlegend=False)
+    color = colors if isinstance(colors, str) else list(branch_colors(g) if colors is None else colors)
+    nodes = go.Scatter(
         x=pos[:, 0], y=pos[:, 1], mode="markers+text" if labels else "markers",
         text=[str(i) for i in range(g.n_nodes)] if labels else None, textposition="top center",
-        marker=dict(size=size, color=list(colors or branch_colors(g)), line=dict(width=0.5, color="white")),
-        hovertext=[f"node {i}" for i in range(g.n_nodes)], hoverinfo="text", showlegend=False,
+        textfont=dict(size=font_size) if font_size else None,
+        marker=dict(size=size, color=color, line=dict(width=0.5, color=outline), **marker),
+        hovertext=list(hovertext or [f"node {i}" for i in range(g.n_nodes)]), hoverinfo="text", showlegend=False,
     )
+    return [edges, nodes]
 
 
 def graph_figure(g: Graph, pos: np.ndarray | None = None, title: str | None = None, labels: bool = True,
                  colors: Sequence[str] | None = None, height: int = 420) -> go.Figure:
     """Draw a graph: edges as grey lines, nodes coloured by arm."""
     pos = graph_layout(g) if pos is None else pos
-    fig = go.Figure([_edge_trace(g, pos), _node_trace(g, pos, colors, labels=labels and g.n_nodes <= 60)])
+    fig = go.Figure(graph_traces(g, pos, colors, labels=labels and g.n_nodes <= 60))
     fig.update_layout(title=title or g.name, height=height, margin=dict(l=10, r=10, t=40, b=10))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
@@ -91,8 +100,8 @@ def graphs_grid(graphs: Sequence[Graph], positions: Sequence[np.ndarray] | None 
     for k, g in enumerate(graphs):
         pos = graph_layout(g) if positions is None else positions[k]
         r, c = k // cols + 1, k % cols + 1
-        fig.add_trace(_edge_trace(g, pos), row=r, col=c)
-        fig.add_trace(_node_trace(g, pos, labels=g.n_nodes <= 20, size=8), row=r, col=c)
+        for tr in graph_traces(g, pos, labels=g.n_nodes <= 20, size=8):
+            fig.add_trace(tr, row=r, col=c)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(height=height * rows, margin=dict(l=10, r=10, t=40, b=10))
@@ -141,6 +150,21 @@ def pca_2d(emb: np.ndarray) -> np.ndarray:
     x = x - x.mean(axis=0, keepdims=True)
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     return x @ vt[:2].T
+
+
+def pca_2d_unit(emb: np.ndarray) -> np.ndarray:
+    """:func:`pca_2d`, scaled to a largest |coordinate| of 1 and with a fixed sign per axis
+    (its largest |entry| positive): (n, 2); a width-1 embedding gives a line.
+
+    The scale and the sign of a principal axis carry no information here; fixing them
+    keeps a slider's frames on the same axes, unflipped.
+    """
+    xy = pca_2d(emb)
+    if xy.shape[1] < 2:  # width-1 embeddings: a line
+        xy = np.concatenate([xy, np.zeros((xy.shape[0], 2 - xy.shape[1]))], axis=1)
+    idx = np.argmax(np.abs(xy), axis=0)
+    xy = xy * np.where(xy[idx, [0, 1]] < 0, -1.0, 1.0)
+    return xy / max(float(np.abs(xy).max()), 1e-300)
 
 
 def frames_figure(frames: Sequence[go.Figure], labels: Sequence[str], title: str,

@@ -120,8 +120,8 @@ def normalised_profile(profile: np.ndarray) -> np.ndarray:
 def energy_shares(emb: np.ndarray | torch.Tensor, spectrum: Spectrum, centre: bool = True) -> dict[str, float]:
     """Shares of the embedding's squared norm on the smooth set and on the zig-zag set.
 
-    ``smooth`` is the chapter's *spectral alignment*: 1 when every column of V lies in
-    the span of the smooth eigenvectors, about ``k / n`` for a random matrix.
+    ``smooth`` is the book's *spectral alignment* (:func:`alignment`): 1 when every column
+    of V lies in the span of the smooth eigenvectors, about ``k / n`` for a random matrix.
     """
     e = projection_profile(emb, spectrum, centre) ** 2
     total = max(float(e.sum()), 1e-300)
@@ -142,7 +142,8 @@ def top_k_projection(emb: np.ndarray | torch.Tensor, spectrum: Spectrum, k: int)
 
 
 def alignment(emb: np.ndarray | torch.Tensor, spectrum: Spectrum, centre: bool = True) -> float:
-    """Spectral alignment: the share of the (centred) embedding's energy on the smooth set."""
+    """The book's one *spectral alignment*: the share of the (centred) embedding's energy
+    on the smooth set (``energy_shares(...)["smooth"]``; chapters 02 and 05)."""
     return energy_shares(emb, spectrum, centre)["smooth"]
 
 

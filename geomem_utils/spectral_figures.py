@@ -19,7 +19,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from . import graphs as _graphs
-from .plots import graph_layout, pca_2d
+from .plots import graph_layout, graph_traces, pca_2d
 from .spectral import SpectralRun, Spectrum, graph_spectrum, node2vec_spectral_run, normalised_profile
 
 
@@ -29,23 +29,14 @@ def eigen_colors(spectrum: Spectrum) -> list[str]:
     return sample_colorscale("RdBu", list((lam + 1) / 2))
 
 
-def _graph_traces(g: _graphs.Graph, pos: np.ndarray, values: np.ndarray | None, cmax: float | None,
-                  showscale: bool = False, text: Sequence[str] | None = None) -> list[go.Scatter]:
-    xs, ys = [], []
-    for u, v in g.edges.tolist():
-        xs += [float(pos[u, 0]), float(pos[v, 0]), None]
-        ys += [float(pos[u, 1]), float(pos[v, 1]), None]
-    edges = go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#bbbbbb", width=1), hoverinfo="skip",
-                       showlegend=False)
-    marker: dict[str, Any] = dict(size=11, line=dict(width=0.5, color="#333"))
+def _value_traces(g: _graphs.Graph, pos: np.ndarray, values: np.ndarray | None, cmax: float | None,
+                  showscale: bool = False) -> list[go.Scatter]:
+    """The graph at ``pos``, each node coloured by its entry of ``values`` (red/blue), or plain."""
     if values is None:
-        marker["color"] = "#4c72b0"
-    else:
-        marker.update(color=list(map(float, values)), colorscale="RdBu", cmin=-cmax, cmax=cmax, showscale=showscale)
-    hover = text or [f"node {i}" + ("" if values is None else f": {values[i]:+.3f}") for i in range(g.n_nodes)]
-    nodes = go.Scatter(x=pos[:, 0], y=pos[:, 1], mode="markers", marker=marker, hovertext=list(hover),
-                       hoverinfo="text", showlegend=False)
-    return [edges, nodes]
+        return graph_traces(g, pos, "#4c72b0", size=11, labels=False, outline="#333")
+    return graph_traces(g, pos, list(map(float, values)), size=11, labels=False, outline="#333",
+                        hovertext=[f"node {i}: {values[i]:+.3f}" for i in range(g.n_nodes)],
+                        colorscale="RdBu", cmin=-cmax, cmax=cmax, showscale=showscale)
 
 
 def eigenvector_figure(graphs_: Mapping[str, _graphs.Graph], indices: Sequence[int] = (1, 2, -1),
@@ -71,7 +62,7 @@ def eigenvector_figure(graphs_: Mapping[str, _graphs.Graph], indices: Sequence[i
         for c, i in enumerate(indices, start=1):
             vec = s.vectors[:, i % s.n]
             vec = vec * (np.sign(vec[np.argmax(np.abs(vec))]) or 1.0)  # a fixed sign for the picture
-            for tr in _graph_traces(g, pos, vec, float(np.abs(vec).max()), showscale=(r == 1 and c == len(indices))):
+            for tr in _value_traces(g, pos, vec, float(np.abs(vec).max()), showscale=(r == 1 and c == len(indices))):
                 fig.add_trace(tr, row=r, col=c)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -147,7 +138,7 @@ def node2vec_spectral_figure(
     fig.add_trace(go.Bar(x=x, y=_sig(normalised_profile(run.profiles[-1])), marker_color="#D55E00",
                          name="||Vᵀeᵢ|| normalised", showlegend=False), 1, 1)
     xy = pca_2d(run.V)
-    for tr in _graph_traces(g, xy, None, None):
+    for tr in _value_traces(g, xy, None, None):
         fig.add_trace(tr, 1, 2)
     steps_x = _sig(np.maximum(run.steps, 0.5))  # step 0 shown at 0.5 on the log axis
     for i in range(spec.n):

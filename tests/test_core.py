@@ -284,12 +284,12 @@ def test_geometry_measures_on_planted_embeddings() -> None:
     assert np.all(np.diag(d) < d[~np.eye(8, dtype=bool)].reshape(8, 7).min(axis=1))
 
 
-def test_spectral_alignment_of_an_eigenvector_embedding() -> None:
+def test_top_k_energy_share_of_an_eigenvector_embedding() -> None:
     g = graphs.tiny_graph("cycle")
     _, vecs = graphs.spectrum(g)
     emb = vecs[:, 1:3] * 3.0
-    assert measures.spectral_alignment(emb, vecs, 3) == pytest.approx(1.0)
-    assert measures.spectral_alignment(emb, vecs, 1) == pytest.approx(0.0, abs=1e-12)
+    assert measures.top_k_energy_share(emb, vecs, 3) == pytest.approx(1.0)
+    assert measures.top_k_energy_share(emb, vecs, 1) == pytest.approx(0.0, abs=1e-12)
 
 
 # ---------------------------------------------------------------------------- results and params

@@ -191,9 +191,8 @@ def test_tiny_graph_verdict_fails_on_a_trainable_model_pushed_to_associative_mem
     import networkx as nx
     from scipy.stats import spearmanr
 
-    from geomem_utils import graphs, tasks
-    from geomem_utils.models import build_model
-    from geomem_utils.train import TrainConfig, seeded, train
+    from geomem_utils import graphs
+    from geomem_utils.edge_run import edge_run
 
     def corr(emb, g):
         hops = nx.floyd_warshall_numpy(g.to_networkx(), nodelist=range(g.n_nodes))
@@ -203,15 +202,9 @@ def test_tiny_graph_verdict_fails_on_a_trainable_model_pushed_to_associative_mem
     out = {}
     for init in (0.02, 1.0):
         g = graphs.tiny_graph("grid")
-        vocab = tasks.Vocab(g.n_nodes)
-        with seeded(0):
-            model = build_model("net", vocab.size, 2, width=32, emb_init_std=init)
-        cfg = TrainConfig(steps=500, lr=1e-2, weight_decay=0.0, batch_size=None, warmup_steps=0, seed=0,
-                          eval_every=500, progress=False)
-        res = train(model, [tasks.edge_bucket(g, vocab)], cfg,
-                    evaluate=lambda m: measures.top_k_recovery(measures.edge_logits(m, g, vocab), g))
-        assert res.history[-1]["top_k"] == 100.0  # both memorise every edge
-        out[init] = corr(model.embedding_matrix()[: g.n_nodes].numpy(), g)
+        run = edge_run(g, "net", 500, 1e-2, seed=0, width=32, emb_init_std=init)
+        assert run.final["top_k"] == 100.0  # both memorise every edge
+        out[init] = corr(run.embedding, g)
     assert out[0.02] > 0.3 and out[1.0] < 0.2, out
     verdict = _verdicts(0.001, 0.5, 40, 0.001, out[1.0])["geometry.tiny_graphs"]
     assert verdict["verdict"] == fd.NOT_REPRODUCED

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, live, playground_figures, spectral
+from geomem_utils import graphs, live, plots, spectral
 from geomem_utils.models import train_node2vec, train_node2vec_untied
 
 RTOL = 1e-5
@@ -173,4 +173,4 @@ def test_page_spectrum_alignment_and_pca(name: str) -> None:
     for lam in np.unique(vals):
         sel = vals == lam
         assert abs((np.array(out["profile"])[sel] ** 2).sum() - (prof_py[sel] ** 2).sum()) < 1e-8 * (prof_py ** 2).sum()
-    np.testing.assert_allclose(np.array(out["pca"]).T, playground_figures.pca_2d(X), atol=1e-8)
+    np.testing.assert_allclose(np.array(out["pca"]).T, plots.pca_2d_unit(X), atol=1e-8)

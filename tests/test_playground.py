@@ -118,7 +118,7 @@ def test_playground_figure_has_its_panels() -> None:
 
 def test_pca_is_scaled_and_signed() -> None:
     rng = np.random.default_rng(0)
-    xy = playground_figures.pca_2d(rng.normal(size=(12, 5)) * 50)
+    xy = plots.pca_2d_unit(rng.normal(size=(12, 5)) * 50)
     assert xy.shape == (12, 2) and np.isclose(np.abs(xy).max(), 1.0)
     assert (xy[np.argmax(np.abs(xy), axis=0), [0, 1]] > 0).all()
 

@@ -161,7 +161,7 @@
   }
 
   /** Top-2 principal components of the rows, sign fixed (largest |entry| positive) and
-   *  scaled to a largest |coordinate| of 1, like playground_figures.pca_2d: [[x...], [y...]]. */
+   *  scaled to a largest |coordinate| of 1, like plots.pca_2d_unit: [[x...], [y...]]. */
   function pca2d(X, n, m) {
     var x = Float64Array.from(X), r, k, j;
     for (k = 0; k < m; k++) {
