@@ -71,8 +71,9 @@ def heatmap_row(mats: Mapping[str, np.ndarray], title: str, height: int = 380,
                                  showscale=k == 0, **bar), row=1, col=k + 1)
     fig.update_yaxes(autorange="reversed")
     if axis_titles:
-        fig.update_yaxes(title_text="leaf of held-out path i", col=1)
-        fig.update_xaxes(title_text="first hop of path j")
+        fig.update_yaxes(title_text="leaf of held-out path i", title_font_size=TITLE_FONT,
+                         col=1)
+        fig.update_xaxes(title_text="first hop of path j", title_font_size=TITLE_FONT)
     fig.update_annotations(font_size=TITLE_FONT)
     fig.update_layout(title=title, height=height)
     return fig
