@@ -64,7 +64,7 @@ def heatmap_row(mats: Mapping[str, np.ndarray], title: str, height: int = 380,
     rows read top-down (row ``i`` is held-out path ``i``)."""
     zmin, zmax = np.percentile(np.concatenate([m.ravel() for m in mats.values()]), [1, 99])
     fig = make_subplots(rows=1, cols=len(mats), subplot_titles=list(mats),
-                        horizontal_spacing=0.04)
+                        horizontal_spacing=0.06)
     for k, m in enumerate(mats.values()):
         bar = dict(colorbar=dict(title=colorbar)) if colorbar else {}
         fig.add_trace(go.Heatmap(z=m, zmin=zmin, zmax=zmax, colorscale="Viridis",
