@@ -190,3 +190,18 @@ def top_k_energy_share(emb: np.ndarray, eigvecs: np.ndarray, k: int) -> float:
     (:func:`geomem_utils.spectral.alignment`: centred, on the smooth set)."""
     e = spectral_energy(emb, eigvecs) ** 2
     return float(e[:k].sum() / max(e.sum(), 1e-300))
+
+
+def hop_distance_correlation(emb: np.ndarray, g: Graph) -> float:
+    """"Looks like the graph" as one number (01): the Spearman correlation, over node pairs
+    in the same component, between their hop distance in ``g`` and the cosine distance of
+    their embeddings (rows of ``emb``). 1: closer in the graph always means closer in the
+    embedding; 0: no relation."""
+    import networkx as nx
+    from scipy.stats import spearmanr
+
+    hops = nx.floyd_warshall_numpy(g.to_networkx(), nodelist=range(g.n_nodes))  # inf across components
+    iu = np.triu_indices(g.n_nodes, 1)
+    h, c = hops[iu], cosine_distance(emb, emb)[iu]
+    keep = np.isfinite(h)
+    return float(spearmanr(h[keep], c[keep])[0])

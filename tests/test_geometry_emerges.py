@@ -224,3 +224,58 @@ def test_controls_and_preconditions_are_not_evidence():
     from geomem_utils.verdicts_geometry import verdict_from_checks
     with pytest.raises(ValueError, match="not evidence"):
         verdict_from_checks("geometry.heatmap", checks, "paper")
+
+
+# ---------------------------------------------------------------------------- the chapter's figures
+
+from geomem_utils import geometry_figures as gfig  # noqa: E402
+from geomem_utils import graphs as _graphs  # noqa: E402
+
+
+def _titles(fig):
+    return [a.text for a in fig.layout.annotations]
+
+
+def test_tiny_graph_grids_keep_subplot_titles_short():
+    """Four columns at the book's content width (~690 px) leave ~150 px a title: long titles
+    at plotly's default 16 px overlapped their neighbours in the published page."""
+    tiny = {n: _graphs.tiny_graph(n) for n in _graphs.TINY_GRAPHS}
+    rows = ("1-layer net", "associative", "tied, both directions", "forward only")
+    runs = {n: {r: {"emb": np.random.default_rng(0).normal(size=(g.n_nodes, 8)), "corr": -0.55}
+                for r in rows} for n, g in tiny.items()}
+    fig = gfig.embedding_grid(tiny, runs, rows, "t")
+    titles = _titles(fig)
+    assert len(titles) == 4 * (len(rows) + 1)
+    assert titles[:4] == list(tiny) and "tied r=-0.55" in titles
+    assert max(map(len, titles)) <= 20
+    assert all(a.font.size <= 12 for a in fig.layout.annotations)
+
+
+def test_snapshot_slider_has_one_frame_per_step_with_its_own_axes():
+    g = experiments.PathStarRun(
+        degree=6, path_length=4, objective="edges_only", arch="gpt",
+        model=(("n_heads", 1), ("n_layers", 1), ("width", 8)), steps=1, lr=1e-2, batch_size=None,
+        warmup_steps=0, eval_every=1, seed=0).graph()
+    rng = np.random.default_rng(0)
+    snaps = {s: torch.as_tensor(rng.normal(size=(g.n_nodes, 8))) for s in (0, 5, 10)}
+    ids = np.arange(3)
+    heats = {s: measures.leaf_first_hop_distances(v.numpy(), g, ids) for s, v in snaps.items()}
+    fig = gfig.snapshot_slider(snaps, heats, g, ids[:2], "t")
+    assert [f.name for f in fig.frames] == ["0", "5", "10"]
+    assert len(fig.layout.sliders[0].steps) == 3
+    ranges = {tuple(f.layout.xaxis.range) for f in fig.frames}
+    assert len(ranges) == 3, "each frame brings its own PCA axes"
+
+
+def test_hop_distance_correlation_is_one_for_the_graphs_own_drawing_and_near_zero_for_noise() -> None:
+    from geomem_utils import graphs, measures
+
+    g = graphs.cycle_graph(12)
+    angle = 2 * np.pi * np.arange(12) / 12
+    ring = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # the cycle drawn as a circle
+    assert measures.hop_distance_correlation(ring, g) > 0.95
+    noise = np.random.default_rng(0).normal(size=(12, 32))
+    assert abs(measures.hop_distance_correlation(noise, g)) < 0.3
+    # pairs in different components (infinite hop distance) are left out, not counted as far
+    two = graphs.tiny_graph("irregular")
+    assert np.isfinite(measures.hop_distance_correlation(np.random.default_rng(1).normal(size=(two.n_nodes, 8)), two))
