@@ -7,6 +7,9 @@ Per page, over a local http server on 127.0.0.1 (and the main checks again via f
 no console errors or uncaught exceptions, no failed request, no request to any host but
 127.0.0.1; every plotly figure drew its SVG, figures with sliders drew them, embedded
 widgets rendered, math typeset. The scorecard lists every notebook with a results file.
+What a reader sees on every chapter page at 1280 px: the site title whole, no code cell
+that scrolls sideways, no parameter plumbing (``Spec(``, ``resolve(``) in sight, no
+overlapping subplot titles, figures as wide as the column.
 Screenshots land in ``book/_build/screenshots/``.
 
 Drives Debian's ``/usr/bin/chromium`` (``book/ensure_chromium.sh`` installs it), or the
@@ -680,3 +683,146 @@ def test_playground_grid_screenshots(server, browser) -> None:
         assert not errors, errors
     finally:
         ctx.close()
+
+
+# --------------------------------------------------------------------------------------
+# Pages that read like the paper (issue 14): what a reader sees at 1280 px
+# --------------------------------------------------------------------------------------
+
+#: The longest code line a chapter may publish, with room to spare (the chapters keep to 88).
+CODE_CHARS = 92
+
+# Runs in a chapter page once it has drawn. Every check is measured in the page as shown:
+# (1) the site title in the sidebar is whole and on top; (2) the code of the cells shown
+# without a click (collapsed and removed inputs are not shown) carries no parameter
+# plumbing; (3) no code cell input scrolls sideways, collapsed ones opened first; (4) no two
+# annotations (subplot titles) of a figure overlap; (5) every figure spans the column;
+# (6) a line of CODE_CHARS characters fits in a code cell.
+_LAYOUT = r"""
+(chars) => {
+  const out = {};
+  const shown = el => el.getClientRects().length > 0;
+  const brand = document.querySelector('.bd-sidebar-primary .navbar-brand');
+  if (!brand) { out.title = 'no site title in the sidebar'; }
+  else {
+    const r = brand.getBoundingClientRect();
+    const x = r.left + r.width / 2;
+    const hit = y => { const e = document.elementFromPoint(x, y); return !!e && brand.contains(e); };
+    out.title = !(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight)
+      ? `site title at y ${Math.round(r.top)}..${Math.round(r.bottom)}, window 0..${window.innerHeight}`
+      : !(hit(r.top + 3) && hit(r.bottom - 3)) ? 'site title covered or clipped' : null;
+  }
+  const col = document.querySelector('.bd-article');
+  const cs = getComputedStyle(col);
+  const width = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  out.column = Math.round(width);
+  const inputs = [...col.querySelectorAll('.cell .cell_input')];
+  const label = (el, i) => `code cell ${i + 1} of the page ` + JSON.stringify(
+      (el.textContent.split('\n').find(l => l.trim()) || '').trim().slice(0, 60));
+  out.plumbing = [];
+  inputs.forEach((el, i) => {
+    if (!shown(el)) return;
+    const lines = el.innerText.split('\n').filter(line => /\bSpec\(|\bresolve\(/.test(line));
+    if (lines.length) out.plumbing.push(`${label(el, i)}: ${lines.length} line(s), e.g. `
+                                        + JSON.stringify(lines[0].trim().slice(0, 70)));
+  });
+  col.querySelectorAll('.cell details').forEach(d => { d.open = true; });  // hide-input cells, opened
+  out.overflow = [];
+  inputs.forEach((el, i) => {
+    el.querySelectorAll('pre').forEach(pre => {
+      if (shown(pre) && pre.scrollWidth > pre.clientWidth + 1) {
+        const longest = Math.max(...pre.textContent.split('\n').map(l => l.length));
+        out.overflow.push(`${label(el, i)}: ${pre.scrollWidth} px of code in ${pre.clientWidth} px `
+                          + `(longest line ${longest} characters)`);
+      }
+    });
+  });
+  out.figures = [];
+  out.overlaps = [];
+  col.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
+    const name = `figure ${i + 1} (${gd.id || 'panel'})`;
+    const svg = gd.querySelector('.main-svg');
+    const w = svg ? svg.getBoundingClientRect().width : 0;
+    if (w < 0.9 * width) out.figures.push(`${name}: ${Math.round(w)} px wide in a ${Math.round(width)} px column`);
+    const boxes = [...gd.querySelectorAll('.infolayer g.annotation')]
+      .map(a => [a.textContent.trim(), a.querySelector('text') || a])
+      .filter(([t]) => t).map(([t, e]) => [t, e.getBoundingClientRect()]);
+    for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+      const [ta, ra] = boxes[a], [tb, rb] = boxes[b];
+      const dx = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const dy = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (dx > 1 && dy > 1) out.overlaps.push(`${name}: ${JSON.stringify(ta)} overlaps ${JSON.stringify(tb)}`);
+    }
+  });
+  // A probe line in a copy of the page's first code cell (any page with code has one).
+  const pre = col.querySelector('.cell_input pre');
+  if (pre) {
+    const probe = pre.cloneNode(false);
+    probe.textContent = 'x'.repeat(chars);
+    pre.parentElement.appendChild(probe);
+    out.fits = probe.scrollWidth <= probe.clientWidth + 1;
+    probe.remove();
+  }
+  return out;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def layout(server, browser) -> dict[str, dict]:
+    """What each chapter page shows at 1280 x 900 (see ``_LAYOUT``), page by page; the
+    landing page's site title too."""
+    base, _ = server
+    site = _require_site()
+    report = {}
+    for rel in ["intro.html", *_chapter_pages(site)]:
+        ctx, page, _errors = _open(browser, f"{base}/{rel}")
+        try:
+            page.wait_for_timeout(300)  # the theme scrolls the sidebar after load
+            report[rel] = page.evaluate(_LAYOUT, CODE_CHARS)
+        finally:
+            ctx.close()
+    return report
+
+
+def _chapters_of(layout: dict[str, dict]) -> dict[str, dict]:
+    chapters = {p: r for p, r in layout.items() if p != "intro.html"}
+    if not chapters:
+        pytest.fail("no executed chapter in the built book: build it from executed notebooks")
+    return chapters
+
+
+def test_site_title_is_whole(layout) -> None:
+    """The sidebar's site title is fully on screen and not under anything, on every page
+    (the theme's top bar and its scrolling of the sidebar used to hide it)."""
+    bad = {p: r["title"] for p, r in layout.items() if r["title"]}
+    assert not bad, f"site title not fully visible: {bad}"
+
+
+def test_code_cells_fit_the_column(layout) -> None:
+    """No code cell input scrolls sideways (scrollWidth > clientWidth), collapsed inputs
+    opened; and a line of CODE_CHARS characters fits in a code cell."""
+    chapters = _chapters_of(layout)
+    narrow = [p for p, r in chapters.items() if r.get("fits") is False]
+    assert not narrow, f"a {CODE_CHARS}-character line scrolls in a code cell of {narrow}"
+    bad = [f"{p}: {o}" for p, r in chapters.items() for o in r["overflow"]]
+    assert not bad, "code cells that scroll sideways:\n" + "\n".join(bad)
+
+
+def test_no_parameter_plumbing_in_sight(layout) -> None:
+    """No code a reader sees without a click has a ``Spec(`` line or a ``resolve(`` call:
+    parameter specs live in the chapter's module, and the resolving cell is hidden."""
+    bad = [f"{p}: {o}" for p, r in _chapters_of(layout).items() for o in r["plumbing"]]
+    assert not bad, "parameter plumbing shown in the page:\n" + "\n".join(bad)
+
+
+def test_subplot_titles_do_not_overlap(layout) -> None:
+    """No two annotations (subplot titles) of one figure have intersecting boxes."""
+    bad = [f"{p}: {o}" for p, r in _chapters_of(layout).items() for o in r["overlaps"]]
+    assert not bad, "overlapping subplot titles:\n" + "\n".join(bad)
+
+
+def test_figures_span_the_column(layout) -> None:
+    """Every figure is at least 90 % as wide as the content column."""
+    bad = [f"{p}: {o}" for p, r in _chapters_of(layout).items() for o in r["figures"]]
+    assert not bad, "figures narrower than the column:\n" + "\n".join(bad)
