@@ -1,0 +1,95 @@
+"""Chapter 06, how far it holds: the five sweeps read at the chapter's profile and seeds,
+and the thresholds of its checks (:mod:`geomem_utils.verdicts_holds` computes them)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from .. import sweep
+from ..params import Spec, integer
+from . import Chapter
+
+#: The sweeps of ``sweeps/NAME.toml`` this chapter reads, in the order it runs them.
+SWEEP_NAMES = ("degree", "length", "pos_init", "mamba", "in_context")
+
+#: Thresholds of :func:`~geomem_utils.verdicts_holds.holds_checks`, what each stands for is
+#: in the notebook's claim-check section (measured at seeds 0-2, ci profile).
+THRESHOLDS: dict[str, float] = {
+    "exact_min": 0.5,  # lowest held-out exact match over the seeds at the largest d
+    "first_hop_chances": 10.0,  # lowest first hop over the degree grid, in multiples of 1/d
+    "navigation_min": 0.6,  # mean 1-step navigation accuracy at the largest d
+    "pitfall_max_chances": 5.0,  # positions at N(0, 1): highest held-out exact, x chance
+    "ic_z_max": 3.0,  # in context: first hop at most this many binomial SEs above 1/d
+    "ic_later_min": 0.9,  # in context: the look-up tokens after the first hop
+}
+#: Threshold of :func:`~geomem_utils.verdicts_holds.length_check` (lowest seed, longest l).
+LENGTH_EXACT_MIN = 0.5
+
+
+def _ints(lo: int, hi: int, help: str) -> Spec:
+    """A comma-separated list of at most 8 integers in ``[lo, hi]``, or ``None``."""
+
+    def ok(text: str) -> bool:
+        try:
+            values = [int(x) for x in text.split(",")]
+        except ValueError:
+            return False
+        return 0 < len(values) <= 8 and all(lo <= v <= hi for v in values)
+
+    return Spec(str, None, ok, f"comma-separated integers in [{lo}, {hi}], at most 8", help)
+
+
+def parse_ints(text: str | None) -> list[int] | None:
+    """``"20,40"`` -> ``[20, 40]``; ``None`` stays ``None`` (keep the sweep file's grid)."""
+    return None if text is None else [int(x) for x in text.split(",")]
+
+
+def seeds_of(p: Any) -> list[int]:
+    """The chapter's seeds: ``SEED``, ``SEED + 1``, ..., ``SEED + N_SEEDS - 1``."""
+    return list(range(p.SEED, p.SEED + p.N_SEEDS))
+
+
+def grid_of(name: str, p: Any, **changes: Any) -> sweep.Sweep:
+    """The sweep of ``sweeps/NAME.toml`` at ``p.PROFILE``, with the chapter's seeds and
+    the grid ``changes`` that are not ``None``. A sweep of one seed (chapter 03's runs)
+    keeps its seed."""
+    s = sweep.load(name, p.PROFILE)
+    grid = {**s.grid, **{k: v for k, v in changes.items() if v is not None}}
+    if "seed" in grid and len(grid["seed"]) > 1:
+        grid["seed"] = seeds_of(p)
+    return replace(s, grid=grid)
+
+
+def sweeps(p: Any) -> dict[str, sweep.Sweep]:
+    """The five sweeps of the chapter, with ``DEGREES``/``LENGTHS`` applied; every run of
+    every sweep is validated (errors name the field) before any training."""
+    changes = {"degree": {"degree": parse_ints(p.DEGREES)},
+               "length": {"path_length": parse_ints(p.LENGTHS)}}
+    out = {name: grid_of(name, p, **changes.get(name, {})) for name in SWEEP_NAMES}
+    for s in out.values():
+        s.configs()
+    return out
+
+
+CHAPTER = Chapter(
+    stem="06_how_far_it_holds",
+    title="Sweep the seeds, the sizes and the path length: how far the finding holds",
+    claim="The in-weights path-star result holds at every seed and across graph sizes; in context the "
+          "first hop stays at chance 1/d; learned positions initialised at N(0, 1), as in the authors' "
+          "release, switch held-out generalisation off.",
+    paper_ref="§2.3, Fig. 2; spec §2 claim 3, §6",
+    specs={
+        "N_SEEDS": integer({"smoke": 2, "ci": 3, "full": 3}, 1, 20, "seeds per grid point"),
+        "DEGREES": _ints(4, 100_000, "arms d of the degree sweep (None: the sweep file's)"),
+        "LENGTHS": _ints(3, 16, "path lengths l of the length sweep (None: the sweep file's)"),
+        "TABLES_DIR": Spec(str, "bench/results/sweeps", help="sweep tables measured elsewhere, shown only"),
+    },
+)
+
+
+def summary(df: Any, by: str) -> dict[str, dict[str, float]]:
+    """Per value of ``by``: the mean held-out exact match, first hop and navigation, for
+    the results file."""
+    means = df.groupby(by)[["final_exact", "first_hop", "navigation"]].mean()
+    return {str(k): {c: float(v) for c, v in row.items()} for k, row in means.iterrows()}

@@ -1,0 +1,83 @@
+"""Views of sweep tables for ``06_how_far_it_holds``: the first hop against chance, and the
+sweep tables measured elsewhere set next to the chapter's own runs.
+
+Both only read tables (one row per run, columns as in :mod:`geomem_utils.sweep`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import sweep
+from .plots import PALETTE
+from .verdicts_holds import binomial_z
+
+#: Columns that identify a run across two tables of the same grid.
+RUN_KEYS = ("arch", "degree", "path_length", "model.pos_init_std", "variant", "seed")
+
+
+def first_hop_against_chance(ic: pd.DataFrame, deg: pd.DataFrame) -> go.Figure:
+    """First-hop accuracy against chance 1/d, with 2 binomial standard errors: the
+    in-context runs (forward targets, one colour per variant) and the in-weights runs
+    of the ``degree`` sweep. Introduced in ``06_how_far_it_holds``."""
+    fwd = ic[ic.variant != "reverse"].copy()
+    fwd["se"] = np.sqrt(fwd.first_hop * (1 - fwd.first_hop) / fwd.n_test)
+    weights = deg.assign(se=np.sqrt(deg.first_hop * (1 - deg.first_hop) / deg.n_test))
+    parts = [(f"in context ({v})", p) for v, p in fwd.groupby("variant")]
+    parts.append(("in weights (section 1)", weights))
+    fig = go.Figure()
+    for k, (label, part) in enumerate(parts):
+        fig.add_trace(go.Scatter(
+            x=part.chance, y=part.first_hop, mode="markers", name=label,
+            error_y=dict(type="data", array=2 * part.se),
+            marker=dict(size=9, color=PALETTE[k]),
+            text=[f"G({r.degree}, {r.path_length}), seed {r.seed}" for r in part.itertuples()],
+            hovertemplate="%{text}: %{y:.3f}<extra></extra>"))
+    line = np.array([0.005, 1.0])
+    fig.add_trace(go.Scatter(x=line, y=line, mode="lines", name="chance: accuracy = 1/d",
+                             line=dict(dash="dot", color="#666")))
+    fig.update_layout(title="First-hop accuracy against chance 1/d (error bars: 2 binomial standard errors)",
+                      xaxis_title="chance 1/d", yaxis_title="first-hop accuracy", height=420)
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def in_context_table(ic: pd.DataFrame) -> pd.DataFrame:
+    """The in-context runs, with how many binomial standard errors the first hop lies above 1/d."""
+    cols = ["variant", "degree", "seed", "first_hop", "chance", "later_tokens", "final_exact", "steps"]
+    z = [binomial_z(r.first_hop, r.chance, int(r.n_test)) for r in ic.itertuples()]
+    return ic[cols].assign(z_above_chance=z).round(2)
+
+
+def committed_tables(folder: str | os.PathLike, profile: str,
+                     mine: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """One row per sweep table under ``folder`` (``*.csv`` with its ``*.json`` summary): the
+    command, machine, date and torch that measured it, and, for a table of ``profile``, how
+    many of its runs equal this notebook's (``mine``: sweep name -> table), matched by their
+    grid coordinates. ``None`` when there is none."""
+    folder = Path(folder)
+    rows = []
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        info = json.loads(path.with_suffix(".json").read_text())
+        theirs = sweep.read_table(path)
+        ours = mine.get(info["sweep"]) if info["profile"] == profile else None
+        same = "-"
+        if ours is not None:
+            keys = [c for c in RUN_KEYS if c in theirs]
+            both = ours.merge(theirs, on=keys, suffixes=("", "_t"))
+            cols = ["final_exact", "first_hop", "navigation"]
+            equal = both[cols].fillna(-1).values == both[[c + "_t" for c in cols]].fillna(-1).values
+            same = f"{int(equal.all(axis=1).sum())} of {len(both)} in both"
+        machine = info["machine"]
+        rows.append({"table": path.name, "command": info["command"],
+                     "machine": f"{machine['processor'] or '?'}, {machine['cpus']} CPUs",
+                     "date": info["started"], "torch": info["versions"]["torch"], "runs": len(theirs),
+                     "held-out exact (mean)": round(theirs.final_exact.mean(), 3),
+                     "runs equal to this notebook's": same})
+    return pd.DataFrame(rows) if rows else None
