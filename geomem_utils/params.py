@@ -122,6 +122,24 @@ def number(default: Any, lo: float, hi: float, help: str = "", *, open_lo: bool 
     return Spec(float, default, rule, text, help, bounds=(lo, hi))
 
 
+def int_list(default: Any, lo: int, hi: int, help: str = "", most: int = 8) -> Spec:
+    """A ``str`` parameter holding 1 to ``most`` comma-separated integers in ``[lo, hi]``
+    (``"0,1,4"``); read it with :func:`parse_ints`."""
+    def rule(text: str) -> bool:
+        try:
+            values = parse_ints(text)
+        except ValueError:
+            return False
+        return 0 < len(values) <= most and all(lo <= v <= hi for v in values)
+
+    return Spec(str, default, rule, f"comma-separated integers in [{lo}, {hi}], at most {most}", help)
+
+
+def parse_ints(text: str | None) -> list[int] | None:
+    """``"20,40"`` -> ``[20, 40]``; ``None`` stays ``None``."""
+    return None if text is None else [int(x) for x in text.split(",")]
+
+
 COMMON: dict[str, Spec] = {
     "PROFILE": Spec(str, "ci", choices=PROFILES, help="smoke (seconds, checks off), ci (laptop CPU), full (paper, GPU)"),
     "SEED": Spec(int, 0, lambda v: 0 <= v < 2**31, "an integer in [0, 2**31)", help="the one seed of the run"),

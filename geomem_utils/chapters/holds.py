@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from .. import sweep
-from ..params import Spec, integer
+from ..params import Spec, int_list, integer, parse_ints
 from . import Chapter
 
 #: The sweeps of ``sweeps/NAME.toml`` this chapter reads, in the order it runs them.
@@ -25,24 +25,6 @@ THRESHOLDS: dict[str, float] = {
 }
 #: Threshold of :func:`~geomem_utils.verdicts_holds.length_check` (lowest seed, longest l).
 LENGTH_EXACT_MIN = 0.5
-
-
-def _ints(lo: int, hi: int, help: str) -> Spec:
-    """A comma-separated list of at most 8 integers in ``[lo, hi]``, or ``None``."""
-
-    def ok(text: str) -> bool:
-        try:
-            values = [int(x) for x in text.split(",")]
-        except ValueError:
-            return False
-        return 0 < len(values) <= 8 and all(lo <= v <= hi for v in values)
-
-    return Spec(str, None, ok, f"comma-separated integers in [{lo}, {hi}], at most 8", help)
-
-
-def parse_ints(text: str | None) -> list[int] | None:
-    """``"20,40"`` -> ``[20, 40]``; ``None`` stays ``None`` (keep the sweep file's grid)."""
-    return None if text is None else [int(x) for x in text.split(",")]
 
 
 def seeds_of(p: Any) -> list[int]:
@@ -81,8 +63,8 @@ CHAPTER = Chapter(
     paper_ref="§2.3, Fig. 2; spec §2 claim 3, §6",
     specs={
         "N_SEEDS": integer({"smoke": 2, "ci": 3, "full": 3}, 1, 20, "seeds per grid point"),
-        "DEGREES": _ints(4, 100_000, "arms d of the degree sweep (None: the sweep file's)"),
-        "LENGTHS": _ints(3, 16, "path lengths l of the length sweep (None: the sweep file's)"),
+        "DEGREES": int_list(None, 4, 100_000, "arms d of the degree sweep (None: the sweep file's)"),
+        "LENGTHS": int_list(None, 3, 16, "path lengths l of the length sweep (None: the sweep file's)"),
         "TABLES_DIR": Spec(str, "bench/results/sweeps", help="sweep tables measured elsewhere, shown only"),
     },
 )

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import verdicts_reasoning as vr
 from ..in_context import InContextRun
-from ..params import ParameterError, Spec, integer, number
+from ..params import ParameterError, Spec, int_list, integer, number
 from . import Chapter
 
 #: In context: held-out graphs of the teacher-forced probe, batch, training graphs, heads.
@@ -30,14 +30,6 @@ IC_STOP_AT = 0.95
 PAUSE_TARGET = 0.8
 #: The GPT's optimiser, given to the Mamba of section 6 as a contrast.
 GPT_OPTIMISER = {"lr": 1e-3, "beta2": 0.999}
-
-
-def _pauses_ok(text: str) -> bool:
-    try:
-        values = [int(x) for x in text.split(",")]
-    except ValueError:
-        return False
-    return 0 < len(values) <= 8 and all(0 <= v <= 64 for v in values)
 
 
 def _labels_cover_the_graph(p: dict[str, Any]) -> None:
@@ -61,8 +53,8 @@ CHAPTER = Chapter(
         "ABL_DEGREE": integer({"smoke": 12, "ci": 40, "full": 1000}, 4, 100_000, "arms of the controls' graph"),
         "ABL_STEPS": integer({"smoke": 30, "ci": 500, "full": 5000}, 10, 10**6, "training steps of the controls"),
         "ABL_BATCH": integer({"smoke": 64, "ci": 128, "full": 1024}, 1, 65_536, "batch size of the controls"),
-        "PAUSES": Spec(str, {"smoke": "0,1", "ci": "0,1,4", "full": "0,1,2,4"}, _pauses_ok,
-                       "comma-separated pause counts in [0, 64], at most 8", help="pause counts compared"),
+        "PAUSES": int_list({"smoke": "0,1", "ci": "0,1,4", "full": "0,1,2,4"}, 0, 64,
+                           "pause counts compared"),
         "TREE_DEGREE": integer({"smoke": 4, "ci": 16, "full": 100}, 4, 10_000, "arms of the tree-star"),
         "TREE_LENGTH": integer({"ci": 4, "full": 6}, 3, 10, "levels of the tree-star, counting the root"),
         "IC_DEGREE": integer({"ci": 2, "full": 5}, 2, 20, "arms of the in-context graphs"),
