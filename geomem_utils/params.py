@@ -43,7 +43,8 @@ class Spec:
     rule_text: str = ""
     help: str = ""
     choices: tuple[Any, ...] | None = None
-    #: ``(lo, hi)`` of a numeric range rule, for readers and for the fuzz test's valid draws.
+    #: ``(lo, hi)`` of a numeric range rule (of each item, for a ``str`` list of integers), for
+    #: readers and for the fuzz test's valid draws.
     bounds: tuple[float, float] | None = None
 
     def default_for(self, profile: str) -> Any:
@@ -132,7 +133,8 @@ def int_list(default: Any, lo: int, hi: int, help: str = "", most: int = 8) -> S
             return False
         return 0 < len(values) <= most and all(lo <= v <= hi for v in values)
 
-    return Spec(str, default, rule, f"comma-separated integers in [{lo}, {hi}], at most {most}", help)
+    return Spec(str, default, rule, f"comma-separated integers in [{lo}, {hi}], at most {most}", help,
+                bounds=(lo, hi))
 
 
 def parse_ints(text: str | None) -> list[int] | None:

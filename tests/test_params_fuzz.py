@@ -177,10 +177,13 @@ def valid_values(spec: Spec) -> st.SearchStrategy:
         return st.sampled_from(spec.choices)
     if spec.bounds is not None and spec.kind is int:
         return st.integers(int(spec.bounds[0]), int(spec.bounds[1]))
+    if spec.bounds is not None and spec.kind is str:  # params.int_list: "3,5,8"
+        items = st.integers(int(spec.bounds[0]), int(spec.bounds[1]))
+        return st.lists(items, min_size=1, max_size=8).map(lambda xs: ",".join(map(str, xs)))
     if spec.bounds is not None:
         return st.floats(*spec.bounds, exclude_min=True, exclude_max=True)
-    defaults = {spec.default_for(p) for p in params.PROFILES if _has_default(spec, p)} - {None}
-    return st.sampled_from(sorted(defaults, key=repr))
+    defaults = {spec.default_for(p) for p in params.PROFILES if _has_default(spec, p)}
+    return st.sampled_from(sorted(defaults, key=repr))  # None among them: the profile's default
 
 
 def _has_default(spec: Spec, profile: str) -> bool:

@@ -34,8 +34,11 @@ GPT_OPTIMISER = {"lr": 1e-3, "beta2": 0.999}
 
 def _labels_cover_the_graph(p: dict[str, Any]) -> None:
     if p["IC_LABELS"] < 1 + p["IC_DEGREE"] * (p["IC_PATH_LENGTH"] - 1):
-        raise ParameterError(f"parameter IC_LABELS={p['IC_LABELS']} is fewer than the nodes of "
-                             f"G({p['IC_DEGREE']}, {p['IC_PATH_LENGTH']}); every node needs its own label")
+        n = 1 + p["IC_DEGREE"] * (p["IC_PATH_LENGTH"] - 1)
+        raise ParameterError(
+            f"parameters IC_LABELS={p['IC_LABELS']}, IC_DEGREE={p['IC_DEGREE']} and "
+            f"IC_PATH_LENGTH={p['IC_PATH_LENGTH']}: G(IC_DEGREE, IC_PATH_LENGTH) has {n} nodes, "
+            "more than the labels; every node needs its own label")
 
 
 CHAPTER = Chapter(
