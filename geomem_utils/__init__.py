@@ -15,8 +15,7 @@ _SUBMODULES = ("params", "graphs", "tasks", "models", "train", "measures", "plot
                "experiments", "pathstar_config", "spectral", "spectral_figures", "playground",
                "playground_figures", "playground_grid", "widgets", "live", "succinctness", "margins",
                "in_context", "sweep", "sweep_rows", "sweep_cluster", "sweep_cli", "run_cache", "validate",
-               "edge_run", "chapters", "verdicts_geometry", "verdicts_reasoning", "verdicts_puzzle",
-               "verdicts_playground")
+               "edge_run", "chapters")
 
 
 def __getattr__(name: str) -> Any:

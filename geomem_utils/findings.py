@@ -214,6 +214,43 @@ def from_checks(id: str, evidence: Sequence[Any], ours: str, paper: str, detail:
     return verdict(id, PARTLY if partly else REPRODUCED, ours, paper, detail, checks=names)
 
 
+def evidence(checks: Sequence[Any], prefix: str) -> list[Any]:
+    """The checks of kind "finding" whose name starts with ``prefix``: a finding's evidence."""
+    return [c for c in checks if c.kind == "finding" and c.name.startswith(prefix)]
+
+
+def ours_text(checks: Sequence[Any]) -> str:
+    """Our numbers, compactly: checks named ``"measure: label"`` are grouped by measure
+    ("heatmap diagonal p-value: 0.001 (G(100, 5) edges_and_paths), 0.002 (...)")."""
+    groups: dict[str, list[str]] = {}
+    for c in checks:
+        measure, _, label = c.name.partition(": ")
+        groups.setdefault(measure, []).append(f"{c.value:.3g}" + (f" ({label})" if label else ""))
+    return "; ".join(f"{m}: {', '.join(v)}" for m, v in groups.items())
+
+
+def graded_from_checks(finding_id: str, checks: Sequence[Any], paper: str, spread: str = "",
+                        why_not: str = "", numbers: str = "") -> dict:
+    """A finding's verdict from its evidence checks: all pass -> reproduced; some ->
+    partly reproduced (the failing ones named); none -> not reproduced at this size
+    (``why_not`` says what differs from the paper's setting). ``numbers``: raw numbers shown
+    before the checks' values in ``ours``."""
+    if not checks:
+        raise ValueError(f"{finding_id}: a verdict needs evidence checks")
+    if any(c.kind != "finding" for c in checks):
+        raise ValueError(f"{finding_id}: controls and machinery are not evidence")
+    ours = (f"{numbers}; " if numbers else "") + ours_text(checks) + (f" [{spread}]" if spread else "")
+    failed = [c for c in checks if not c.passed]
+    if not failed:
+        v, detail = REPRODUCED, ""
+    elif len(failed) < len(checks):
+        v, detail = PARTLY, "not reproduced: " + "; ".join(f"{c.name} ({c.value:.3g}, needs {c.op} {c.threshold:g})"
+                                                                   for c in failed)
+    else:
+        v, detail = NOT_REPRODUCED, why_not
+    return verdict(finding_id, v, ours, paper, detail, [c.name for c in checks])
+
+
 def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
              checks: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """What is wrong with the verdicts ``notebook`` recorded; empty when nothing is.

@@ -6,6 +6,8 @@ function here is pure: it reads a model or an embedding matrix and returns numbe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -205,3 +207,18 @@ def hop_distance_correlation(emb: np.ndarray, g: Graph) -> float:
     h, c = hops[iu], cosine_distance(emb, emb)[iu]
     keep = np.isfinite(h)
     return float(spearmanr(h[keep], c[keep])[0])
+
+
+def binomial_se(p: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` independent items when the truth is ``p``."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    return math.sqrt(p * (1 - p) / n)
+
+
+def chance_z(accuracy: float, chance: float, n: int) -> float:
+    """How many binomial standard errors ``accuracy`` (over ``n`` items) lies above ``chance``
+    (negative below it): ``(accuracy - chance) / sqrt(chance (1 - chance) / n)``."""
+    if not 0 < chance < 1:
+        raise ValueError(f"chance must be in (0, 1), got {chance}")
+    return (accuracy - chance) / binomial_se(chance, n)

@@ -17,7 +17,7 @@ The rest of the chapter's machinery, by layer: the figure of a run in
 :mod:`geomem_utils.playground_figures`, the grid the published page steps through in
 :mod:`geomem_utils.playground_grid`, the ipywidgets controls (and ``timed_redraw``, what
 one control change costs) in :mod:`geomem_utils.widgets`, the chapter's checks in
-:mod:`geomem_utils.verdicts_playground`.
+:mod:`geomem_utils.chapters.playground_checks`.
 """
 
 from __future__ import annotations

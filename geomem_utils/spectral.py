@@ -17,7 +17,7 @@ eigenvectors ``e_i`` sorted by descending eigenvalue, ``e_0`` the near-constant 
 
 The Node2Vec trainers (tied and untied) live in :mod:`geomem_utils.models.shallow`, the
 chapter's figures in :mod:`geomem_utils.spectral_figures`, its widget in
-:mod:`geomem_utils.widgets`, its checks and verdicts in :mod:`geomem_utils.verdicts_spectral`.
+:mod:`geomem_utils.widgets`, its checks and verdicts in :mod:`geomem_utils.chapters.spectral_bias_checks`.
 """
 
 from __future__ import annotations

@@ -60,19 +60,31 @@ def test_the_notebook_resolves_through_its_chapter_and_states_its_title_once(ste
     assert first_heading == chapter(stem).title
 
 
+def _family(module: str) -> str:
+    """The chapter a module of ``chapters/`` belongs to: ``puzzle_checks`` -> ``puzzle``."""
+    return next(c for c in sorted(MODULES.values(), key=len, reverse=True)
+                if module == c or module.startswith(c + "_"))
+
+
 def test_chapter_modules_do_not_import_each_other() -> None:
+    """A chapter's modules (``X.py``, ``X_checks.py``, ``X_figures.py``) import the package's
+    layers and each other, never another chapter's."""
     import ast
     from pathlib import Path
 
     folder = Path(chapters.__file__).parent
+    seen = set()
     for f in folder.glob("*.py"):
         if f.name == "__init__.py":
             continue
+        own = _family(f.stem)
+        seen.add(own)
         for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                assert node.module not in MODULES.values(), f"{f.name} imports chapter module {node.module}"
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module:
-                assert not set(a.name for a in node.names) & set(MODULES.values()), f.name
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                for name in (n for n in names if (folder / f"{n}.py").exists()):  # not __init__'s names
+                    assert _family(name) == own, f"{f.name} imports {name}, another chapter's module"
+    assert seen == set(MODULES.values())
 
 
 def test_resolve_needs_every_parameter_and_names_a_bad_one() -> None:

@@ -1,4 +1,4 @@
-"""Tests of geomem_utils.verdicts_geometry (chapter 01's claim checks).
+"""Tests of geomem_utils.chapters.geometry_checks (chapter 01's claim checks).
 
 The key test trains a small path-star model on edges only, twice: once with trainable
 embeddings and once with them frozen. The same check function must pass the first and
@@ -14,14 +14,14 @@ import pytest
 import torch
 
 from geomem_utils import experiments, measures
-from geomem_utils.verdicts_geometry import (
+from geomem_utils.chapters.geometry_checks import (
     CONTROL_Z_MAX,
     LIFT_MIN,
     P_MAX,
     geometry_checks,
-    chance_z,
     navigation_lift,
 )
+from geomem_utils.measures import chance_z
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
@@ -32,11 +32,12 @@ def by_name(checks):
 
 
 def test_chance_z_is_the_binomial_standard_score():
-    assert chance_z(0.01, 100, 100) == pytest.approx(0.0)
-    assert chance_z(0.04, 100, 100) == pytest.approx(0.03 / (0.01 * 0.99 / 100) ** 0.5)  # ~3.02: 4 hits fail
-    assert chance_z(0.03, 100, 100) < CONTROL_Z_MAX < chance_z(0.04, 100, 100)
+    assert chance_z(0.01, 1 / 100, 100) == pytest.approx(0.0)
+    assert chance_z(0.04, 1 / 100, 100) == pytest.approx(0.03 / (0.01 * 0.99 / 100) ** 0.5)  # ~3.02: 4 hits fail
+    assert chance_z(0.03, 1 / 100, 100) < CONTROL_Z_MAX < chance_z(0.04, 1 / 100, 100)
+    assert chance_z(0.0, 1 / 100, 100) < 0  # below chance is negative
     with pytest.raises(ValueError):
-        chance_z(0.5, 1, 10)
+        chance_z(0.5, 1.0, 10)  # one choice: no chance level to beat
 
 
 def test_navigation_lift_is_accuracy_over_chance():
@@ -118,13 +119,13 @@ def test_verdict_passes_a_trained_run_and_fails_a_frozen_one():
     assert p > P_MAX and navigation_lift(nav, d) < LIFT_MIN
     # ... and judged as the control it is, it passes.
     control = geometry_checks(control_navigation={"frozen": (nav_all, d)})
-    assert control[0].passed and chance_z(nav_all, d, d) <= CONTROL_Z_MAX
+    assert control[0].passed and chance_z(nav_all, 1 / d, d) <= CONTROL_Z_MAX
 
 
 # ---------------------------------------------------------------------------- one verdict per finding
 
 from geomem_utils import findings as fd  # noqa: E402
-from geomem_utils.verdicts_geometry import geometry_verdicts, mamba_checks  # noqa: E402
+from geomem_utils.chapters.geometry_checks import geometry_verdicts, mamba_checks  # noqa: E402
 
 
 def _verdicts(p, nav, d, path_p, corr, mamba=((0.6, 0.7), (0.1, 0.2))):
@@ -221,14 +222,14 @@ def test_controls_and_preconditions_are_not_evidence():
     assert kinds == {"1-step navigation, binomial z over chance: frozen": "control", "graph correlation: assoc": "control",
                      "graph correlation: n01": "control", "top-k edge recovery (%): net": "machinery",
                      "heatmap diagonal p-value: a": "finding"}
-    from geomem_utils.verdicts_geometry import verdict_from_checks
+    from geomem_utils.findings import graded_from_checks as verdict_from_checks
     with pytest.raises(ValueError, match="not evidence"):
         verdict_from_checks("geometry.heatmap", checks, "paper")
 
 
 # ---------------------------------------------------------------------------- the chapter's figures
 
-from geomem_utils import geometry_figures as gfig  # noqa: E402
+from geomem_utils.chapters import geometry_figures as gfig  # noqa: E402
 from geomem_utils import graphs as _graphs  # noqa: E402
 
 

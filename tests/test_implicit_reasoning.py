@@ -1,4 +1,4 @@
-"""Tests of chapter 03's claim checks and findings (geomem_utils.verdicts_reasoning) and of the
+"""Tests of chapter 03's claim checks and findings (geomem_utils.chapters.reasoning_checks) and of the
 root-given first hop.
 
 The key tests feed the checks the numbers of runs the book can produce without the
@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from geomem_utils import experiments, findings, measures, results, tasks
-from geomem_utils import verdicts_reasoning as vr
-from geomem_utils.verdicts_reasoning import implicit_reasoning_checks, spearman_checks
+from geomem_utils.chapters import reasoning_checks as vr
+from geomem_utils.chapters.reasoning_checks import implicit_reasoning_checks, spearman_checks
 
 GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exact=0.0, ic_degree=2,
             ic_first_hop=0.5, ic_n_test=1000, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100,
@@ -84,11 +84,13 @@ def test_spearman_ranks_geometry_and_fails_when_answers_do_not_follow_it():
 
 
 def test_in_context_chance_uses_the_binomial_se():
-    se = vr.binomial_se(0.5, 1000)
+    se = measures.binomial_se(0.5, 1000)
     assert se == pytest.approx(0.0158, abs=1e-4)
     at = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 2.9 * se})
     off = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 3.1 * se})
     assert not failed(at, "teacher-forced v1") and failed(off, "teacher-forced v1")
+    below = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 - 3.1 * se})
+    assert failed(below, "teacher-forced v1")  # far below chance is not "at chance" either
     # the old +-0.15 window would have passed a v1 of 0.6, a clearly learned first hop
     assert failed(implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.6}), "teacher-forced v1")
 

@@ -1,6 +1,6 @@
 """Unit tests of chapter 04's package code: Proposition 1's costs (succinctness.py), the
 edge margins and skewed low-rank logits (margins.py), the chapter's claim check
-(verdicts_puzzle.py, which must fail when the phenomenon is absent) and the two
+(chapters/puzzle_checks.py, which must fail when the phenomenon is absent) and the two
 experiments.py helpers the chapter added (block_size, trained_model)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from geomem_utils import experiments, findings, graphs, margins, measures, succinctness, tasks
-from geomem_utils import verdicts_puzzle as vp
+from geomem_utils.chapters import puzzle_checks as vp
 from geomem_utils.models import build_model
 from geomem_utils.validate import ConfigError
 from geomem_utils.train import TrainConfig, seeded, train
-from geomem_utils.verdicts_puzzle import memorization_puzzle_checks
+from geomem_utils.chapters.puzzle_checks import memorization_puzzle_checks
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
@@ -182,7 +182,7 @@ def test_closed_form_is_machinery_and_not_evidence():
     checks = memorization_puzzle_checks(**GOOD)
     prop1 = [c for c in checks if "Prop. 1 ratio" in c.name]
     assert len(prop1) == 2 and all(c.kind == "machinery" for c in prop1)
-    ev = vp.evidence(checks, "puzzle.succinctness")
+    ev = findings.evidence(checks, vp.EVIDENCE["puzzle.succinctness"])
     assert [c.name for c in ev] == ["succinctness: trained lookup / trained geometry at margin 1, max over graphs"]
 
 

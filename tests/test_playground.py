@@ -1,12 +1,13 @@
 """Unit tests of the playground (chapter 05_playground): geomem_utils/playground.py, playground_figures.py,
-its widget in widgets.py and its checks in verdicts_playground.py."""
+its widget in widgets.py and its checks in chapters/playground_checks.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from geomem_utils import graphs, playground as pg, playground_figures, plots, results, verdicts_playground, widgets
+from geomem_utils import graphs, playground as pg, playground_figures, plots, results, widgets
+from geomem_utils.chapters import playground_checks
 from geomem_utils.validate import ConfigError, ConfigTypeError
 
 
@@ -167,23 +168,23 @@ def test_playground_checks_pass_on_good_numbers_and_fail_on_bad(tmp_path) -> Non
     good = {m: pg.train_embedding("star", m, steps=s) for m, s in
             {"node2vec": 2000, "net": 200, "assoc": 10, "gpt": 200, "mamba": 100}.items()}
     fast = {m: 0.5 for m in pg.MODELS}
-    assert all(c.passed for c in verdicts_playground.playground_checks(good, fast, 0.5))
-    assert {c.kind for c in verdicts_playground.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
+    assert all(c.passed for c in playground_checks.playground_checks(good, fast, 0.5))
+    assert {c.kind for c in playground_checks.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
     # Undertrained runs: recovery below 100% and no alignment yet.
     bad = _runs(steps=1)
-    checks = verdicts_playground.playground_checks(bad, fast, 0.5)
+    checks = playground_checks.playground_checks(bad, fast, 0.5)
     failed = {c.name for c in checks if not c.passed}
     assert "Node2Vec spectral alignment (energy share on the smooth eigenvectors)" in failed
     assert any("top-k" in name for name in failed)
     # A slow retrain fails the latency checks.
-    slow = verdicts_playground.playground_checks(good, {m: 9.0 for m in pg.MODELS}, 4.0)
+    slow = playground_checks.playground_checks(good, {m: 9.0 for m in pg.MODELS}, 4.0)
     assert {c.name for c in slow if not c.passed} == {"retrain + redraw of the default model, median (CPU s)",
                                                       "retrain + redraw, slowest family (CPU s)"}
     with pytest.raises(results.ClaimCheckFailed, match=r"05_playground: claim check failed \(.*Node2Vec spectral"):
         results.finish("05_playground", title="t", claim="c", paper_ref="p", checks=checks,
                        params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=0.0)
     with pytest.raises(ValueError, match="missing"):
-        verdicts_playground.playground_checks({"net": good["net"]}, fast, 0.5)
+        playground_checks.playground_checks({"net": good["net"]}, fast, 0.5)
 
 
 def test_widget_reports_a_graph_too_large_instead_of_raising() -> None:

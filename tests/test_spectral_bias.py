@@ -175,7 +175,7 @@ def test_widget_builds_without_training_and_retrains_on_change() -> None:
 # ---------------------------------------------------------------------------- the claim check
 
 from geomem_utils import findings as fd  # noqa: E402
-from geomem_utils import verdicts_spectral as vs  # noqa: E402
+from geomem_utils.chapters import spectral_bias_checks as vs  # noqa: E402
 
 
 def test_top_k_projection(tiny) -> None:
@@ -271,7 +271,7 @@ def test_machinery_checks_are_never_evidence() -> None:
 
 
 def test_alignment_figures_draw_what_they_are_given(tiny) -> None:
-    from geomem_utils import alignment_figures as af
+    from geomem_utils.chapters import spectral_bias_figures as af
 
     grid = tiny["grid"]
     rng = np.random.default_rng(0)

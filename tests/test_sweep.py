@@ -238,7 +238,7 @@ def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_la
 
 
 def test_chapter_06_checks_fail_when_the_finding_is_false() -> None:
-    from geomem_utils.verdicts_holds import holds_checks
+    from geomem_utils.chapters.holds_checks import holds_checks
 
     assert all(c.passed for c in holds_checks(**_tables(0.9, 0.9, 0.0, 0.5, 1.0)))
     planted = {  # each planted falsehood fails its own check
@@ -267,7 +267,7 @@ def test_chapter_06_findings_follow_their_checks() -> None:
     finding comes out 'not reproduced at this size' on a run that fits its training paths
     but answers no held-out long path (what the ci budget measures today)."""
     from geomem_utils import findings as fd
-    from geomem_utils.verdicts_holds import holds_checks, holds_findings, length_check
+    from geomem_utils.chapters.holds_checks import holds_checks, holds_findings, length_check
 
     def verdicts(exact_40: float, exact_6: float) -> dict[str, str]:
         t = _tables(exact_40, 0.9, 0.0, 0.5, 1.0)

@@ -67,8 +67,9 @@ class Chapter:
         import pandas as pd
 
         specs = {**COMMON, **self.specs}
-        return pd.DataFrame({"value": [repr(p[n]) for n in p], "meaning": [specs[n].help for n in p]},
-                            index=pd.Index(list(p), name="parameter"))
+        table = pd.DataFrame({"value": [repr(p[n]) for n in p], "meaning": [specs[n].help for n in p]},
+                             index=pd.Index(list(p), name="parameter"))
+        return table.style.set_table_attributes('class="dataframe"')  # a Styler shows every meaning whole (a DataFrame cuts cells at 50 characters)
 
     def finish(self, **kwargs: Any) -> dict[str, Any]:
         """Write this chapter's results file: :func:`geomem_utils.results.finish` with its

@@ -5,7 +5,7 @@ the cross-field rule that keeps enough held-out paths for the claim checks; and 
 settings tables its cells read: the tiny models' step counts and one-layer-network
 settings (the authors' release notebooks), the path-star objectives, the Mamba knobs of
 the ``ARCH="mamba"`` runs, the two models of the Transformer-versus-Mamba path-star and the
-UMAP settings. The check thresholds live in :mod:`geomem_utils.verdicts_geometry`.
+UMAP settings. The check thresholds live in :mod:`geomem_utils.chapters.geometry_checks`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Chapter 06, how far it holds: the five sweeps read at the chapter's profile and seeds,
-and the thresholds of its checks (:mod:`geomem_utils.verdicts_holds` computes them)."""
+and the thresholds of its checks (:mod:`geomem_utils.chapters.holds_checks` computes them)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from . import Chapter
 #: The sweeps of ``sweeps/NAME.toml`` this chapter reads, in the order it runs them.
 SWEEP_NAMES = ("degree", "length", "pos_init", "mamba", "in_context")
 
-#: Thresholds of :func:`~geomem_utils.verdicts_holds.holds_checks`, what each stands for is
+#: Thresholds of :func:`~geomem_utils.chapters.holds_checks.holds_checks`, what each stands for is
 #: in the notebook's claim-check section (measured at seeds 0-2, ci profile).
 THRESHOLDS: dict[str, float] = {
     "exact_min": 0.5,  # lowest held-out exact match over the seeds at the largest d
@@ -23,7 +23,7 @@ THRESHOLDS: dict[str, float] = {
     "ic_z_max": 3.0,  # in context: first hop at most this many binomial SEs above 1/d
     "ic_later_min": 0.9,  # in context: the look-up tokens after the first hop
 }
-#: Threshold of :func:`~geomem_utils.verdicts_holds.length_check` (lowest seed, longest l).
+#: Threshold of :func:`~geomem_utils.chapters.holds_checks.length_check` (lowest seed, longest l).
 LENGTH_EXACT_MIN = 0.5
 
 

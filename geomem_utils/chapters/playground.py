@@ -1,6 +1,6 @@
 """Chapter 05, the playground: its parameters (the graph, the widget's first model, each
 family's training steps), the initial scales of its sweep and the thresholds of its
-machinery checks (:mod:`geomem_utils.verdicts_playground` computes most of them)."""
+machinery checks (:mod:`geomem_utils.chapters.playground_checks` computes most of them)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from . import Chapter
 
 #: The initial scales (std of the embeddings at init) of the chapter's sweep.
 INIT_STDS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-#: Thresholds of :func:`~geomem_utils.verdicts_playground.playground_checks`.
+#: Thresholds of :func:`~geomem_utils.chapters.playground_checks.playground_checks`.
 THRESHOLDS: dict[str, float] = {
     "n2v_alignment_min": 0.9,  # Node2Vec's share on the smooth eigenvectors (0.96-1.00 measured)
     "n2v_margin_min": 0.3,  # ... above a random matrix's

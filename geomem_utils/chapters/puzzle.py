@@ -4,7 +4,7 @@ Holds what the chapter *is* apart from its science code: its title, claim and pa
 section, its parameter specs, and the settings tables its cells run (the authors' slow
 associative settings, the sizes on which trained solutions are priced, the knob table of
 the 15-cycle) with the windows and limits its checks use. The check thresholds themselves
-live in :mod:`geomem_utils.verdicts_puzzle`, beside the function that applies them.
+live in :mod:`geomem_utils.chapters.puzzle_checks`, beside the function that applies them.
 """
 
 from __future__ import annotations

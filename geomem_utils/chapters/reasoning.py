@@ -4,7 +4,7 @@ What ``notebooks/03_implicit_reasoning.md`` is apart from its science code: the 
 claim, the 27 parameter specs (the main run, the controls' graph, the tree-star, the
 in-context task, the Mamba) with their cross-field rule, the fixed settings of the
 in-context runs and the pause and Mamba sections, and the chapter's findings, assembled
-from the measured numbers by :mod:`geomem_utils.verdicts_reasoning` (whose thresholds and
+from the measured numbers by :mod:`geomem_utils.chapters.reasoning_checks` (whose thresholds and
 unit tests stay there).
 """
 
@@ -14,8 +14,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import verdicts_reasoning as vr
+from . import reasoning_checks as vr
 from ..in_context import InContextRun
+from ..measures import chance_z
 from ..params import ParameterError, Spec, int_list, integer, number
 from . import Chapter
 
@@ -107,7 +108,7 @@ def findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dict, hard: d
              mamba_slow: dict, lookup: dict, ic: dict, token_gap: float, direction_exact: Mapping[str, float],
              pause_steps: Mapping[int, float], pause_every: int, staged: dict, mixed: dict,
              trees: Mapping[str, dict], n_runs: int, rho: float) -> list[dict[str, Any]]:
-    """The chapter's findings: each verdict computed by :mod:`~geomem_utils.verdicts_reasoning`
+    """The chapter's findings: each verdict computed by :mod:`~geomem_utils.chapters.reasoning_checks`
     from the checks and the runs, with our numbers next to the paper's."""
     def f(x: float) -> str:
         return f"{x:.2f}"
@@ -130,7 +131,7 @@ def findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dict, hard: d
         verdict("reasoning.hardest_token", checks, f"{f(hard['final']['test_first_hop'])} held-out first hop "
                 f"(root given), chance {chance:.2f}", "the first token alone is learnable in weights"),
         verdict("reasoning.in_context_fails", checks, f"v1 {fwd_tf[1]:.3f} (chance {1 / p['IC_DEGREE']:.2f}, "
-                f"{vr.chance_z(fwd_tf[1], p['IC_DEGREE'], IC_TEST):.1f} SE, after {ic['forward']['steps_run']} "
+                f"{abs(chance_z(fwd_tf[1], 1 / p['IC_DEGREE'], IC_TEST)):.1f} SE, after {ic['forward']['steps_run']} "
                 f"steps), later tokens {np.mean(fwd_tf[2:]):.2f}", "first token ~1/d, later tokens right"),
         verdict("reasoning.frozen_fails", checks, f"frozen {f(frozen['final']['test_exact'])} vs trainable "
                 f"{f(main['final']['test_exact'])} held-out exact match", "frozen embeddings fail",

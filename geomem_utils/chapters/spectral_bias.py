@@ -5,7 +5,7 @@ path-star, then one-layer Transformers and networks on the same edges, and reads
 embedding in the eigenbasis of ``-L``. This module holds what the chapter *is* apart from
 that science: its title, claim and paper reference, its parameters, the graph-size rule,
 and the settings its cells sweep (the deep-model conditions, the initial scales, the
-paper's star losses). The check thresholds live in :mod:`geomem_utils.verdicts_spectral`.
+paper's star losses). The check thresholds live in :mod:`geomem_utils.chapters.spectral_bias_checks`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .graphs import Graph
-from .plots import PALETTE, pca_2d
+from ..graphs import Graph
+from ..plots import PALETTE, pca_2d
 
 Curve = tuple[Sequence[float], Sequence[float]]  # (steps, values)
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from . import findings as _fd
-from .results import Check, check
+from .. import findings as _fd
+from ..measures import chance_z
+from ..results import Check, check
 
 #: Heatmap diagonal: permutation p-value at most this (1,000 permutations: floor ~0.001).
 P_MAX = 0.01
@@ -45,15 +46,6 @@ CONTROL_CORR_MAX = 0.25
 
 #: Path-by-path distances: permutation p-value of within-arm against between-arm distance.
 PATH_P_MAX = 0.01
-
-
-def chance_z(accuracy: float, n_choices: int, n_items: int) -> float:
-    """How many binomial standard errors ``accuracy`` lies above chance ``1 / n_choices``
-    over ``n_items`` independent items: ``(acc - p) / sqrt(p (1 - p) / n)``."""
-    if n_choices < 2 or n_items < 1:
-        raise ValueError(f"need n_choices >= 2 and n_items >= 1, got {n_choices}, {n_items}")
-    p = 1.0 / n_choices
-    return (float(accuracy) - p) / (p * (1 - p) / n_items) ** 0.5
 
 
 def navigation_lift(accuracy: float, n_choices: int) -> float:
@@ -110,7 +102,7 @@ def geometry_checks(
         out.append(check(f"1-step navigation, x chance: {label}", navigation_lift(acc, d), ">=", lift_min,
                          paper="the l-fold composition becomes a 1-step nearest-neighbour look-up (§2)"))
     for label, (acc, d, *n) in (control_navigation or {}).items():
-        out.append(check(f"1-step navigation, binomial z over chance: {label}", chance_z(acc, d, n[0] if n else d),
+        out.append(check(f"1-step navigation, binomial z over chance: {label}", chance_z(acc, 1.0 / d, n[0] if n else d),
                          "<=", control_z_max,
                          paper="null control: frozen random embeddings read as no geometry (true by construction)",
                          kind="control"))
@@ -162,38 +154,6 @@ PAPER = {
 }
 
 
-def ours_text(checks: Sequence[Check]) -> str:
-    """Our numbers, compactly: checks named ``"measure: label"`` are grouped by measure
-    ("heatmap diagonal p-value: 0.001 (G(100, 5) edges_and_paths), 0.002 (...)")."""
-    groups: dict[str, list[str]] = {}
-    for c in checks:
-        measure, _, label = c.name.partition(": ")
-        groups.setdefault(measure, []).append(f"{c.value:.3g}" + (f" ({label})" if label else ""))
-    return "; ".join(f"{m}: {', '.join(v)}" for m, v in groups.items())
-
-
-def verdict_from_checks(finding_id: str, checks: Sequence[Check], paper: str, spread: str = "",
-                        why_not: str = "", numbers: str = "") -> dict:
-    """A finding's verdict from its evidence checks: all pass -> reproduced; some ->
-    partly reproduced (the failing ones named); none -> not reproduced at this size
-    (``why_not`` says what differs from the paper's setting). ``numbers``: raw numbers shown
-    before the checks' values in ``ours``."""
-    if not checks:
-        raise ValueError(f"{finding_id}: a verdict needs evidence checks")
-    if any(c.kind != "finding" for c in checks):
-        raise ValueError(f"{finding_id}: controls and machinery are not evidence")
-    ours = (f"{numbers}; " if numbers else "") + ours_text(checks) + (f" [{spread}]" if spread else "")
-    failed = [c for c in checks if not c.passed]
-    if not failed:
-        v, detail = _fd.REPRODUCED, ""
-    elif len(failed) < len(checks):
-        v, detail = _fd.PARTLY, "not reproduced: " + "; ".join(f"{c.name} ({c.value:.3g}, needs {c.op} {c.threshold:g})"
-                                                                   for c in failed)
-    else:
-        v, detail = _fd.NOT_REPRODUCED, why_not
-    return _fd.verdict(finding_id, v, ours, paper, detail, [c.name for c in checks])
-
-
 def mamba_checks(*, tiny_correlation: tuple[float, float], path_star_contrast: tuple[float, float]) -> list[Check]:
     """``geometry.mamba_stronger_edges_only``'s evidence from (Mamba, Transformer) pairs: the
     mean hop-distance correlation over the tiny graphs and the leaf / first-hop diagonal
@@ -225,7 +185,7 @@ def geometry_verdicts(*, heatmap: Sequence[Check], path_clusters: Sequence[Check
     groups = {"geometry.heatmap": heatmap, "geometry.path_clusters": path_clusters,
               "geometry.edges_only": edges_only, "geometry.tiny_graphs": tiny_graphs,
               "geometry.mamba_stronger_edges_only": mamba}
-    return [verdict_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
+    return [_fd.graded_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
                                 why_not=MAMBA_WHY_NOT if fid == "geometry.mamba_stronger_edges_only" else
                                 "the trained models show no geometry on this measure",
                                 numbers=mamba_numbers if fid == "geometry.mamba_stronger_edges_only" else "")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from . import findings as fd
-from .results import Check, check
-from .verdicts_reasoning import binomial_se
+from .. import findings as fd
+from ..measures import binomial_se
+from ..results import Check, check
 
 #: Thresholds, each set with margin from runs at seeds 0-4 (see the chapter's report).
 NET_SKEWED_MIN = 0.0  # trainable one-layer net: skewed edge margin on every tiny graph
@@ -132,15 +132,10 @@ EVIDENCE = {
 }
 
 
-def evidence(checks: Sequence[Check], fid: str) -> list[Check]:
-    """The finding checks that are ``fid``'s evidence."""
-    return [c for c in checks if c.kind == "finding" and c.name.startswith(EVIDENCE[fid])]
-
-
 def verdict_from_checks(fid: str, checks: Sequence[Check], ours: str, paper: str, detail: str = "",
                         partly: bool = False) -> dict[str, Any]:
     """``fid``'s verdict from its evidence among ``checks`` (see :func:`findings.from_checks`)."""
-    return fd.from_checks(fid, evidence(checks, fid), ours, paper, detail, partly=partly)
+    return fd.from_checks(fid, fd.evidence(checks, EVIDENCE[fid]), ours, paper, detail, partly=partly)
 
 
 def matched_ease_partly(matched_steps: Mapping[str, tuple[int, int]]) -> bool:

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import sweep
-from .plots import PALETTE
-from .verdicts_holds import binomial_z
+from .. import sweep
+from ..measures import chance_z
+from ..plots import PALETTE
 
 #: Columns that identify a run across two tables of the same grid.
 RUN_KEYS = ("arch", "degree", "path_length", "model.pos_init_std", "variant", "seed")
@@ -51,7 +51,7 @@ def first_hop_against_chance(ic: pd.DataFrame, deg: pd.DataFrame) -> go.Figure:
 def in_context_table(ic: pd.DataFrame) -> pd.DataFrame:
     """The in-context runs, with how many binomial standard errors the first hop lies above 1/d."""
     cols = ["variant", "degree", "seed", "first_hop", "chance", "later_tokens", "final_exact", "steps"]
-    z = [binomial_z(r.first_hop, r.chance, int(r.n_test)) for r in ic.itertuples()]
+    z = [chance_z(r.first_hop, r.chance, int(r.n_test)) for r in ic.itertuples()]
     return ic[cols].assign(z_above_chance=z).round(2)
 
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from . import findings as _fd
-from .results import Check, check
-from .verdicts_geometry import verdict_from_checks
+from .. import findings as _fd
+from ..results import Check, check
 
 Graphs = Mapping[str, float]
 
@@ -178,6 +177,6 @@ def spectral_verdicts(groups: Mapping[str, Sequence[Check]], measured: Mapping[s
     missing = {f.id for f in _fd.for_chapter("02_spectral_bias")} - set(groups)
     if missing:
         raise ValueError(f"spectral_verdicts: no evidence for {sorted(missing)}")
-    return [verdict_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
+    return [_fd.graded_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
                                 why_not=CE_WHY_NOT if fid == "spectral.ce_vanishes" else "")
             for fid, cs in groups.items()]

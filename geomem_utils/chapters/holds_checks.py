@@ -11,12 +11,8 @@ import math
 
 import pandas as pd
 
-from .results import Check, check
-
-
-def binomial_z(accuracy: float, chance: float, n: int) -> float:
-    """How many binomial standard errors ``accuracy`` (over ``n`` trials) lies above ``chance``."""
-    return (accuracy - chance) / math.sqrt(chance * (1 - chance) / n)
+from ..measures import chance_z
+from ..results import Check, check
 
 
 def holds_checks(
@@ -55,7 +51,7 @@ def holds_checks(
         raise ValueError("the pos_init table has no run with model.pos_init_std = 1.0")
     d_pos = int(released.degree.iloc[0])
     fwd = in_context[in_context.variant == "forward"]
-    z = max(binomial_z(r.first_hop, r.chance, int(r.n_test)) for r in fwd.itertuples())
+    z = max(chance_z(r.first_hop, r.chance, int(r.n_test)) for r in fwd.itertuples())
     ic_d = ", ".join(f"G({k}, {int(fwd.path_length.iloc[0])})" for k in sorted(set(fwd.degree)))
     return [
         check(f"GPT held-out exact match at G({d}, l), lowest of {len(top)} seeds", top.final_exact.min(), ">=",
@@ -90,7 +86,7 @@ def length_check(length: pd.DataFrame, exact_min: float = 0.5) -> Check:
 def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFrame) -> list[dict]:
     """The verdicts of chapter 06's two findings, from its checks (``holds_checks`` then
     ``length_check``) and the degree and length tables."""
-    from . import findings as fd
+    from .. import findings as fd
 
     by = {c.name: c for c in checks}
     scale = [c.name for c in checks[:3]]  # the degree sweep's three checks

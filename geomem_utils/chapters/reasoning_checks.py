@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from . import findings as fd
-from .results import Check, check
+from .. import findings as fd
+from ..measures import chance_z
+from ..results import Check, check
 
 #: Thresholds, each set with margin from measured runs (the chapter states the spreads).
 EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 60, 100, 150 too)
@@ -29,19 +30,6 @@ MAMBA_EXACT_MIN = 0.5
 DIRECTION_BOTH_MIN = 0.5  # controls' graph, both directions: held-out exact match
 DIRECTION_SINGLE_MAX_SE = 3.0  # forward-only / backward-only: within 3 binomial SE of chance 1/d
 SPEARMAN_MIN = 0.7  # held-out first hop vs 1-step navigation, across the chapter's path-star runs
-
-
-def binomial_se(p: float, n: int) -> float:
-    """Standard error of an accuracy measured on ``n`` items when the truth is ``p``."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    return math.sqrt(p * (1 - p) / n)
-
-
-def chance_z(accuracy: float, degree: int, n: int) -> float:
-    """How many binomial standard errors ``accuracy`` lies from chance 1/``degree`` on ``n`` items."""
-    p = 1.0 / degree
-    return abs(accuracy - p) / binomial_se(p, n)
 
 
 def steps_to(history: Sequence[Mapping[str, Any]], key: str, level: float, index: int | None = None) -> float:
@@ -121,7 +109,7 @@ def implicit_reasoning_checks(
         check("trainable minus frozen embeddings: held-out exact match", test_exact - frozen_test_exact, ">=",
               FROZEN_GAP_MIN, paper="the in-weights reasoning lives in the trainable embeddings (§2.3)"),
         check(f"in context G({ic_degree}, l): |teacher-forced v1 - 1/d| in binomial SEs (n={ic_n_test})",
-              chance_z(ic_first_hop, ic_degree, ic_n_test), "<=", IC_SE_MAX,
+              abs(chance_z(ic_first_hop, 1.0 / ic_degree, ic_n_test)), "<=", IC_SE_MAX,
               paper="in context the first token stays at chance 1/d (Bachmann & Nagarajan)"),
         check(f"in context G({ic_degree}, l): later tokens (Clever-Hans)", ic_later, ">=", IC_LATER_MIN,
               paper="later tokens are right by the Clever-Hans cheat (Bachmann & Nagarajan)"),
@@ -149,8 +137,7 @@ def implicit_reasoning_checks(
         for d in ("forward", "backward"):
             checks.append(check(f"edge directions G({direction_degree}, l): {d} only, held-out exact match "
                                 f"- 1/d in binomial SEs (n={direction_n_test})",
-                                (direction_exact[d] - 1.0 / direction_degree)
-                                / binomial_se(1.0 / direction_degree, direction_n_test),
+                                chance_z(direction_exact[d], 1.0 / direction_degree, direction_n_test),
                                 "<=", DIRECTION_SINGLE_MAX_SE,
                                 paper="reverse edges are needed: one direction alone fails on held-out paths (§2.3)"))
     return checks
@@ -188,14 +175,9 @@ EVIDENCE = {
 }
 
 
-def evidence(checks: Sequence[Check], fid: str) -> list[Check]:
-    """The finding checks that are ``fid``'s evidence."""
-    return [c for c in checks if c.kind == "finding" and c.name.startswith(EVIDENCE[fid])]
-
-
 def verdict_from_checks(fid: str, checks: Sequence[Check], ours: str, paper: str, detail: str = "") -> dict[str, Any]:
     """``fid``'s verdict from its evidence among ``checks`` (see :func:`findings.from_checks`)."""
-    return fd.from_checks(fid, evidence(checks, fid), ours, paper, detail,
+    return fd.from_checks(fid, fd.evidence(checks, EVIDENCE[fid]), ours, paper, detail,
                           untested="no check of this finding was computed (e.g. ARCH = 'mamba' replaces the GPT run)")
 
 
