@@ -163,11 +163,6 @@ def for_chapter(notebook: str) -> list[Finding]:
     return [f for f in REGISTER if f.chapter == notebook]
 
 
-def _rank(v: str) -> int:
-    # Higher is better; "not tested here" is below everything (nothing was shown).
-    return {REPRODUCED: 3, PARTLY: 2, NOT_REPRODUCED: 1, NOT_TESTED: 0}[v]
-
-
 def verdict(id: str, verdict: str, ours: str, paper: str, detail: str = "",
             checks: Iterable[str] = ()) -> dict[str, Any]:
     """One finding's verdict, as the plain dict a chapter records.
@@ -316,17 +311,3 @@ def markdown(findings: Iterable[Mapping[str, Any]]) -> str:
             line += f" *{str(f['detail']).rstrip('.')}.*"
         lines.append(line.replace("|", "\\|"))
     return "\n".join(lines)
-
-
-def counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """How many findings got each verdict (every verdict present, zeros included)."""
-    out = {v: 0 for v in VERDICTS}
-    for rec in findings:
-        out[rec["verdict"]] += 1
-    return out
-
-
-def worse_than(got: str, expected: str) -> bool:
-    """Whether verdict ``got`` is worse than ``expected`` (for reports; CI fails only on
-    findings expected to be reproduced)."""
-    return _rank(got) < _rank(expected)

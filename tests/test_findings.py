@@ -141,14 +141,6 @@ def test_check_kinds_and_chapters_without_findings(tmp_path) -> None:
         _finish(tmp_path, "00_tasks", None, checks=[failing])
 
 
-def test_counts_and_ordering() -> None:
-    recs = _all_for(CH01)
-    c = fd.counts(recs)
-    assert c[fd.REPRODUCED] == len(recs) and sum(c.values()) == len(recs)
-    assert fd.worse_than(fd.PARTLY, fd.REPRODUCED) and not fd.worse_than(fd.REPRODUCED, fd.PARTLY)
-    assert fd.worse_than(fd.NOT_TESTED, fd.NOT_REPRODUCED)
-
-
 def _summary(notebook: str) -> str:
     text = (ROOT / "notebooks" / f"{notebook}.md").read_text()
     start = text.index("## Summary")
