@@ -209,8 +209,9 @@ def from_checks(id: str, evidence: Sequence[Any], ours: str, paper: str, detail:
     return verdict(id, PARTLY if partly else REPRODUCED, ours, paper, detail, checks=names)
 
 
-def evidence(checks: Sequence[Any], prefix: str) -> list[Any]:
-    """The checks of kind "finding" whose name starts with ``prefix``: a finding's evidence."""
+def evidence(checks: Sequence[Any], prefix: str | tuple[str, ...]) -> list[Any]:
+    """The checks of kind "finding" whose name starts with ``prefix`` (or one of several): a
+    finding's evidence."""
     return [c for c in checks if c.kind == "finding" and c.name.startswith(prefix)]
 
 

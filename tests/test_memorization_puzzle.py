@@ -212,7 +212,7 @@ def test_findings_of_the_chapter():
 @pytest.mark.parametrize("changes, expected", [
     (dict(assoc_top_k={"star": 100.0, "cycle": 93.3}), "associative top-k recovery on cycle"),
     (dict(net_skewed_margin={"star": -0.4, "cycle": 0.2}), "skewed edge margin"),
-    (dict(gpt_alignment={"star": 0.27, "cycle": 0.3}), "spectral alignment"),
+    (dict(gpt_alignment={"star": 0.27, "cycle": 0.3}), "top-4 energy share"),
     (dict(ratios=[1.0, 9.0]), "max Prop. 1 ratio"),
     (dict(twin_margin_at_full={"star": 0.81, "cycle": 1.32}, twin_margin_end={"star": 2.2, "cycle": 3.2}),
      "skewed margin at first 100%"),  # geometric from the start: the m=32 twin's numbers (seed 0)

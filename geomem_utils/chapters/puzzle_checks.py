@@ -17,7 +17,7 @@ from ..results import Check, check
 #: Thresholds, each set with margin from runs at seeds 0-4 (see the chapter's report).
 NET_SKEWED_MIN = 0.0  # trainable one-layer net: skewed edge margin on every tiny graph
 NET_SKEWED_MEAN = 1.0  # ... and on average over the four graphs
-GPT_ALIGNMENT_OVER_CHANCE = 0.15  # 1-layer transformer: spectral alignment minus chance, every graph
+GPT_ALIGNMENT_OVER_CHANCE = 0.15  # 1-layer transformer: top-4 energy share minus chance, every graph
 EASE_MARGIN_AT_FULL = 0.5  # m=512 trainable twin: skewed margin when recall first reaches 100% (a lookup)
 EASE_MARGIN_GAIN = 0.5  # ... and its growth from there to the end of training (the geometry comes after)
 TRAINED_COST_RATIO_MAX = 2.0  # trained lookup / trained geometry, l2 norm at margin 1 (Prop. 1's "at most 2x")
@@ -51,7 +51,7 @@ def memorization_puzzle_checks(
 
     ``assoc_top_k``: graph -> top-k recovery (%) of the frozen-embedding model;
     ``net_skewed_margin``: graph -> skewed edge margin of its trainable twin;
-    ``gpt_alignment`` / ``alignment_chance``: graph -> spectral alignment of the 1-layer
+    ``gpt_alignment`` / ``alignment_chance``: graph -> top-4 energy share (``measures.top_k_energy_share``) of the 1-layer
     transformer and of a random embedding; ``ratios``: Proposition 1's associative /
     geometric cost ratios (bits and norms, every graph and size; a closed form, so its
     checks are *machinery*); ``trained_cost_ratios``: trained lookup / trained geometry
@@ -78,7 +78,7 @@ def memorization_puzzle_checks(
     out.append(check("capacity: trainable twin, mean skewed edge margin over tiny graphs",
                      sum(net_skewed_margin.values()) / len(net_skewed_margin), ">=", NET_SKEWED_MEAN,
                      paper="the same network with trainable embeddings stores the graph in E (§5, spec §7)"))
-    out.append(check("geometry: 1-layer transformer, min spectral alignment minus chance",
+    out.append(check("geometry: 1-layer transformer, min top-4 energy share minus chance",
                      min(gpt_alignment[k] - alignment_chance[k] for k in gpt_alignment), ">=",
                      GPT_ALIGNMENT_OVER_CHANCE, paper="embeddings align with the top eigenvectors of -L (§4)"))
     out.append(check("succinctness: min Prop. 1 ratio associative / geometric (closed form)", min(ratios), ">=", 1.0,

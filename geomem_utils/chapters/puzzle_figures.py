@@ -83,7 +83,7 @@ def trained_costs(prop1: pd.DataFrame, trained: pd.DataFrame) -> go.Figure:
 
 def recall_and_alignment(runs: Mapping[str, tuple[Mapping[str, pd.DataFrame], str]],
                          chance: Mapping[str, float]) -> go.Figure:
-    """Top-k recovery (top row) and spectral alignment (bottom row) per step, one column per
+    """Top-k recovery (top row) and top-4 energy share (bottom row) per step, one column per
     graph; ``runs``: label -> ({graph: history}, colour); ``chance``: graph -> random alignment."""
     names = list(chance)
     fig = make_subplots(rows=2, cols=len(names), subplot_titles=names, vertical_spacing=0.12)
@@ -98,8 +98,8 @@ def recall_and_alignment(runs: Mapping[str, tuple[Mapping[str, pd.DataFrame], st
         fig.add_hline(y=chance[name], line=_GREY, row=2, col=col)
     fig.update_xaxes(type="log", title_text="step")
     fig.update_yaxes(title_text="top-k recovery (%)", row=1, col=1)
-    fig.update_yaxes(title_text="spectral alignment", row=2, col=1)
-    fig.update_layout(title="Recall (top) and spectral alignment (bottom; grey: random) per step",
+    fig.update_yaxes(title_text="top-4 energy share", row=2, col=1)
+    fig.update_layout(title="Recall (top) and top-4 energy share (bottom; grey: random) per step",
                       height=560, margin=dict(l=60, r=20, t=80, b=40))
     return fig
 
