@@ -69,7 +69,8 @@ class Chapter:
         specs = {**COMMON, **self.specs}
         table = pd.DataFrame({"value": [repr(p[n]) for n in p], "meaning": [specs[n].help for n in p]},
                              index=pd.Index(list(p), name="parameter"))
-        return table.style.set_table_attributes('class="dataframe"')  # a Styler shows every meaning whole (a DataFrame cuts cells at 50 characters)
+        # a Styler shows every meaning whole (a DataFrame's display cuts cells at 50 characters)
+        return table.style.set_table_attributes('class="dataframe"')
 
     def finish(self, **kwargs: Any) -> dict[str, Any]:
         """Write this chapter's results file: :func:`geomem_utils.results.finish` with its
