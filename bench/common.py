@@ -127,7 +127,7 @@ def matmul_peak(n: int = 2048, repeats: int = 5, inner: int = 4) -> dict[str, An
 
 def write_record(name: str, record: dict[str, Any], folder: Path | None = None) -> Path:
     """Write ``bench/results/<name>.json`` atomically (a reader never sees half a file)."""
-    from geomem_utils.results import atomic_write_json
+    from geomem_utils.files import atomic_write_json
 
     folder = folder or RESULTS
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from geomem_utils.train import train
+from geomem_utils.science.train import train
 
 from .common import clock, median
 from .throughput import mixture

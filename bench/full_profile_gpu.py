@@ -17,10 +17,10 @@ from dataclasses import asdict, replace
 
 import torch
 
-from geomem_utils.experiments import _evaluator, build_data, profile_run
-from geomem_utils.models import build_model
-from geomem_utils.results import atomic_write_json
-from geomem_utils.train import TrainConfig, seeded, train
+from geomem_utils.runs.pathstar import _evaluator, build_data, profile_run
+from geomem_utils.science.models import build_model
+from geomem_utils.files import atomic_write_json
+from geomem_utils.science.train import TrainConfig, seeded, train
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Mamba on CPU: mambapy's sequential scan against its parallel scan (``pscan``).
 
-The book's Mamba (:mod:`geomem_utils.models.mamba`) runs mambapy blocks on CPU, with the
+The book's Mamba (:mod:`geomem_utils.science.models.mamba`) runs mambapy blocks on CPU, with the
 sequential reference loop by default (``MambaConfig(pscan=False)``). This times a
 training step (forward + backward) of a 2 x 128 model at the sequence lengths the book
 uses: 3 and 8 (an edge example and a path example of G(d, 5) with one pause), 12 (more
@@ -17,8 +17,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from geomem_utils.models import Mamba, MambaConfig, mamba_ssm_available
-from geomem_utils.train import seeded, train
+from geomem_utils.science.models import Mamba, MambaConfig, mamba_ssm_available
+from geomem_utils.science.train import seeded, train
 
 from .common import clock, median, spread
 from .throughput import mixture

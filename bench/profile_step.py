@@ -13,7 +13,7 @@ from typing import Any
 
 from torch.profiler import ProfilerActivity, profile
 
-from geomem_utils.train import train
+from geomem_utils.science.train import train
 
 from .throughput import mixture
 

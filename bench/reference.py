@@ -6,7 +6,7 @@ forward per batch, mean cross-entropy over target tokens, AdamW with the book's 
 and gradient clipping. No tricks.
 
 Padding at the *end* of a causal sequence changes nothing a real position sees, so this
-loop optimises exactly the same loss as :func:`geomem_utils.train.train` on the same batch
+loop optimises exactly the same loss as :func:`geomem_utils.science.train.train` on the same batch
 (``tests/test_bench_smoke.py`` checks the step-0 loss); it only computes more, because an
 edge example (3 tokens) is padded to the length of a path example (``l + k + 2``).
 """
@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from geomem_utils.tasks import IGNORE, Bucket
-from geomem_utils.train import TrainConfig, lr_at
+from geomem_utils.science.tasks import IGNORE, Bucket
+from geomem_utils.science.train import TrainConfig, lr_at
 
 
 def pad_buckets(buckets: Sequence[Bucket], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -275,7 +275,7 @@ def render(records: dict[str, dict[str, Any]]) -> str:
 def write_readme(folder: Path | None = None) -> Path:
     folder = folder or RESULTS
     path = folder / "README.md"
-    from geomem_utils.results import atomic_write_bytes
+    from geomem_utils.files import atomic_write_bytes
 
     atomic_write_bytes(path, render(read_records(folder)).encode())
     return path

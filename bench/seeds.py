@@ -3,7 +3,7 @@ the measurements the chapters' thresholds are set from ("measured 0.84-0.96 at s
 
     python -m bench.seeds 01_geometry_emerges 02_spectral_bias --seeds 0 1 2 [--profile ci]
 
-Each (chapter, seed) runs through ``geomem_utils.execute`` into ``build/seeds/<seed>/``
+Each (chapter, seed) runs through ``geomem_utils.execute.executor`` into ``build/seeds/<seed>/``
 (a failed check is recorded, not fatal: the point is to see the spread); the summary,
 per check the values by seed with their min and max, goes to ``bench/results/seeds.json``
 (merged with what is there, so chapters can be measured one at a time).

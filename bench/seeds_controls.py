@@ -21,22 +21,23 @@ OUT = Path(__file__).resolve().parent / "results" / "seeds_controls.json"
 
 
 def measure(seed: int) -> dict[str, dict[str, float]]:
-    from geomem_utils import experiments, measures
+    from geomem_utils.runs import pathstar
+    from geomem_utils.science import measures
 
     def row(cfg):
-        rec = experiments.run_path_star(cfg, progress=False)
-        data = experiments.build_data(cfg)
-        logits = measures.edge_logits(experiments.trained_model(cfg, rec), data.graph, data.vocab)
+        rec = pathstar.run_path_star(cfg, progress=False)
+        data = pathstar.build_data(cfg)
+        logits = measures.edge_logits(pathstar.trained_model(cfg, rec), data.graph, data.vocab)
         f = rec["final"]
         return {"edge_recall": measures.top_k_recovery(logits, data.graph)["top_k"], "train_exact": f["train_exact"],
                 "test_exact": f["test_exact"], "test_first_hop": f["test_first_hop"], "navigation": f["navigation"]}
 
-    base = experiments.controls_run("ci", seed=seed, degree=40, path_length=5, n_pause=1, steps=500, batch_size=128)
+    base = pathstar.controls_run("ci", seed=seed, degree=40, path_length=5, n_pause=1, steps=500, batch_size=128)
     out = {f"edges {d}": row(base if d == "both" else replace(base, direction=d))
            for d in ("both", "forward", "backward")}
-    out["trainable lookup (N(0,1) init)"] = row(experiments.associative_counterexample(base))
-    out["main G(100, 5)"] = row(experiments.profile_run("ci", seed=seed))
-    out["hardest token G(100, 5)"] = row(experiments.profile_run("ci", seed=seed, objective="edges_and_hardest"))
+    out["trainable lookup (N(0,1) init)"] = row(pathstar.associative_counterexample(base))
+    out["main G(100, 5)"] = row(pathstar.profile_run("ci", seed=seed))
+    out["hardest token G(100, 5)"] = row(pathstar.profile_run("ci", seed=seed, objective="edges_and_hardest"))
     return out
 
 

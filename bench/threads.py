@@ -33,7 +33,7 @@ def _worker(steps: int, degree: int) -> dict[str, Any]:
 
     import torch
 
-    from geomem_utils.train import train
+    from geomem_utils.science.train import train
 
     from .common import clock
     from .throughput import mixture

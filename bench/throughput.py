@@ -3,7 +3,7 @@
 Both loops train the same model (same initial weights) on the same path-star mixture of
 the ci profile: edge examples ``[EDGE] u v`` (3 tokens, 2 inputs) and path examples
 ``[PATH] leaf [PAUSE] root ... leaf`` (l + k + 2 tokens). The book's loop
-(:func:`geomem_utils.train.train`) runs one forward per length bucket; the reference
+(:func:`geomem_utils.science.train.train`) runs one forward per length bucket; the reference
 (:mod:`bench.reference`) pads every example to the longest. Timed runs alternate between
 the two, and each figure is a median over repeats.
 
@@ -22,10 +22,10 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from geomem_utils.experiments import block_size, build_data, profile_run
-from geomem_utils.models import build_model
-from geomem_utils.tasks import IGNORE, Bucket
-from geomem_utils.train import TrainConfig, _batches, batch_loss, seeded, train
+from geomem_utils.runs.pathstar import block_size, build_data, profile_run
+from geomem_utils.science.models import build_model
+from geomem_utils.science.tasks import IGNORE, Bucket
+from geomem_utils.science.train import TrainConfig, _batches, batch_loss, seeded, train
 
 from .common import clock, matmul_peak, median, spread
 from .reference import pad_buckets, padded_loss, reference_train

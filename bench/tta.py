@@ -19,10 +19,10 @@ from typing import Any
 
 import torch
 
-from geomem_utils import measures, tasks
-from geomem_utils.experiments import block_size, build_data, profile_run
-from geomem_utils.models import build_model
-from geomem_utils.train import TrainConfig, seeded, train
+from geomem_utils.science import measures, tasks
+from geomem_utils.runs.pathstar import block_size, build_data, profile_run
+from geomem_utils.science.models import build_model
+from geomem_utils.science.train import TrainConfig, seeded, train
 
 from .common import clock
 

@@ -1,6 +1,6 @@
 """Live widgets: how long one control change of the playground takes (retrain + redraw).
 
-A change of the playground (``geomem_utils.widgets``, chapter 05) retrains a model on
+A change of the playground (``geomem_utils.live.controls``, chapter 05) retrains a model on
 a tiny graph and draws a fresh plotly figure; the figure is then serialised to the
 front end. This times ``widgets.timed_redraw`` for every model family at its defaults
 on the tiny star (and the other tiny graphs for the default model), plus the figure's JSON
@@ -18,16 +18,17 @@ from .common import clock, median, spread
 
 
 def _playground_rows(repeats: int) -> list[dict[str, Any]]:
-    from geomem_utils import playground as pg, widgets
+    from geomem_utils.runs import playground as pg
+    from geomem_utils.live import controls
 
     cases = [("star", m) for m in pg.MODELS] + [(g, "net") for g in ("grid", "cycle", "irregular")]
     rows = []
     for graph, model in cases:
-        widgets.timed_redraw(graph, model)  # warm-up (first-call costs, imports)
+        controls.timed_redraw(graph, model)  # warm-up (first-call costs, imports)
         walls, cpus, train_s, draw_s = [], [], [], []
         for _ in range(repeats):
             with clock() as lap:
-                run, fig, _t = widgets.timed_redraw(graph, model)
+                run, fig, _t = controls.timed_redraw(graph, model)
                 fig.to_json()  # what the front end receives
             walls.append(lap.wall_s)
             cpus.append(lap.cpu_s)
@@ -41,9 +42,9 @@ def _playground_rows(repeats: int) -> list[dict[str, Any]]:
 
 def _fallback_rows(repeats: int) -> list[dict[str, Any]]:
 
-    from geomem_utils import graphs, tasks
-    from geomem_utils.models import OneLayerNet, train_node2vec
-    from geomem_utils.train import TrainConfig, seeded, train
+    from geomem_utils.science import graphs, tasks
+    from geomem_utils.science.models import OneLayerNet, train_node2vec
+    from geomem_utils.science.train import TrainConfig, seeded, train
 
     g = graphs.tiny_graph("star")
     adj = graphs.adjacency(g)
@@ -76,7 +77,7 @@ def widget_latency(repeats: int = 3) -> dict[str, Any]:
     """Seconds per control change, per model family; the goal is at most 1 s."""
     try:
         rows = _playground_rows(repeats)
-        source = "geomem_utils.widgets.timed_redraw + Figure.to_json"
+        source = "geomem_utils.live.controls.timed_redraw + Figure.to_json"
     except ImportError:
         rows = _fallback_rows(repeats)
         source = "fallback: train_node2vec and a 1-layer net via gm.train.train"
@@ -106,13 +107,14 @@ def page_node2vec(repeats: int = 3) -> dict[str, Any]:
     import shutil
     import subprocess
 
-    from geomem_utils import graphs, live
-    from geomem_utils.models import train_node2vec
+    from geomem_utils.science import graphs
+    from geomem_utils.live import panels
+    from geomem_utils.science.models import train_node2vec
 
     node = shutil.which("node")
     if node is None:
         return {"skipped": "Node.js is not installed"}
-    proc = subprocess.run([node, "-e", _PAGE_DRIVER, str(live.SCRIPT), str(repeats)], capture_output=True,
+    proc = subprocess.run([node, "-e", _PAGE_DRIVER, str(panels.SCRIPT), str(repeats)], capture_output=True,
                           text=True, check=True)
     page = json.loads(proc.stdout)
     A = graphs.adjacency(graphs.tiny_graph("star")).toarray()

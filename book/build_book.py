@@ -236,7 +236,7 @@ def drop_hidden_widget_state(nb: dict[str, Any]) -> bool:
     """Drop the saved ipywidgets state of a notebook none of whose shown outputs is a widget.
 
     A live ipywidget needs a kernel; in the book its cell is tagged ``remove-output`` and a
-    kernel-free panel (``geomem_utils.live``) takes its place. Without this, the saved state
+    kernel-free panel (``geomem_utils.live.panels``) takes its place. Without this, the saved state
     would still make the page load the widget manager for nothing. Returns True if dropped.
     """
     for cell in nb.get("cells", []):

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from .validate import ConfigError, ConfigTypeError, show
+from geomem_utils.validate import ConfigError, ConfigTypeError, show
 
 PROFILES = ("smoke", "ci", "full")
 DEVICES = ("auto", "cpu", "cuda", "mps")

@@ -28,9 +28,9 @@ MODELS = {
 
 def run_family(arch: str, seed: int, device: str = "cpu", steps: int = 12) -> dict[str, np.ndarray]:
     """Train one family briefly; return its numbers as float64/int64 arrays."""
-    from geomem_utils import graphs, measures, tasks
-    from geomem_utils.models import build_model, train_node2vec
-    from geomem_utils.train import TrainConfig, seeded, train
+    from geomem_utils.science import graphs, measures, tasks
+    from geomem_utils.science.models import build_model, train_node2vec
+    from geomem_utils.science.train import TrainConfig, seeded, train
 
     g = graphs.path_star(4, 4, seed=seed)
     if arch == "node2vec":
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     if args.deterministic:
         torch.use_deterministic_algorithms(True)
-    from geomem_utils.run_cache import config_key
+    from geomem_utils.runs.cache import config_key
 
     arrays: dict[str, np.ndarray] = {}
     for seed in map(int, args.seeds.split(",")):

@@ -22,9 +22,9 @@ if str(ROOT) not in sys.path:
 from bench import report, tta  # noqa: E402
 from bench.reference import pad_buckets, padded_loss, reference_train  # noqa: E402
 from bench.throughput import mixture, token_counts  # noqa: E402
-from geomem_utils.run_report import PeakRSS  # noqa: E402
-from geomem_utils.tasks import IGNORE  # noqa: E402
-from geomem_utils.train import _batches, batch_loss, train  # noqa: E402
+from geomem_utils.execute.report import PeakRSS  # noqa: E402
+from geomem_utils.science.tasks import IGNORE  # noqa: E402
+from geomem_utils.science.train import _batches, batch_loss, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")

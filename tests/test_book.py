@@ -1,6 +1,6 @@
 """The book's rendering path and page generators (fast; no browser, no Sphinx build).
 
-- ``geomem_utils.render``: figures carry both the plotly JSON mimetype (JupyterLab) and a
+- ``geomem_utils.figures.render``: figures carry both the plotly JSON mimetype (JupyterLab) and a
   library-free ``text/html`` form (the book), with no network reference;
 - ``book/build_book.py``: scorecard, run-time page and table of contents are generated
   from the results files and the run log only.
@@ -22,7 +22,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
 # --------------------------------------------------------------------------------------
-# geomem_utils.render
+# geomem_utils.figures.render
 # --------------------------------------------------------------------------------------
 
 
@@ -31,7 +31,7 @@ def rendering():
     go = pytest.importorskip("plotly.graph_objects")
     import plotly.io as pio
 
-    from geomem_utils.render import RENDERER_NAME, setup_book_rendering
+    from geomem_utils.figures.render import RENDERER_NAME, setup_book_rendering
 
     before = (pio.renderers.default, pio.templates.default)
     setup_book_rendering()
@@ -86,7 +86,7 @@ def test_div_ids_are_unique_on_a_page(rendering) -> None:
 
 def test_setup_is_idempotent_and_sets_defaults(rendering) -> None:
     _, pio, renderer = rendering
-    from geomem_utils.render import RENDERER_NAME, TEMPLATE, setup_book_rendering
+    from geomem_utils.figures.render import RENDERER_NAME, TEMPLATE, setup_book_rendering
 
     setup_book_rendering()
     assert pio.renderers[RENDERER_NAME] is renderer
@@ -96,7 +96,7 @@ def test_setup_is_idempotent_and_sets_defaults(rendering) -> None:
 
 def test_import_has_no_side_effects() -> None:
     code = (
-        "import geomem_utils.render, sys\n"
+        "import geomem_utils.figures.render, sys\n"
         "assert 'plotly' not in sys.modules, 'importing render imported plotly'\n"
         "import plotly.io as pio\n"
         "assert 'geomem' not in pio.renderers and pio.renderers.default != 'geomem'\n"

@@ -15,7 +15,7 @@ import pytest
 
 from geomem_utils import chapters
 from geomem_utils.chapters import MODULES, chapter
-from geomem_utils.notebook_inputs import NOTEBOOKS, NotebookFailed, check_overrides, parameters_cell, read_notebook
+from geomem_utils.execute.inputs import NOTEBOOKS, NotebookFailed, check_overrides, parameters_cell, read_notebook
 from geomem_utils.params import COMMON, ParameterError
 
 STEMS = list(MODULES)

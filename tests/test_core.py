@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, measures, params, results, run_cache, tasks
+from geomem_utils.science import graphs, measures, tasks
+from geomem_utils import params, results
+from geomem_utils.runs import cache
 from geomem_utils.validate import ConfigError
-from geomem_utils.notebook_inputs import NotebookFailed, check_overrides, parameters_cell, read_notebook, notebook_paths
-from geomem_utils.models import build_model
-from geomem_utils.train import Phase, TrainConfig, _batches, lr_at, seeded, train
+from geomem_utils.execute.inputs import NotebookFailed, check_overrides, parameters_cell, read_notebook, notebook_paths
+from geomem_utils.science.models import build_model
+from geomem_utils.science.train import Phase, TrainConfig, _batches, lr_at, seeded, train
 
 
 # ---------------------------------------------------------------------------- graphs
@@ -320,13 +322,13 @@ def test_cache_hits_and_recomputes_foreign_entries(tmp_path) -> None:
         calls.append(1)
         return {"x": torch.arange(3), "n": 1}
 
-    a = run_cache.cached({"k": 1}, compute, tmp_path)
-    b = run_cache.cached({"k": 1}, compute, tmp_path)
+    a = cache.cached({"k": 1}, compute, tmp_path)
+    b = cache.cached({"k": 1}, compute, tmp_path)
     assert torch.equal(a["x"], b["x"]) and len(calls) == 1
     entry = next(tmp_path.glob("*.pt"))
     entry.write_bytes(b"garbage")
     with pytest.warns(UserWarning, match="recomputing"):
-        run_cache.cached({"k": 1}, compute, tmp_path)
+        cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
 

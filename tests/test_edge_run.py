@@ -1,4 +1,4 @@
-"""The one edge run (geomem_utils.edge_run) against the plain training path it replaced."""
+"""The one edge run (geomem_utils.runs.edge) against the plain training path it replaced."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, measures, plots, tasks
-from geomem_utils.edge_run import edge_recovery, edge_run, pair_scores, u_only
-from geomem_utils.models import build_model
-from geomem_utils.train import TrainConfig, seeded, train
+from geomem_utils.science import graphs, measures, tasks
+from geomem_utils.figures import plots
+from geomem_utils.runs.edge import edge_recovery, edge_run, pair_scores, u_only
+from geomem_utils.science.models import build_model
+from geomem_utils.science.train import TrainConfig, seeded, train
 
 
 def reference(g, arch, steps, lr, direction="both", self_edges=False, block_size=2, u_only_data=False, seed=3,

@@ -8,8 +8,8 @@ import torch
 
 mambapy = pytest.importorskip("mambapy.mamba")
 
-from geomem_utils.models import Mamba, MambaConfig  # noqa: E402
-from geomem_utils.models.mamba import _mambapy_block  # noqa: E402
+from geomem_utils.science.models import Mamba, MambaConfig  # noqa: E402
+from geomem_utils.science.models.mamba import _mambapy_block  # noqa: E402
 
 
 def _blocks(length_seed: int = 0):
@@ -85,9 +85,9 @@ def test_the_books_mamba_uses_the_fast_scan_and_keeps_its_state_dict():
 # ---------------------------------------------------------------- head at target positions only
 
 def _mixture(arch: str = "gpt", **model):
-    from geomem_utils import graphs, tasks
-    from geomem_utils.models import build_model
-    from geomem_utils.train import seeded
+    from geomem_utils.science import graphs, tasks
+    from geomem_utils.science.models import build_model
+    from geomem_utils.science.train import seeded
 
     g = graphs.path_star(12, 5, seed=0)
     vocab = tasks.Vocab(g.n_nodes)
@@ -105,7 +105,7 @@ def test_head_at_targets_only_gives_the_same_run_up_to_rounding(arch, kw):
     relative at most; the sums of the head's gradient run over fewer zero rows)."""
     import copy
 
-    from geomem_utils.train import TrainConfig, train
+    from geomem_utils.science.train import TrainConfig, train
 
     net, buckets = _mixture(arch, **kw)
     cfg = TrainConfig(steps=30, lr=1e-2, batch_size=64, warmup_steps=5, seed=0, progress=False)
@@ -119,7 +119,7 @@ def test_head_at_targets_only_gives_the_same_run_up_to_rounding(arch, kw):
 def test_head_at_targets_only_is_ignored_by_models_without_features():
     import copy
 
-    from geomem_utils.train import TrainConfig, train
+    from geomem_utils.science.train import TrainConfig, train
 
     net, buckets = _mixture("net", width=8)
     assert not hasattr(net, "features")
@@ -130,7 +130,7 @@ def test_head_at_targets_only_is_ignored_by_models_without_features():
 
 
 def test_head_at_targets_only_must_be_a_bool():
-    from geomem_utils.train import TrainConfig
+    from geomem_utils.science.train import TrainConfig
 
     with pytest.raises(ValueError, match="head_at_targets_only"):
         TrainConfig(steps=1, head_at_targets_only=1)
@@ -143,8 +143,8 @@ def test_the_fused_optimiser_trains_as_plain_adamw_up_to_rounding(monkeypatch):
     (per-tensor) AdamW's to float rounding, weight decay and warm-up included."""
     import copy
 
-    from geomem_utils import train as train_mod
-    from geomem_utils.train import TrainConfig, train
+    from geomem_utils.science import train as train_mod
+    from geomem_utils.science.train import TrainConfig, train
 
     net, buckets = _mixture("gpt", n_layers=1, width=32, n_heads=2)
     cfg = TrainConfig(steps=200, lr=1e-2, weight_decay=0.1, batch_size=64, warmup_steps=20, seed=0, progress=False)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import experiments, measures
+from geomem_utils.runs import pathstar
+from geomem_utils.science import measures
 from geomem_utils.chapters.geometry_checks import (
     CONTROL_Z_MAX,
     LIFT_MIN,
@@ -21,7 +22,7 @@ from geomem_utils.chapters.geometry_checks import (
     geometry_checks,
     navigation_lift,
 )
-from geomem_utils.measures import chance_z
+from geomem_utils.science.measures import chance_z
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest
@@ -90,7 +91,7 @@ def test_no_evidence_is_an_error():
 
 def _measure(cfg):
     """The chapter's path-star numbers of one run: p-value, held-out and all-leaves navigation."""
-    rec = experiments.run_path_star(cfg, progress=False, use_cache=False)
+    rec = pathstar.run_path_star(cfg, progress=False, use_cache=False)
     g = cfg.graph()
     emb = rec["embedding"].numpy()
     test_ids = rec["test_ids"].numpy()
@@ -101,7 +102,7 @@ def _measure(cfg):
 
 def test_verdict_passes_a_trained_run_and_fails_a_frozen_one():
     d = 32
-    cfg = experiments.PathStarRun(
+    cfg = pathstar.PathStarRun(
         degree=d, path_length=4, objective="edges_only", arch="gpt",
         model=(("n_heads", 2), ("n_layers", 1), ("width", 32)), steps=120, lr=1e-2, batch_size=None,
         warmup_steps=10, eval_every=120, seed=0)
@@ -162,11 +163,11 @@ def test_verdicts_fail_on_an_untrained_model_and_on_a_shuffled_label_run():
     and a model trained on the same graph shape with its node labels shuffled (measured
     against the true labels). Every path-star finding must come out not reproduced."""
     d = 32
-    cfg = experiments.PathStarRun(
+    cfg = pathstar.PathStarRun(
         degree=d, path_length=4, objective="edges_only", arch="gpt",
         model=(("n_heads", 2), ("n_layers", 1), ("width", 32)), steps=120, lr=1e-2, batch_size=None,
         warmup_steps=10, eval_every=120, seed=0, snapshot_steps=(0,))
-    rec = experiments.run_path_star(cfg, progress=False, use_cache=False)
+    rec = pathstar.run_path_star(cfg, progress=False, use_cache=False)
     g = cfg.graph()
     p, nav, path_p = _path_star_numbers(rec, g)
     trained = _verdicts(p, nav, d, path_p, 0.8)
@@ -176,7 +177,7 @@ def test_verdicts_fail_on_an_untrained_model_and_on_a_shuffled_label_run():
     p0, nav0, path_p0 = _path_star_numbers(rec, g, emb=rec["snapshots"][0].numpy())
     untrained = _verdicts(p0, nav0, d, path_p0, 0.8)
     shuffled_cfg = replace(cfg, seed=1, snapshot_steps=())
-    shuffled_rec = experiments.run_path_star(shuffled_cfg, progress=False, use_cache=False)
+    shuffled_rec = pathstar.run_path_star(shuffled_cfg, progress=False, use_cache=False)
     assert shuffled_cfg.graph().n_nodes == g.n_nodes and not np.array_equal(shuffled_cfg.graph().edges, g.edges)
     p1, nav1, path_p1 = _path_star_numbers({**shuffled_rec, "test_ids": rec["test_ids"]}, g)
     shuffled = _verdicts(p1, nav1, d, path_p1, 0.8)
@@ -192,8 +193,8 @@ def test_tiny_graph_verdict_fails_on_a_trainable_model_pushed_to_associative_mem
     import networkx as nx
     from scipy.stats import spearmanr
 
-    from geomem_utils import graphs
-    from geomem_utils.edge_run import edge_run
+    from geomem_utils.science import graphs
+    from geomem_utils.runs.edge import edge_run
 
     def corr(emb, g):
         hops = nx.floyd_warshall_numpy(g.to_networkx(), nodelist=range(g.n_nodes))
@@ -230,7 +231,7 @@ def test_controls_and_preconditions_are_not_evidence():
 # ---------------------------------------------------------------------------- the chapter's figures
 
 from geomem_utils.chapters import geometry_figures as gfig  # noqa: E402
-from geomem_utils import graphs as _graphs  # noqa: E402
+from geomem_utils.science import graphs as _graphs  # noqa: E402
 
 
 def _titles(fig):
@@ -253,7 +254,7 @@ def test_tiny_graph_grids_keep_subplot_titles_short():
 
 
 def test_snapshot_slider_has_one_frame_per_step_with_its_own_axes():
-    g = experiments.PathStarRun(
+    g = pathstar.PathStarRun(
         degree=6, path_length=4, objective="edges_only", arch="gpt",
         model=(("n_heads", 1), ("n_layers", 1), ("width", 8)), steps=1, lr=1e-2, batch_size=None,
         warmup_steps=0, eval_every=1, seed=0).graph()
@@ -269,7 +270,7 @@ def test_snapshot_slider_has_one_frame_per_step_with_its_own_axes():
 
 
 def test_hop_distance_correlation_is_one_for_the_graphs_own_drawing_and_near_zero_for_noise() -> None:
-    from geomem_utils import graphs, measures
+    from geomem_utils.science import graphs, measures
 
     g = graphs.cycle_graph(12)
     angle = 2 * np.pi * np.arange(12) / 12

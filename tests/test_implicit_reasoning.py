@@ -14,7 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-from geomem_utils import experiments, findings, measures, results, tasks
+from geomem_utils.runs import pathstar
+from geomem_utils import findings, results
+from geomem_utils.science import measures, tasks
 from geomem_utils.chapters import reasoning_checks as vr
 from geomem_utils.chapters.reasoning_checks import implicit_reasoning_checks, spearman_checks
 
@@ -133,11 +135,11 @@ def test_non_reproductions_are_computed_from_numbers():
 
 def test_frozen_run_fails_the_claim(tmp_path):
     """A real frozen-embedding run (tiny graph, few steps) in place of the main and hardest runs."""
-    cfg = experiments.PathStarRun(
+    cfg = pathstar.PathStarRun(
         degree=12, path_length=4, steps=40, batch_size=64, eval_every=40, warmup_steps=5,
         model=(("n_heads", 2), ("n_layers", 1), ("width", 32)),
     ).with_model(freeze_embeddings=True)
-    final = experiments.run_path_star(cfg, progress=False, use_cache=False)["final"]
+    final = pathstar.run_path_star(cfg, progress=False, use_cache=False)["final"]
     assert final["test_exact"] == 0.0  # exactly 0: no held-out first hop is ever a target
     checks = implicit_reasoning_checks(**{**GOOD, "degree": cfg.degree, "test_exact": final["test_exact"],
                                           "hardest_first_hop": final["test_first_hop"],
@@ -211,12 +213,12 @@ class RootThenFirstHop(nn.Module):
 
 
 def test_first_hop_given_root_and_hardest_evaluator():
-    cfg = experiments.PathStarRun(degree=8, path_length=4, steps=10, model=(("n_heads", 2), ("n_layers", 1), ("width", 8)))
-    data = experiments.build_data(cfg)
+    cfg = pathstar.PathStarRun(degree=8, path_length=4, steps=10, model=(("n_heads", 2), ("n_layers", 1), ("width", 8)))
+    data = pathstar.build_data(cfg)
     model = RootThenFirstHop(data.graph, data.vocab)
     q = tasks.path_queries(data.graph, data.vocab, data.test_ids, cfg.n_pause)
     assert measures.first_hop_given_root(model, q) == 1.0
     assert measures.path_metrics(model, q)["first_hop"] == 0.0  # greedy from the bare prefix never names the root
-    hard = experiments.PathStarRun(**{**cfg.__dict__, "objective": "edges_and_hardest"})
-    assert experiments._evaluator(hard, experiments.build_data(hard))(model)["test_first_hop"] == 1.0
-    assert experiments._evaluator(cfg, data)(model)["test_first_hop"] == 0.0
+    hard = pathstar.PathStarRun(**{**cfg.__dict__, "objective": "edges_and_hardest"})
+    assert pathstar._evaluator(hard, pathstar.build_data(hard))(model)["test_first_hop"] == 1.0
+    assert pathstar._evaluator(cfg, data)(model)["test_first_hop"] == 0.0

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from geomem_utils import execute, notebook_inputs, run_report, runner
+from geomem_utils.execute import (
+    executor as execute, inputs as notebook_inputs, report as run_report, runner,
+)
 from _throwaway import cell, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +65,7 @@ def _sleepers(folder: Path, stems: list[str]) -> list[Path]:
 _ASK = """
 import json, sys, time
 from pathlib import Path
-from geomem_utils.run_cache import cached
+from geomem_utils.runs.cache import cached
 log = Path(sys.argv[1])
 def compute():
     with log.open("a") as f:

@@ -1,4 +1,4 @@
-"""geomem_utils.live (kernel-free panels), playground_grid.static_grid, and the book's widget-state rule."""
+"""geomem_utils.live.panels (kernel-free panels), playground_grid.static_grid, and the book's widget-state rule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geomem_utils import live, playground_grid
+from geomem_utils.live import panels, grid as playground_grid
 from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ def _data(html: str) -> dict:
 
 
 def test_panel_html_round_trips_and_cannot_end_its_script_early() -> None:
-    panel = live.LivePanel("node2vec", {"text": "a </script><script>alert(1)</script> b", "x": [1.5, 2]})
+    panel = panels.LivePanel("node2vec", {"text": "a </script><script>alert(1)</script> b", "x": [1.5, 2]})
     html = panel.to_html()
     assert html.count("</script>") == 1  # only the real end tag
     assert _data(html) == panel.data
@@ -33,19 +33,19 @@ def test_panel_html_round_trips_and_cannot_end_its_script_early() -> None:
 
 def test_panel_rejects_unknown_kinds_and_bad_settings() -> None:
     with pytest.raises(ConfigError, match="kind"):
-        live.LivePanel("nope", {})
+        panels.LivePanel("nope", {})
     with pytest.raises(ConfigError, match="graph"):
-        live.node2vec_panel(graph="torus")
+        panels.node2vec_panel(graph="torus")
     with pytest.raises(ConfigError, match="steps"):
-        live.node2vec_panel(steps=50_000)
+        panels.node2vec_panel(steps=50_000)
     with pytest.raises(ConfigError, match="lr"):
-        live.node2vec_panel(lr=0.0)
+        panels.node2vec_panel(lr=0.0)
     with pytest.raises(ValueError, match="missing"):
-        live.playground_panel({"graphs": {}})
+        panels.playground_panel({"graphs": {}})
 
 
 def test_node2vec_panel_carries_the_tiny_graphs() -> None:
-    d = _data(live.node2vec_panel(graph="grid", lr=0.05, steps=2000).to_html())
+    d = _data(panels.node2vec_panel(graph="grid", lr=0.05, steps=2000).to_html())
     assert set(d["graphs"]) == {"star", "grid", "cycle", "irregular"}
     assert d["graphs"]["star"]["n"] == 17 and len(d["graphs"]["star"]["edges"]) == 16
     assert d["defaults"]["graph"] == "grid" and d["defaults"]["lr"] == 0.05

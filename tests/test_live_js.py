@@ -27,8 +27,10 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import graphs, live, plots, spectral
-from geomem_utils.models import train_node2vec, train_node2vec_untied
+from geomem_utils.science import graphs, spectral
+from geomem_utils.live import panels
+from geomem_utils.figures import plots
+from geomem_utils.science.models import train_node2vec, train_node2vec_untied
 
 RTOL = 1e-5
 STEPS = 1000
@@ -72,7 +74,7 @@ def _node() -> str:
 
 
 def _run_js(query: dict) -> dict:
-    proc = subprocess.run([_node(), "-e", DRIVER, str(live.SCRIPT)], input=json.dumps(query), capture_output=True,
+    proc = subprocess.run([_node(), "-e", DRIVER, str(panels.SCRIPT)], input=json.dumps(query), capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils import experiments, findings, graphs, margins, measures, succinctness, tasks
+from geomem_utils.runs import pathstar
+from geomem_utils import findings
+from geomem_utils.science import graphs, margins, measures, succinctness, tasks
 from geomem_utils.chapters import puzzle_checks as vp
-from geomem_utils.models import build_model
+from geomem_utils.science.models import build_model
 from geomem_utils.validate import ConfigError
-from geomem_utils.train import TrainConfig, seeded, train
+from geomem_utils.science.train import TrainConfig, seeded, train
 from geomem_utils.chapters.puzzle_checks import memorization_puzzle_checks
 
 
@@ -265,10 +267,10 @@ def test_check_fails_on_real_runs_without_the_phenomenon():
 # ---------------------------------------------------------------------------- experiments.py helpers
 
 def test_edges_only_run_keeps_its_model_and_can_decode_paths():
-    cfg = experiments.PathStarRun(degree=4, path_length=4, objective="edges_only", steps=2, eval_every=2,
+    cfg = pathstar.PathStarRun(degree=4, path_length=4, objective="edges_only", steps=2, eval_every=2,
                                   batch_size=8, warmup_steps=0, model=(("n_heads", 1), ("n_layers", 1), ("width", 16)))
-    data = experiments.build_data(cfg)
-    assert experiments.block_size(cfg, data) >= 1 + cfg.n_pause + cfg.path_length
-    rec = experiments.run_path_star(cfg, progress=False, use_cache=False)  # evaluates whole paths: needs the block
-    model = experiments.trained_model(cfg, rec)
+    data = pathstar.build_data(cfg)
+    assert pathstar.block_size(cfg, data) >= 1 + cfg.n_pause + cfg.path_length
+    rec = pathstar.run_path_star(cfg, progress=False, use_cache=False)  # evaluates whole paths: needs the block
+    model = pathstar.trained_model(cfg, rec)
     torch.testing.assert_close(model.embedding_matrix()[: data.graph.n_nodes], rec["embedding"])

@@ -1,4 +1,4 @@
-"""Unit tests of geomem_utils.models: shapes, tying, freezing, switches, causality, Node2Vec."""
+"""Unit tests of geomem_utils.science.models: shapes, tying, freezing, switches, causality, Node2Vec."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils.models import (
+from geomem_utils.science.models import (
     GPT,
     GPTConfig,
     Mamba,

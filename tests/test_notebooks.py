@@ -14,8 +14,8 @@ import json
 
 import pytest
 
-from geomem_utils.execute import default_jobs, run_many
-from geomem_utils.notebook_inputs import ROOT, NotebookFailed, notebook_paths
+from geomem_utils.execute.executor import default_jobs, run_many
+from geomem_utils.execute.inputs import ROOT, NotebookFailed, notebook_paths
 
 NOTEBOOKS = notebook_paths()
 

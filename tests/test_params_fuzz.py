@@ -30,11 +30,13 @@ import torch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geomem_utils import chapters, experiments, graphs, params, pathstar_config, tasks
+from geomem_utils import chapters, params
+from geomem_utils.runs import pathstar, pathstar_config
+from geomem_utils.science import graphs, tasks
 from geomem_utils.chapters import Chapter, chapter
-from geomem_utils.models import GPT, GPTConfig, build_model
+from geomem_utils.science.models import GPT, GPTConfig, build_model
 from geomem_utils.params import COMMON, Spec
-from geomem_utils.train import TrainConfig, _batches, lr_at, train
+from geomem_utils.science.train import TrainConfig, _batches, lr_at, train
 from geomem_utils.validate import ConfigError
 
 EXPLORE = os.environ.get("GEOMEM_FUZZ") == "explore"
@@ -485,7 +487,7 @@ BAD_MODELS = st.sampled_from([(("width", 10**6),), (("n_heads", 3), ("width", 8)
 
 def run_feasible(kw: dict[str, Any]) -> bool:
     """The documented cross-field rules of PathStarRun, for fields that are each valid."""
-    cfg = {f.name: f.default for f in dataclasses.fields(experiments.PathStarRun)} | kw
+    cfg = {f.name: f.default for f in dataclasses.fields(pathstar.PathStarRun)} | kw
     if cfg["arch"] in ("net", "assoc", "mamba") and set(dict(cfg["model"])) - {"width"}:
         return False  # the default model keywords (n_heads, n_layers) are a GPT's
     units = cfg["degree"] if cfg["family"] == "path_star" or cfg["split_by"] == "subtree" \
@@ -503,16 +505,16 @@ def run_feasible(kw: dict[str, Any]) -> bool:
 @example({"model": (("nope", 1),)})
 @example({"arch": "mamba"})  # the default model keywords are a GPT's: the error must name arch
 def test_path_star_run_accepts_or_names(kw: dict[str, Any]) -> None:
-    def validate(cfg: experiments.PathStarRun) -> None:
+    def validate(cfg: pathstar.PathStarRun) -> None:
         n = graphs.size_of(cfg.family, cfg.degree, cfg.path_length)
         if n <= 400 and dict(cfg.model).get("width", 8) <= 64:
-            data = experiments.build_data(cfg)
+            data = pathstar.build_data(cfg)
             assert len(data.test_ids) >= 1 and len(data.train_ids) >= 1 and data.graph.n_nodes == n
             block = max(b.seq_len for b in data.buckets) + 2
             model = build_model(cfg.arch, data.vocab.size, block, **dict(cfg.model))
             assert model.embedding_matrix().shape[0] == data.vocab.size
 
-    outcome("PathStarRun", lambda: experiments.PathStarRun(**kw), list(kw) or ["degree"], validate,
+    outcome("PathStarRun", lambda: pathstar.PathStarRun(**kw), list(kw) or ["degree"], validate,
             must_accept=getattr(kw, "all_valid", False) and run_feasible(kw))
 
 
@@ -525,10 +527,10 @@ def test_profile_run_accepts_or_names(profile: Any, kw: dict[str, Any]) -> None:
     (profile,), valid_profile = unwrap(profile)
     feasible = valid_profile and getattr(kw, "all_valid", False) and split_possible(kw.get("degree", 100), 0.25)
 
-    def validate(cfg: experiments.PathStarRun) -> None:
-        assert isinstance(cfg, experiments.PathStarRun)
+    def validate(cfg: pathstar.PathStarRun) -> None:
+        assert isinstance(cfg, pathstar.PathStarRun)
         assert all(getattr(cfg, k) == v for k, v in kw.items()), (cfg, kw)
         assert cfg.snapshot_steps[0] == 0 and cfg.snapshot_steps[-1] <= cfg.steps
 
-    outcome("profile_run", lambda: experiments.profile_run(profile, **kw), ["profile", *kw], validate,
+    outcome("profile_run", lambda: pathstar.profile_run(profile, **kw), ["profile", *kw], validate,
             must_accept=feasible)

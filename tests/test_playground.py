@@ -1,4 +1,4 @@
-"""Unit tests of the playground (chapter 05_playground): geomem_utils/playground.py, playground_figures.py,
+"""Unit tests of the playground (chapter 05_playground): geomem_utils/runs/playground.py, playground_figures.py,
 its widget in widgets.py and its checks in chapters/playground_checks.py."""
 
 from __future__ import annotations
@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geomem_utils import graphs, playground as pg, playground_figures, plots, results, widgets
+from geomem_utils.science import graphs
+from geomem_utils.runs import playground as pg
+from geomem_utils.figures import playground as playground_figures, plots
+from geomem_utils import results
+from geomem_utils.live import controls as widgets
 from geomem_utils.chapters import playground_checks
 from geomem_utils.validate import ConfigError, ConfigTypeError
 

@@ -7,7 +7,7 @@ Each test here was written against a bug planted in a copy of the package, and f
    and a frozen-embedding run that fits its training paths answers no held-out one (the
    bug "path bucket built from every leaf" takes it from 0 to 1).
 2. The run cache serves a run only for its own configuration: changing any field of
-   :class:`~geomem_utils.experiments.PathStarRun` recomputes (counted by the trainer's calls).
+   :class:`~geomem_utils.runs.pathstar.PathStarRun` recomputes (counted by the trainer's calls).
 3. Seeds matter: different seeds give different splits, initialisations and data orders;
    the same seed gives the same ones, whatever the global RNG.
 4. Every GPT switch changes the logits for the same weights, and the model matches a block
@@ -31,10 +31,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from geomem_utils import experiments, graphs, measures, pathstar_config, tasks
-from geomem_utils.experiments import PathStarRun
-from geomem_utils.models import GPT, GPTConfig, build_model
-from geomem_utils.train import TrainConfig, TrainResult, _batches, batch_loss, train
+from geomem_utils.runs import pathstar as experiments, pathstar_config
+from geomem_utils.science import graphs, measures, tasks
+from geomem_utils.runs.pathstar import PathStarRun
+from geomem_utils.science.models import GPT, GPTConfig, build_model
+from geomem_utils.science.train import TrainConfig, TrainResult, _batches, batch_loss, train
 from geomem_utils.validate import ConfigError
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -33,7 +33,10 @@ import pytest
 import torch
 
 import geomem_utils
-from geomem_utils import chapters, experiments, graphs, notebook_inputs, params, results, run_cache, runner
+from geomem_utils import chapters, files, params, results
+from geomem_utils.runs import pathstar, cache as run_cache
+from geomem_utils.science import graphs
+from geomem_utils.execute import inputs, runner
 from geomem_utils.validate import ConfigError
 from _throwaway import SETUP, cell, notebook, parameters
 
@@ -135,7 +138,7 @@ def test_cache_key_covers_the_whole_config_and_the_version(monkeypatch: pytest.M
         assert run_cache.config_key(changed) != key, changed
     assert run_cache.config_key({"x": float("nan")}) != run_cache.config_key({"x": None})  # distinct since non-finite fix
     assert run_cache.config_key({"x": float("inf")}) != run_cache.config_key({"x": float("-inf")})
-    monkeypatch.setattr(results, "__version__", "999.0")
+    monkeypatch.setattr(files, "__version__", "999.0")
     assert run_cache.config_key(base) != key
     monkeypatch.undo()
     monkeypatch.setattr(torch, "__version__", "0.0.1+other")
@@ -147,7 +150,7 @@ def test_a_new_package_version_recomputes(tmp_path: Path, monkeypatch: pytest.Mo
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
     run_cache.cached({"k": 1}, compute, tmp_path)
     run_cache.cached({"k": 1}, compute, tmp_path)
-    monkeypatch.setattr(results, "__version__", geomem_utils.__version__ + ".post1")
+    monkeypatch.setattr(files, "__version__", geomem_utils.__version__ + ".post1")
     run_cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
@@ -315,8 +318,8 @@ def _arm_kill(target: Path, point: str, naive: bool) -> None:
                 f.flush()
                 die()
 
-        # where each writer looks it up: results files in results, cache entries in run_cache
-        results.atomic_write_bytes = run_cache.atomic_write_bytes = naive_write  # type: ignore[assignment]
+        # where each writer looks it up: results files in files, cache entries in the run cache
+        files.atomic_write_bytes = run_cache.atomic_write_bytes = naive_write  # type: ignore[assignment]
 
 
 def _bad_files(cache: Path, res: Path) -> tuple[list[Path], set[int], set[int]]:
@@ -486,8 +489,8 @@ P = resolve(
 )
 """),
     cell("""
-g = gm.graphs.path_star(P.DEGREE, 5, seed=P.SEED)
-h = gm.graphs.path_star(P.ARMS, 5, seed=P.SEED)
+g = gm.science.graphs.path_star(P.DEGREE, 5, seed=P.SEED)
+h = gm.science.graphs.path_star(P.ARMS, 5, seed=P.SEED)
 time.sleep(P.WORK_S)  # stands for a long training that a refused parameter must never reach
 """),
     cell("""
@@ -506,13 +509,13 @@ def notebook_dir(tmp_path: Path) -> Path:
 
 
 def test_notebooks_can_be_looked_up_elsewhere(notebook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert [p.stem for p in notebook_inputs.notebook_paths(folder=notebook_dir)] == ["90_throwaway"]
+    assert [p.stem for p in inputs.notebook_paths(folder=notebook_dir)] == ["90_throwaway"]
     monkeypatch.setenv("GEOMEM_NOTEBOOKS", str(notebook_dir))
-    assert [p.stem for p in notebook_inputs.notebook_paths(["90_throwaway"])] == ["90_throwaway"]
+    assert [p.stem for p in inputs.notebook_paths(["90_throwaway"])] == ["90_throwaway"]
     monkeypatch.delenv("GEOMEM_NOTEBOOKS")
-    assert "00_tasks" in [p.stem for p in notebook_inputs.notebook_paths()]
-    with pytest.raises(notebook_inputs.NotebookFailed, match="unknown notebook"):
-        notebook_inputs.notebook_paths(["90_throwaway"])
+    assert "00_tasks" in [p.stem for p in inputs.notebook_paths()]
+    with pytest.raises(inputs.NotebookFailed, match="unknown notebook"):
+        inputs.notebook_paths(["90_throwaway"])
 
 
 class _FakePapermill:
@@ -551,7 +554,7 @@ def test_a_failed_run_never_leaves_a_stale_verdict(notebook_dir: Path, tmp_path:
     stale.write_text(_record(True))  # yesterday's passing verdict
     fake = _FakePapermill(stale, write, raise_error)
     monkeypatch.setattr(papermill, "execute_notebook", fake)
-    with pytest.raises(notebook_inputs.NotebookFailed, match=expect):
+    with pytest.raises(inputs.NotebookFailed, match=expect):
         runner.run_notebook(notebook_dir / "90_throwaway.md", {"PROFILE": "ci", "RESULTS_DIR": str(res)}, tmp_path / "ex")
     assert fake.saw_stale is False, "the stale verdict was still there when the notebook started"
     if write is None:
@@ -570,7 +573,7 @@ def test_a_refused_parameter_touches_no_file(notebook_dir: Path, tmp_path: Path,
     before = good.read_bytes(), good.stat().st_mtime_ns
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("the kernel must not start"))
     for bad in ({"SEEDD": 1}, {"NOPE": 1}, {"SEED": "zero"}, {"VALUE": True}):
-        with pytest.raises(notebook_inputs.NotebookFailed, match="SEEDD|NOPE|SEED|VALUE"):
+        with pytest.raises(inputs.NotebookFailed, match="SEEDD|NOPE|SEED|VALUE"):
             runner.run_notebook(notebook_dir / "90_throwaway.md", {"RESULTS_DIR": str(tmp_path), **bad}, tmp_path / "ex")
         assert (good.read_bytes(), good.stat().st_mtime_ns) == before
         assert not (tmp_path / "ex").exists()
@@ -588,9 +591,9 @@ def test_a_good_run_returns_its_record(notebook_dir: Path, tmp_path: Path, monke
 
 
 def test_a_relative_results_dir_is_read_where_the_kernel_writes_it() -> None:
-    assert notebook_inputs.results_file("x", {"RESULTS_DIR": "build/results"}) == ROOT / "build" / "results" / "x.json"
-    assert notebook_inputs.results_file("x", {"RESULTS_DIR": "/tmp/r"}) == Path("/tmp/r/x.json")
-    assert notebook_inputs.results_file("x", {}) == ROOT / "build" / "results" / "x.json"
+    assert inputs.results_file("x", {"RESULTS_DIR": "build/results"}) == ROOT / "build" / "results" / "x.json"
+    assert inputs.results_file("x", {"RESULTS_DIR": "/tmp/r"}) == Path("/tmp/r/x.json")
+    assert inputs.results_file("x", {}) == ROOT / "build" / "results" / "x.json"
 
 
 # ---------------------------------------------------------------------------- the CLI, with a real kernel
@@ -646,15 +649,15 @@ def test_cli_refuses_an_absurd_size_quickly(notebook_dir: Path, tmp_path: Path) 
 
 def test_package_refuses_absurd_sizes_with_an_estimate() -> None:
     for call in (lambda: graphs.path_star(10**7, 5), lambda: graphs.tree_star(10, 30),
-                 lambda: experiments.PathStarRun(degree=10**7), lambda: experiments.profile_run("ci", degree=10**7)):
+                 lambda: pathstar.PathStarRun(degree=10**7), lambda: pathstar.profile_run("ci", degree=10**7)):
         t0 = time.perf_counter()
         with pytest.raises(ConfigError, match=r"nodes \(limit 2,000,000\).*GiB"):
             call()
         assert time.perf_counter() - t0 < 1.0
     with pytest.raises(ConfigError, match=r"parameters .*GiB"):
-        experiments.PathStarRun(degree=1000, model=(("n_layers", 400), ("width", 4096)))
+        pathstar.PathStarRun(degree=1000, model=(("n_layers", 400), ("width", 4096)))
     with pytest.raises(ValueError, match="TrainConfig.steps"):
-        experiments.PathStarRun(steps=10**9)
+        pathstar.PathStarRun(steps=10**9)
 
 
 # ---------------------------------------------------------------------------- the chapters' own Specs

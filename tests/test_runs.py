@@ -30,7 +30,11 @@ from typing import Any
 import pytest
 import torch
 
-from geomem_utils import execute, experiments, notebook_inputs, params, results, run_cache, run_report, runner
+from geomem_utils.execute import (
+    executor as execute, inputs as notebook_inputs, report as run_report, runner,
+)
+from geomem_utils.runs import pathstar, cache
+from geomem_utils import files, params, results
 from _throwaway import SETUP, cell, notebook, parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,28 +75,28 @@ def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_fingerprint_sees_any_edit_of_the_package(tmp_path: Path) -> None:
     pkg = tmp_path / "geomem_utils"
-    shutil.copytree(run_cache._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = run_cache.code_fingerprint(pkg)
-    assert run_cache.code_fingerprint(pkg) == before  # stable
-    train = pkg / "train.py"
+    shutil.copytree(cache._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cache.code_fingerprint(pkg)
+    assert cache.code_fingerprint(pkg) == before  # stable
+    train = pkg / "science" / "train.py"
     train.write_text(train.read_text() + "\n# an edit\n")
-    run_cache.code_fingerprint.cache_clear()
-    after = run_cache.code_fingerprint(pkg)
+    cache.code_fingerprint.cache_clear()
+    after = cache.code_fingerprint(pkg)
     assert after != before
-    (pkg / "models" / "gpt.py").write_text((pkg / "models" / "gpt.py").read_text() + "\n")  # a sub-package too
-    run_cache.code_fingerprint.cache_clear()
-    assert run_cache.code_fingerprint(pkg) != after
-    assert run_cache.code_fingerprint() == run_cache.code_fingerprint(run_cache._PACKAGE)
+    (pkg / "science" / "models" / "gpt.py").write_text((pkg / "science" / "models" / "gpt.py").read_text() + "\n")  # a sub-package too
+    cache.code_fingerprint.cache_clear()
+    assert cache.code_fingerprint(pkg) != after
+    assert cache.code_fingerprint() == cache.code_fingerprint(cache._PACKAGE)
 
 
 def test_an_edit_of_the_code_recomputes_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
-    run_cache.cached({"k": 1}, compute, tmp_path)
-    run_cache.cached({"k": 1}, compute, tmp_path)
+    cache.cached({"k": 1}, compute, tmp_path)
+    cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 1  # served from the cache (so the next count means something)
-    monkeypatch.setattr(run_cache, "code_fingerprint", lambda: "edited-package")
-    run_cache.cached({"k": 1}, compute, tmp_path)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited-package")
+    cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
 
@@ -101,19 +105,19 @@ def test_a_run_is_not_served_to_another_device(tmp_path: Path, monkeypatch: pyte
     compute = lambda: calls.append(1) or {"x": torch.ones(2)}  # noqa: E731
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Faked GPU")
     for device in ("cpu", "cpu", "cuda", "cuda", "mps", "cpu"):
-        run_cache.cached({"k": 1}, compute, tmp_path, device=device)
+        cache.cached({"k": 1}, compute, tmp_path, device=device)
     assert len(calls) == 3  # once per device; never one device's run for another
-    keys = {run_cache.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
+    keys = {cache.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
     assert len(keys) == 3
-    assert run_cache.run_context("cuda")["autocast"] == "bf16" and run_cache.run_context("cpu")["autocast"] == "off"
+    assert cache.run_context("cuda")["autocast"] == "bf16" and cache.run_context("cpu")["autocast"] == "off"
 
 
 def test_the_mamba_backend_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    from geomem_utils.models import mamba
+    from geomem_utils.science.models import mamba
 
-    key = run_cache.config_key({"k": 1})
+    key = cache.config_key({"k": 1})
     monkeypatch.setattr(mamba, "resolve_backend", lambda b: "mamba_ssm")
-    assert run_cache.config_key({"k": 1}) != key
+    assert cache.config_key({"k": 1}) != key
 
 
 def test_the_path_star_run_is_keyed_by_its_device_without_a_record_number(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,8 +127,8 @@ def test_the_path_star_run_is_keyed_by_its_device_without_a_record_number(monkey
         seen.update(config=config, **kw)
         return {}
 
-    monkeypatch.setattr(experiments, "cached", fake_cached)
-    experiments.run_path_star(experiments.profile_run("smoke"), device="mps")
+    monkeypatch.setattr(pathstar, "cached", fake_cached)
+    pathstar.run_path_star(pathstar.profile_run("smoke"), device="mps")
     assert seen["device"] == "mps"
     assert "record" not in seen["config"] and seen["config"]["kind"] == "path_star_run"
 
@@ -226,13 +230,13 @@ def test_results_logs_and_notebooks_are_readable_by_others(own_run) -> None:
 def test_atomic_writes_and_cache_entries_are_0644(tmp_path: Path) -> None:
     old_mask = os.umask(0o022)
     try:
-        results.atomic_write_json(tmp_path / "sub" / "r.json", {"a": 1})
-        run_cache.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path / "cache")
+        files.atomic_write_json(tmp_path / "sub" / "r.json", {"a": 1})
+        cache.cached({"k": 1}, lambda: {"x": torch.ones(1)}, tmp_path / "cache")
     finally:
         os.umask(old_mask)
-    files = [tmp_path / "sub" / "r.json", *(tmp_path / "cache").glob("*.pt")]
-    assert len(files) == 2
-    for f in files:
+    written = [tmp_path / "sub" / "r.json", *(tmp_path / "cache").glob("*.pt")]
+    assert len(written) == 2
+    for f in written:
         assert stat.S_IMODE(f.stat().st_mode) == 0o644, f
     assert stat.S_IMODE((tmp_path / "sub").stat().st_mode) == 0o755
 
@@ -330,7 +334,7 @@ def test_a_failure_names_the_cell_the_traceback_and_the_partial_notebook(tmp_pat
         Path(out).write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
         tb = ["\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
               *[f"frame {i}" for i in range(40)], "\x1b[0;31mValueError\x1b[0m: degree too small"]
-        raise PapermillExecutionError(7, 5, "g = gm.graphs.path_star(P.DEGREE, 5)\nline 2\nline 3\nline 4\nline 5\nline 6",
+        raise PapermillExecutionError(7, 5, "g = gm.science.graphs.path_star(P.DEGREE, 5)\nline 2\nline 3\nline 4\nline 5\nline 6",
                                       "ValueError", "degree too small", tb)
 
     monkeypatch.setattr(papermill, "execute_notebook", fail)
@@ -338,7 +342,7 @@ def test_a_failure_names_the_cell_the_traceback_and_the_partial_notebook(tmp_pat
         runner.run_notebook(src, {"RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex")
     msg = str(info.value)
     assert msg.splitlines()[0].startswith("91_runs failed after") and "ValueError: degree too small" in msg
-    assert "cell 7 (In [5])" in msg and "| g = gm.graphs.path_star(P.DEGREE, 5)" in msg and "line 6" not in msg
+    assert "cell 7 (In [5])" in msg and "| g = gm.science.graphs.path_star(P.DEGREE, 5)" in msg and "line 6" not in msg
     assert "frame 39" in msg and "frame 2\n" not in msg and "\x1b[" not in msg  # the end, no colour codes
     assert f"partially executed notebook: {tmp_path / 'ex' / '91_runs.ipynb'}" in msg
     runs = json.loads((tmp_path / "ex" / "_runs.json").read_text())["runs"]
@@ -364,7 +368,7 @@ def test_the_full_profile_on_a_cpu_is_refused_with_an_estimate(monkeypatch: pyte
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(params, "mps_available", lambda: False)
     asked = []
-    monkeypatch.setattr(experiments, "estimate_seconds", lambda cfg, device: asked.append(device) or
+    monkeypatch.setattr(pathstar, "estimate_seconds", lambda cfg, device: asked.append(device) or
                         {"seconds": 500 * 3600.0, "step_s": 90.0, "probe_batch": 16, "what": "gpt 12 x 384"})
     ch03 = notebook_inputs.notebook_paths(["03_implicit_reasoning"])
     msg = execute.long_run_guard(ch03, "full", {}, i_know=False)
@@ -380,8 +384,8 @@ def test_the_full_profile_on_a_cpu_is_refused_with_an_estimate(monkeypatch: pyte
 
 
 def test_the_estimate_measures_steps_and_scales_them(one_thread) -> None:
-    cfg = experiments.profile_run("smoke")
-    est = experiments.estimate_seconds(cfg, "cpu", probe_batch=16, probe_steps=1)
+    cfg = pathstar.profile_run("smoke")
+    est = pathstar.estimate_seconds(cfg, "cpu", probe_batch=16, probe_steps=1)
     assert est["step_s"] > 0 and est["seconds"] == pytest.approx(est["step_s"] * cfg.steps)
     assert est["step_s"] >= 0.9 * est["seconds"] / cfg.steps and str(cfg.steps) in est["what"]
 
@@ -425,10 +429,10 @@ def test_the_lab_extra_is_pinned() -> None:
 
 def test_a_kernel_in_notebooks_reads_and_writes_the_books_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT / "notebooks")  # where JupyterLab starts a chapter's kernel
-    assert results.from_root("build/results") == ROOT / "build" / "results"
-    assert run_cache.default_cache_dir() == ROOT / "build" / "cache"
+    assert files.from_root("build/results") == ROOT / "build" / "results"
+    assert cache.default_cache_dir() == ROOT / "build" / "cache"
     monkeypatch.setenv("GEOMEM_CACHE", "/elsewhere/cache")
-    assert run_cache.default_cache_dir() == Path("/elsewhere/cache")
+    assert cache.default_cache_dir() == Path("/elsewhere/cache")
 
 
 # ============================================================================ 9-10. devices and memory
@@ -486,7 +490,7 @@ def test_the_readme_tells_pip_and_cuda_users_what_to_run() -> None:
     assert "--index-url https://download.pytorch.org/whl/cpu" in readme
     assert "--no-build-isolation" in readme and '".[cuda]"' in readme
     assert "geomem-utils[cuda]" not in readme
-    from geomem_utils.models import mamba
+    from geomem_utils.science.models import mamba
 
     assert "geomem-utils[cuda]" not in Path(mamba.__file__).read_text()
     first_screen = readme.split("---")[0]

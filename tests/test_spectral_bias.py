@@ -1,4 +1,4 @@
-"""Unit tests of geomem_utils.spectral (chapter 02_spectral_bias), and its claim check failing
+"""Unit tests of geomem_utils.science.spectral (chapter 02_spectral_bias), and its claim check failing
 for embeddings with no geometry."""
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from geomem_utils import graphs, spectral, spectral_figures, widgets
-from geomem_utils.models import build_model, node2vec_C, train_node2vec, train_node2vec_untied
-from geomem_utils.train import seeded
+from geomem_utils.science import graphs, spectral
+from geomem_utils.figures import spectral as spectral_figures
+from geomem_utils.live import controls as widgets
+from geomem_utils.science.models import build_model, node2vec_C, train_node2vec, train_node2vec_untied
+from geomem_utils.science.train import seeded
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: one thread is fastest

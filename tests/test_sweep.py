@@ -1,4 +1,4 @@
-"""The sweep runner (geomem_utils/sweep.py: grids and the notebooks' tables; sweep_rows.py:
+"""The sweep runner (geomem_utils/sweep/grids.py: grids and the notebooks' tables; sweep_rows.py:
 one run, one row; sweep_cluster.py: Dask execution, resume, failures; sweep_cli.py: the
 command line).
 
@@ -21,7 +21,10 @@ import pandas as pd
 import pytest
 import torch
 
-from geomem_utils import experiments, sweep, sweep_cli, sweep_cluster, sweep_rows
+from geomem_utils.runs import pathstar
+from geomem_utils.sweep import (
+    grids as sweep, cli as sweep_cli, cluster as sweep_cluster, rows as sweep_rows,
+)
 from geomem_utils.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +68,7 @@ def test_grid_points_configs_and_validation(tmp_path) -> None:
     s = sweep.load("tiny", "ci", folder)
     assert [p["seed"] for p in s.points()] == [0, 1, 2]
     cfg = s.config({"seed": 2})
-    assert isinstance(cfg, experiments.PathStarRun) and cfg.seed == 2 and cfg.degree == 6
+    assert isinstance(cfg, pathstar.PathStarRun) and cfg.seed == 2 and cfg.degree == 6
     assert dict(cfg.model) == {"n_layers": 1, "width": 32, "n_heads": 2} and cfg.snapshot_steps == ()
     # model.NAME changes one keyword of the model; recipes bundle overrides
     s2 = sweep.Sweep("t", "ci", grid={"model.pos_init_std": [1.0], "recipe": ["m"]},
@@ -74,7 +77,7 @@ def test_grid_points_configs_and_validation(tmp_path) -> None:
     assert dict(cfg2.model)["pos_init_std"] == 1.0 and dict(cfg2.model)["width"] == 128 and cfg2.lr == 3e-3
     # a model keyword at its default is left out: the run is the same run (one cache entry)
     s3 = replace(s2, grid={"model.pos_init_std": [0.02], "recipe": ["m"]})
-    assert s3.config(s3.points()[0]) == replace(cfg2, model=experiments.PathStarRun.model)
+    assert s3.config(s3.points()[0]) == replace(cfg2, model=pathstar.PathStarRun.model)
     # bad values are refused before any work, naming the field and the grid point
     with pytest.raises(ConfigError, match="degree"):
         sweep.Sweep("t", "ci", grid={"degree": [6, -3]}, fixed={"path_length": 4}).configs()
@@ -99,7 +102,7 @@ def test_the_books_sweeps_are_valid_at_every_profile(name) -> None:
 
 
 def test_cache_dir_alias(monkeypatch, tmp_path) -> None:
-    from geomem_utils.run_cache import default_cache_dir
+    from geomem_utils.runs.cache import default_cache_dir
 
     monkeypatch.delenv("GEOMEM_CACHE", raising=False)
     monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "shared"))
@@ -199,7 +202,7 @@ def test_a_real_cluster_gives_the_serial_runs_bit_for_bit(tmp_path, monkeypatch,
     monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "serial-cache"))
     s = sweep.load("tiny", "ci", folder)
     for point, cfg in s.configs():
-        serial = experiments.run_path_star(cfg, progress=False)
+        serial = pathstar.run_path_star(cfg, progress=False)
         key = sorted((tmp_path / "cluster-cache").glob("pathstar-*.pt"))
         remote = [torch.load(p, weights_only=True)["result"] for p in key]
         match = [r for r in remote if torch.equal(r["test_ids"], serial["test_ids"])

@@ -23,9 +23,10 @@ from geomem_utils.validate import (
 )
 
 PACKAGE = Path(geomem_utils.__file__).parent
-#: The modules that really use the parameter layer (Spec, resolve, pick_device): the layer
-#: itself, the notebook executor and the sweep's run of one point (which picks a device).
-PARAMETER_LAYER_USERS = {"params", "execute", "sweep_rows"}
+#: The wings below the chapters: their modules refuse bad values with the validation vocabulary
+#: and never import the notebook-parameter layer (Spec, resolve, pick_device), which only the
+#: chapters, the executor and the sweep's run of one point (which picks a device) use.
+NO_PARAMETER_LAYER = ("science", "runs", "figures", "live")
 
 
 @pytest.mark.parametrize("call, fragment, error", [
@@ -94,21 +95,22 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def _modules() -> list[Path]:
-    return sorted([*PACKAGE.glob("*.py"), *PACKAGE.glob("models/*.py")])
+    below = [p for wing in NO_PARAMETER_LAYER for p in (PACKAGE / wing).rglob("*.py")]
+    return sorted([*below, *(p for p in PACKAGE.glob("*.py") if p.stem != "params")])
 
 
 def test_only_the_parameter_layer_users_import_it() -> None:
     offenders = [f"{path.relative_to(PACKAGE)} imports {module}"
-                 for path in _modules() if path.stem not in PARAMETER_LAYER_USERS or path.parent != PACKAGE
+                 for path in _modules()
                  for module, _ in _imports(path) if module == "geomem_utils.params"]
     assert not offenders, offenders
     # the check reads what it should: the executor does import the layer
-    assert any(m == "geomem_utils.params" for m, _ in _imports(PACKAGE / "execute.py"))
+    assert any(m == "geomem_utils.params" for m, _ in _imports(PACKAGE / "execute" / "executor.py"))
 
 
 def test_model_files_share_through_base_not_through_each_other() -> None:
-    models = {p.stem for p in (PACKAGE / "models").glob("*.py")} - {"__init__", "base"}
+    models = {p.stem for p in (PACKAGE / "science" / "models").glob("*.py")} - {"__init__", "base"}
     offenders = [f"models/{path.name} imports {module}"
-                 for path in (PACKAGE / "models").glob("*.py") if path.stem != "__init__"
-                 for module, _ in _imports(path) if module.split(".")[-1] in models and module.startswith("geomem_utils.models")]
+                 for path in (PACKAGE / "science" / "models").glob("*.py") if path.stem != "__init__"
+                 for module, _ in _imports(path) if module.split(".")[-1] in models and module.startswith("geomem_utils.science.models")]
     assert not offenders, offenders

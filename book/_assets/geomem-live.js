@@ -1,17 +1,17 @@
 /* geomem-live.js: the book's kernel-free panels (no kernel, no network).
  *
- * A notebook cell (geomem_utils/live.py) writes <div data-geomem-live="KIND"> with its data
+ * A notebook cell (geomem_utils/live/panels.py) writes <div data-geomem-live="KIND"> with its data
  * in a <script type="application/json"> child; book/_ext/geomem_book.py adds this file
  * (after plotly.min.js) to the pages that hold such a div, and this file builds the panel:
  *
  *  - "node2vec": Node2Vec retrained in the page. Full-batch gradient descent on the total
- *    loss, exactly geomem_utils.models.train_node2vec (tied: V <- V + lr (G + G^T) V) and
- *    geomem_utils.models.train_node2vec_untied (U <- U + lr G W, W <- W + lr G^T U),
+ *    loss, exactly geomem_utils.science.models.train_node2vec (tied: V <- V + lr (G + G^T) V) and
+ *    geomem_utils.science.models.train_node2vec_untied (U <- U + lr G W, W <- W + lr G^T U),
  *    with G = D^-1 A - row_softmax(V W^T); float32 storage (Float32Array), so that it
  *    agrees with the same code run by PyTorch in float32 (tests/test_live_js.py runs this
  *    file in Node.js against it).
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
- *    executed (geomem_utils.playground_grid.static_grid): graph x model x edges x init scale x
+ *    executed (geomem_utils.live.grid.static_grid): graph x model x edges x init scale x
  *    training step, each view drawn as 05_playground draws one run.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
@@ -48,7 +48,7 @@
   var PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"];
 
   /** Path-star G(d, l) with canonical ids (root 0, arm a = 1 + a(l-1) ...), drawn radially
-   *  like geomem_utils.plots.graph_layout, coloured by arm like plots.branch_colors. */
+   *  like geomem_utils.figures.plots.graph_layout, coloured by arm like plots.branch_colors. */
   function pathStar(d, l) {
     var n = 1 + d * (l - 1), edges = [], pos = [[0, 0]], colors = ["#222222"];
     for (var a = 0; a < d; a++) {

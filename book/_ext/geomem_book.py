@@ -2,7 +2,7 @@
 and the kernel-free panels' script only on the pages that hold one.
 
 Figures in the executed notebooks are ``text/html`` outputs made by
-``geomem_utils.render`` (a div plus ``Plotly.newPlot(...)``, no library). The vendored
+``geomem_utils.figures.render`` (a div plus ``Plotly.newPlot(...)``, no library). The vendored
 ``plotly.min.js`` (about 4.6 MB) is added to exactly the pages whose body calls Plotly,
 before any other script (priority 100): with require.js on the page first (widget pages),
 plotly would register itself as an AMD module and leave ``window.Plotly`` unset.
@@ -14,7 +14,7 @@ from typing import Any
 
 PLOTLY_JS = "plotly.min.js"
 #: book/_assets/geomem-live.js: builds the ``<div data-geomem-live>`` panels that
-#: ``geomem_utils.live`` writes (controls that work with no kernel); it draws with plotly.
+#: ``geomem_utils.live.panels`` writes (controls that work with no kernel); it draws with plotly.
 LIVE_JS = "geomem-live.js"
 LIVE_MARK = "data-geomem-live="
 

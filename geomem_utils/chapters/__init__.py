@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..params import COMMON, Params, ParameterError, Spec, resolve
+from geomem_utils.params import COMMON, Params, ParameterError, Spec, resolve
 
 #: Notebook stem -> companion module, in the book's order.
 MODULES: dict[str, str] = {
@@ -75,7 +75,7 @@ class Chapter:
     def finish(self, **kwargs: Any) -> dict[str, Any]:
         """Write this chapter's results file: :func:`geomem_utils.results.finish` with its
         stem, title, claim and paper reference."""
-        from ..results import finish
+        from geomem_utils.results import finish
 
         return finish(self.stem, title=self.title, claim=self.claim, paper_ref=self.paper_ref, **kwargs)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..params import ParameterError, Spec, integer, number
-from . import Chapter
+from geomem_utils.params import ParameterError, Spec, integer, number
+from geomem_utils.chapters import Chapter
 
 #: The heatmap's permutation test needs enough held-out paths to mean anything.
 MIN_HELD_OUT = 8

@@ -6,7 +6,7 @@ module only turns its numbers into verdicts, so that a test can feed it the numb
 frozen-embedding run and see the verdict fail. Four kinds of evidence, each optional:
 
 - **heatmap diagonal**: the permutation p-value of
-  :func:`geomem_utils.measures.diagonal_contrast` on the leaf / first-hop cosine-distance
+  :func:`geomem_utils.science.measures.diagonal_contrast` on the leaf / first-hop cosine-distance
   matrix of held-out paths must be small (the diagonal is closer than a random pairing);
 - **1-step navigation**: a leaf's most cosine-similar root neighbour is its own first hop.
   Chance is ``1/d``; the *lift* ``accuracy * d`` says how many times chance it is. Trained
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from .. import findings as _fd
-from ..measures import chance_z
-from ..results import Check, check
+from geomem_utils import findings as _fd
+from geomem_utils.science.measures import chance_z
+from geomem_utils.results import Check, check
 
 #: Heatmap diagonal: permutation p-value at most this (1,000 permutations: floor ~0.001).
 P_MAX = 0.01

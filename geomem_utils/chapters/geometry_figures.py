@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..graphs import Graph
-from ..plots import PALETTE, frames_figure, graph_layout, graphs_grid, pca_2d
+from geomem_utils.science.graphs import Graph
+from geomem_utils.figures.plots import PALETTE, frames_figure, graph_layout, graphs_grid, pca_2d
 
 TITLE_FONT = 12  # subplot titles: plotly's default 16 px runs into the next column
 #: Shorter subplot titles for long row names of :func:`embedding_grid`.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .. import sweep
-from ..params import Spec, int_list, integer, parse_ints
-from . import Chapter
+from geomem_utils.sweep import grids
+from geomem_utils.params import Spec, int_list, integer, parse_ints
+from geomem_utils.chapters import Chapter
 
 #: The sweeps of ``sweeps/NAME.toml`` this chapter reads, in the order it runs them.
 SWEEP_NAMES = ("degree", "length", "pos_init", "mamba", "in_context")
@@ -32,18 +32,18 @@ def seeds_of(p: Any) -> list[int]:
     return list(range(p.SEED, p.SEED + p.N_SEEDS))
 
 
-def grid_of(name: str, p: Any, **changes: Any) -> sweep.Sweep:
+def grid_of(name: str, p: Any, **changes: Any) -> grids.Sweep:
     """The sweep of ``sweeps/NAME.toml`` at ``p.PROFILE``, with the chapter's seeds and
     the grid ``changes`` that are not ``None``. A sweep of one seed (chapter 03's runs)
     keeps its seed."""
-    s = sweep.load(name, p.PROFILE)
+    s = grids.load(name, p.PROFILE)
     grid = {**s.grid, **{k: v for k, v in changes.items() if v is not None}}
     if "seed" in grid and len(grid["seed"]) > 1:
         grid["seed"] = seeds_of(p)
     return replace(s, grid=grid)
 
 
-def sweeps(p: Any) -> dict[str, sweep.Sweep]:
+def sweeps(p: Any) -> dict[str, grids.Sweep]:
     """The five sweeps of the chapter, with ``DEGREES``/``LENGTHS`` applied; every run of
     every sweep is validated (errors name the field) before any training."""
     changes = {"degree": {"degree": parse_ints(p.DEGREES)},

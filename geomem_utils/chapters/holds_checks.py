@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from ..measures import chance_z
-from ..results import Check, check
+from geomem_utils.science.measures import chance_z
+from geomem_utils.results import Check, check
 
 
 def holds_checks(
@@ -27,7 +27,7 @@ def holds_checks(
     ic_z_max: float = 3.0,
     ic_later_min: float = 0.9,
 ) -> list[Check]:
-    """The checks of chapter 06, from its sweep tables (columns as in :mod:`geomem_utils.sweep`).
+    """The checks of chapter 06, from its sweep tables (columns as in :mod:`geomem_utils.sweep.grids`).
 
     - ``degree``: at the largest d of the grid, the *lowest* held-out exact match over the
       seeds is at least ``exact_min`` (the finding holds at every seed, not on average),
@@ -86,7 +86,7 @@ def length_check(length: pd.DataFrame, exact_min: float = 0.5) -> Check:
 def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFrame) -> list[dict]:
     """The verdicts of chapter 06's two findings, from its checks (``holds_checks`` then
     ``length_check``) and the degree and length tables."""
-    from .. import findings as fd
+    from geomem_utils import findings as fd
 
     by = {c.name: c for c in checks}
     scale = [c.name for c in checks[:3]]  # the degree sweep's three checks

@@ -1,7 +1,7 @@
 """Views of sweep tables for ``06_how_far_it_holds``: the first hop against chance, and the
 sweep tables measured elsewhere set next to the chapter's own runs.
 
-Both only read tables (one row per run, columns as in :mod:`geomem_utils.sweep`).
+Both only read tables (one row per run, columns as in :mod:`geomem_utils.sweep.grids`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import sweep
-from ..measures import chance_z
-from ..plots import PALETTE
+from geomem_utils.sweep import tables
+from geomem_utils.science.measures import chance_z
+from geomem_utils.figures.plots import PALETTE
 
 #: Columns that identify a run across two tables of the same grid.
 RUN_KEYS = ("arch", "degree", "path_length", "model.pos_init_std", "variant", "seed")
@@ -65,7 +65,7 @@ def committed_tables(folder: str | os.PathLike, profile: str,
     rows = []
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         info = json.loads(path.with_suffix(".json").read_text())
-        theirs = sweep.read_table(path)
+        theirs = tables.read_table(path)
         ours = mine.get(info["sweep"]) if info["profile"] == profile else None
         same = "-"
         if ours is not None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import playground as pg
-from ..params import ParameterError, Spec, integer
-from . import Chapter
+from geomem_utils.runs import playground as pg
+from geomem_utils.params import ParameterError, Spec, integer
+from geomem_utils.chapters import Chapter
 
 #: The initial scales (std of the embeddings at init) of the chapter's sweep.
 INIT_STDS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -50,7 +50,7 @@ def steps_of(p: Any) -> dict[str, int]:
 def sweep_checks(sweep: list[Any]) -> list[Any]:
     """The init-scale sweep's two machinery checks (``sweep``: runs in :data:`INIT_STDS`
     order): every scale memorises, and the largest loses the smallest's geometry."""
-    from ..results import check
+    from geomem_utils.results import check
 
     return [
         check("init sweep: min top-k recovery over scales (%)", min(r.top_k for r in sweep), ">=",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..playground import MODEL_LABELS, MODELS, PlaygroundRun
+from geomem_utils.runs.playground import MODEL_LABELS, MODELS, PlaygroundRun
 
 
 def playground_checks(runs: dict[str, PlaygroundRun], latency_s: dict[str, float], default_latency_s: float, *,
@@ -25,7 +25,7 @@ def playground_checks(runs: dict[str, PlaygroundRun], latency_s: dict[str, float
     with the smooth eigenvectors (and beat a random matrix by ``n2v_margin_min``), and a
     retrain must stay interactive.
     """
-    from ..results import check
+    from geomem_utils.results import check
 
     missing = [m for m in MODELS if m not in runs or m not in latency_s]
     if missing:

@@ -9,8 +9,8 @@ live in :mod:`geomem_utils.chapters.puzzle_checks`, beside the function that app
 
 from __future__ import annotations
 
-from ..params import integer
-from . import Chapter
+from geomem_utils.params import integer
+from geomem_utils.chapters import Chapter
 
 CHAPTER = Chapter(
     stem="04_memorization_puzzle",

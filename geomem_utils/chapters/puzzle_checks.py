@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from .. import findings as fd
-from ..measures import binomial_se
-from ..results import Check, check
+from geomem_utils import findings as fd
+from geomem_utils.science.measures import binomial_se
+from geomem_utils.results import Check, check
 
 #: Thresholds, each set with margin from runs at seeds 0-4 (see the chapter's report).
 NET_SKEWED_MIN = 0.0  # trainable one-layer net: skewed edge margin on every tiny graph

@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import margins
-from ..graphs import Graph
-from ..plots import PALETTE
+from geomem_utils.science import margins
+from geomem_utils.science.graphs import Graph
+from geomem_utils.figures.plots import PALETTE
 
 _GREY = dict(color="#888", dash="dash")
 

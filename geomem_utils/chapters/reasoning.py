@@ -14,11 +14,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from . import reasoning_checks as vr
-from ..in_context import InContextRun
-from ..measures import chance_z
-from ..params import ParameterError, Spec, int_list, integer, number
-from . import Chapter
+from geomem_utils.chapters import reasoning_checks as vr
+from geomem_utils.runs.in_context import InContextRun
+from geomem_utils.science.measures import chance_z
+from geomem_utils.params import ParameterError, Spec, int_list, integer, number
+from geomem_utils.chapters import Chapter
 
 #: In context: held-out graphs of the teacher-forced probe, batch, training graphs, heads.
 IC_TEST = 1000
@@ -86,7 +86,7 @@ CHAPTER = Chapter(
 
 def mamba_training(p: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     """The Mamba of section 6 (and of ``ARCH = "mamba"``): its model and its optimiser, as
-    keyword arguments of :func:`geomem_utils.experiments.profile_run`."""
+    keyword arguments of :func:`geomem_utils.runs.pathstar.profile_run`."""
     model = dict(n_layers=p["MAMBA_LAYERS"], width=p["MAMBA_WIDTH"], d_state=p["MAMBA_D_STATE"],
                  expand=p["MAMBA_EXPAND"], residual=p["MAMBA_RESIDUAL"])
     return {**dict(arch="mamba", model=model, lr=p["MAMBA_LR"], beta2=p["MAMBA_BETA2"],

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from .. import findings as fd
-from ..measures import chance_z
-from ..results import Check, check
+from geomem_utils import findings as fd
+from geomem_utils.science.measures import chance_z
+from geomem_utils.results import Check, check
 
 #: Thresholds, each set with margin from measured runs (the chapter states the spreads).
 EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 60, 100, 150 too)

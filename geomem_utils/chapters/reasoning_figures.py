@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..plots import PALETTE, heatmap
+from geomem_utils.figures.plots import PALETTE, heatmap
 
 CHANCE_LINE = dict(dash="dot", color="#666")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..params import ParameterError, integer
-from . import Chapter
+from geomem_utils.params import ParameterError, integer
+from geomem_utils.chapters import Chapter
 
 #: Largest graph the chapter's dense n x n spectra and Node2Vec runs are meant for.
 MAX_NODES = 120

@@ -2,7 +2,7 @@
 verdict per finding out.
 
 Introduced in ``02_spectral_bias`` (spec §2 claim 2). The chapter measures (with
-:mod:`geomem_utils.spectral`); this module turns its numbers into checks, grouped by the
+:mod:`geomem_utils.science.spectral`); this module turns its numbers into checks, grouped by the
 finding they are evidence for, so that a test can feed it the numbers of a run without
 geometry (an untrained matrix, an untied Node2Vec started at N(0, 1) that fits its edges as
 a lookup table) and see the verdict fail. Every mapping goes from a graph name to a number;
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from .. import findings as _fd
-from ..results import Check, check
+from geomem_utils import findings as _fd
+from geomem_utils.results import Check, check
 
 Graphs = Mapping[str, float]
 

@@ -3,7 +3,7 @@ matched eigenvectors, spectral alignment by model, alignment over training, and 
 coloured by a two-colouring.
 
 Introduced in ``02_spectral_bias`` (the graph, profile and Node2Vec-run figures of that
-chapter are in :mod:`geomem_utils.spectral_figures`). Each function takes numbers the
+chapter are in :mod:`geomem_utils.figures.spectral`). Each function takes numbers the
 chapter computed and returns a plotly figure; none trains or measures anything.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..graphs import Graph
-from ..plots import PALETTE, pca_2d
+from geomem_utils.science.graphs import Graph
+from geomem_utils.figures.plots import PALETTE, pca_2d
 
 Curve = tuple[Sequence[float], Sequence[float]]  # (steps, values)
 

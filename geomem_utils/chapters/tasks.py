@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..params import ParameterError, integer, number
-from . import Chapter
+from geomem_utils.params import ParameterError, integer, number
+from geomem_utils.chapters import Chapter
 
 
 def _one_leaf_each_side(p: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
 
 
 def function_of(name: str) -> str:
-    """``geomem_utils.tasks.x_split_leaves__mutmut_7`` -> ``geomem_utils.tasks.split_leaves``."""
+    """``geomem_utils.science.tasks.x_split_leaves__mutmut_7`` -> ``geomem_utils.science.tasks.split_leaves``."""
     module, _, func = re.sub(r"__mutmut_\d+$", "", name).rpartition(".")
     func = func.replace("xǁ", "").replace("ǁ", ".")
     return f"{module}.{func[2:] if func.startswith('x_') else func}"

@@ -1,0 +1,265 @@
+"""The executor: the only thing that runs the book's notebooks.
+
+``python -m geomem_utils.execute [STEM ...] --profile ci -p NAME VALUE ...`` reads each
+``notebooks/STEM.md`` (jupytext MyST), checks the given parameters against the names and
+literal types of its ``parameters`` cell *before anything is touched* (a refused run
+changes no file), executes it with papermill into ``build/executed/STEM.ipynb`` and
+records its wall time in ``build/executed/_runs.json``.
+
+- **Own folder for other parameters.** A run with any ``-p`` or a profile other than
+  ``ci`` writes its executed notebook and results into ``build/runs/<name>/executed`` and
+  ``.../results`` (named after its notebook, profile and parameters, or ``--run-dir DIR``),
+  never over the book's ``build/executed`` and ``build/results``, unless ``--book`` asks
+  for exactly that. ``book/build_book.py --executed .../executed --results .../results``
+  builds a book from it.
+- **Skips what is unchanged.** A notebook whose inputs (its source, the parameters, the
+  package's source fingerprint, ``requirements/constraints.txt`` and ``pyproject.toml``) are
+  those of its executed copy, and whose executed copy and results file are present and
+  valid, is not executed again (``--force`` or ``GEOMEM_FORCE=1`` re-executes).
+- **Failures are readable.** A failing notebook is reported with the failing cell's first
+  lines, the end of its traceback and the path of the partially executed notebook; the
+  notebook's old results file is deleted before it runs, so a failed run never leaves a
+  stale verdict behind. On a terminal each notebook shows its progress (cells done / total,
+  elapsed); elsewhere (CI logs) one line at most every minute.
+- **No machine paths.** ``RESULTS_DIR`` is passed relative to the repository root, and the
+  checkout's path is scrubbed from the executed notebook (outputs and metadata).
+- **Two notebooks at a time, one thread each.** ``--jobs N`` (default: one per core, at
+  most two) runs N notebooks side by side in worker processes, longest first by their
+  last recorded wall time. Every kernel gets ``--threads`` torch/BLAS threads (default 1,
+  ``$GEOMEM_THREADS``): the book's numbers then do not depend on the machine's core count,
+  and two trainings never share a core under OpenMP's spinning. A run that two notebooks
+  need is trained once (the cache locks it, :func:`geomem_utils.runs.cache.file_lock`).
+- **Told before a long run.** At the ``full`` profile on a machine without CUDA, the
+  executor measures a few training steps of the profile's main run, says how long the
+  run would take, and refuses unless ``-p DEVICE cpu`` (or ``mps``) is given explicitly or
+  ``--i-know``.
+
+Exits non-zero, naming the notebook, when a parameter is rejected, a cell fails, or the
+notebook's claim check fails. Notebooks are looked up in ``notebooks/`` (or
+``--notebooks DIR`` / ``$GEOMEM_NOTEBOOKS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from geomem_utils.execute.inputs import (
+    ROOT, NotebookFailed, check_overrides, notebook_paths, parameters_cell, parse_value,
+    read_notebook, root_relative, sha256_hex,
+)
+from geomem_utils.execute.report import last_wall_times
+from geomem_utils.execute.runner import kernel_threads, run_notebook
+
+#: What the book is built from; other parameters go to RUNS/<name>/ (see run_folder).
+BOOK_PROFILE, BOOK_EXECUTED, BOOK_RESULTS, RUNS = "ci", "build/executed", "build/results", "build/runs"
+#: Most notebooks run at once by default: two lanes of one thread fill two cores; more lanes
+#: mostly wait for the runs they share.
+MAX_DEFAULT_JOBS = 2
+
+
+def default_jobs() -> int:
+    """Notebooks run at once by default: one per core this process may use, at most
+    :data:`MAX_DEFAULT_JOBS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
+
+
+def longest_first(paths: list[Path], out_dir: Path) -> list[Path]:
+    """``paths`` longest first by :func:`last_wall_times` (a notebook never timed counts as
+    the longest), so that two lanes end close together; ties keep the book's order."""
+    times = last_wall_times(out_dir)
+    return sorted(paths, key=lambda p: -times.get(p.stem, float("inf")))
+
+
+def _run_in_worker(path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int, force: bool | None,
+                   threads: int) -> tuple[dict[str, Any] | None, str | None, float]:
+    """One notebook in a worker process: (record, None, seconds) or (None, error, seconds)."""
+    t0 = time.time()
+    try:
+        return run_notebook(path, parameters, out_dir, timeout, progress=False, force=force,
+                            threads=threads), None, time.time() - t0
+    except NotebookFailed as err:
+        return None, str(err), time.time() - t0
+
+
+def run_many(
+    paths: list[Path], parameters: dict[str, Any], out_dir: Path, jobs: int = 1, timeout: int = 1800,
+    progress: bool | None = None, force: bool | None = None, keep_going: bool = True,
+    report: Callable[[str, dict[str, Any] | None, str | None, float], None] | None = None,
+) -> dict[str, dict[str, Any] | NotebookFailed]:
+    """Execute notebooks, ``jobs`` at a time; return each stem's record or its NotebookFailed.
+
+    ``jobs == 1`` runs them in this process in the given order. Otherwise a pool of
+    ``jobs`` worker processes (``concurrent.futures``) takes them longest first
+    (:func:`longest_first`); runs they share are computed once, under the cache's lock.
+    Each kernel gets :func:`kernel_threads` threads either way, so the numbers are the
+    same. ``report(stem, record, error, seconds)`` is called as each one ends. Without
+    ``keep_going`` no notebook starts after a failure.
+    """
+    threads = kernel_threads()
+    outcome: dict[str, dict[str, Any] | NotebookFailed] = {}
+
+    def done(stem: str, record: dict[str, Any] | None, error: str | None, seconds: float) -> None:
+        outcome[stem] = record if error is None else NotebookFailed(error)
+        if report is not None:
+            report(stem, record, error, seconds)
+
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            t0 = time.time()
+            try:
+                record = run_notebook(path, parameters, out_dir, timeout, progress=progress, force=force,
+                                      threads=threads)
+                done(path.stem, record, None, time.time() - t0)
+            except NotebookFailed as err:
+                done(path.stem, None, str(err), time.time() - t0)
+                if not keep_going:
+                    break
+        return outcome
+    import concurrent.futures as cf
+    import multiprocessing
+
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_run_in_worker, path, parameters, Path(out_dir), timeout, force, threads): path
+                   for path in longest_first(paths, Path(out_dir))}
+        for future in cf.as_completed(futures):
+            record, error, seconds = future.result()
+            done(futures[future].stem, record, error, seconds)
+            if error is not None and not keep_going:
+                for f in futures:
+                    f.cancel()  # those not started yet
+    return {p.stem: outcome[p.stem] for p in paths if p.stem in outcome}
+
+
+def run_folder(stems: list[str], profile: str, overrides: dict[str, Any]) -> str:
+    """``build/runs/<notebook>-<profile>[-NAME=VALUE...]``: the folder of a run with other
+    parameters than the book's; a hash replaces the parameters when they are long."""
+    who = stems[0] if len(stems) == 1 else "book" if not stems else "-".join(stems)[:40]
+    slug = "-".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+    slug = re.sub(r"[^A-Za-z0-9=._+-]+", "_", slug)
+    name = f"{who}-{profile}" + (f"-{slug}" if slug else "")
+    if len(name) > 96:
+        name = f"{who}-{profile}-" + sha256_hex(json.dumps(overrides, sort_keys=True, default=str).encode())[:10]
+    return f"{RUNS}/{name}"
+
+
+def uses_main_run(path: Path) -> bool:
+    """Whether a notebook trains the profile's shared path-star run (what the estimate measures)."""
+    return "profile_run(" in Path(path).read_text()
+
+
+def long_run_guard(paths: list[Path], profile: str, overrides: dict[str, Any], i_know: bool) -> str | None:
+    """At the ``full`` profile on a machine without CUDA: an estimate of the main run's time
+    (measured steps) and, unless the device was asked for explicitly or ``--i-know``, a
+    refusal (the message); None when the run may start."""
+    if profile != "full" or not any(uses_main_run(p) for p in paths):
+        return None
+    from geomem_utils.params import ParameterError, pick_device
+
+    try:
+        device = pick_device(str(overrides.get("DEVICE", "auto")), profile)
+    except ParameterError as err:
+        return str(err)
+    if device == "cuda":
+        return None
+    from geomem_utils.runs.pathstar import estimate_seconds
+    from geomem_utils.runs.pathstar_config import profile_run
+
+    cfg = profile_run(profile, seed=int(overrides.get("SEED", 0)))
+    est = estimate_seconds(cfg, device)
+    hours = est["seconds"] / 3600
+    text = (f"the full profile is sized for one GPU; its main run ({est['what']}) would take about "
+            f"{hours:,.0f} h on this {device} ({est['step_s']:.2f} s per step of {cfg.batch_size} measured on "
+            f"{est['probe_batch']} sequences, x {cfg.steps:,} steps; evaluations not counted)")
+    explicit = "DEVICE" in overrides
+    if explicit or i_know:
+        print(f"[execute] warning: {text}. Starting anyway, as asked.", file=sys.stderr, flush=True)
+        return None
+    return (f"{text}.\n  Run it on a GPU (-p DEVICE cuda), or insist: -p DEVICE {device} (or --i-know); "
+            "the ci profile reproduces every claim on a laptop CPU in minutes.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m geomem_utils.execute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stems", nargs="*", help="notebook stems (default: all, in order)")
+    ap.add_argument("--profile", default=BOOK_PROFILE, choices=("smoke", "ci", "full"))
+    ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("--out", default=None, help=f"executed notebooks (default: {BOOK_EXECUTED}, or the run folder)")
+    ap.add_argument("--results", default=None, help=f"results files (default: {BOOK_RESULTS}, or the run folder)")
+    ap.add_argument("--run-dir", default=None, help=f"folder of a run with other parameters (default: {RUNS}/<name>)")
+    ap.add_argument("--book", action="store_true",
+                    help="write into the book's build/executed and build/results even with other parameters")
+    ap.add_argument("--force", action="store_true", help="execute even notebooks whose inputs are unchanged")
+    ap.add_argument("--i-know", action="store_true", help="start a run far beyond its profile's device budget")
+    ap.add_argument("--quiet", action="store_true", help="no progress (cells done / total, elapsed) while a notebook runs")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    ap.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help=f"notebooks run at once (default: one per core, at most {MAX_DEFAULT_JOBS})")
+    ap.add_argument("--notebooks", default=None, help="folder of the notebooks (default: $GEOMEM_NOTEBOOKS or notebooks/)")
+    args = ap.parse_args(argv)
+    overrides = {name: parse_value(value) for name, value in args.param}
+    try:
+        paths = notebook_paths(args.stems, args.notebooks)
+        for path in paths:  # every notebook's names and types, before anything runs or is touched
+            check_overrides(path.stem, parameters_cell(read_notebook(path)), overrides)
+        threads = kernel_threads()
+        if args.jobs is not None and args.jobs < 1:
+            raise NotebookFailed(f"--jobs must be a positive integer, got {args.jobs}")
+    except NotebookFailed as err:
+        print(f"[execute] FAILED {err}", file=sys.stderr)
+        return 1 if paths_known(args) else 2
+    refusal = long_run_guard(paths, args.profile, overrides, args.i_know)
+    if refusal:
+        print(f"[execute] refused: {refusal}", file=sys.stderr, flush=True)
+        return 3
+    out, results = args.out, args.results
+    default_params = not overrides and args.profile == BOOK_PROFILE
+    if out is None and results is None and (args.run_dir or not (default_params or args.book)):
+        folder = Path(args.run_dir or ROOT / run_folder([p.stem for p in paths] if args.stems else [],
+                                                        args.profile, overrides))
+        out, results = str(folder / "executed"), str(folder / "results")  # the book's layout: build_book.py reads it
+        print(f"[execute] other parameters than the book's: writing to {root_relative(folder)}/ "
+              f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
+    out, results = out or str(ROOT / BOOK_EXECUTED), results or str(ROOT / BOOK_RESULTS)
+    params = {"PROFILE": args.profile, "RESULTS_DIR": root_relative(Path(results).resolve()), **overrides}
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    failures: list[str] = []
+
+    def report(stem: str, record: dict[str, Any] | None, error: str | None, seconds: float) -> None:
+        if error is not None:
+            print(f"[execute] FAILED {error}", file=sys.stderr, flush=True)
+            failures.append(stem)
+        else:
+            verdict = "PASS" if record and record["passed"] else "recorded (not enforced)"
+            print(f"[execute] {stem}: {verdict} in {seconds:.0f} s", flush=True)
+
+    print(f"[execute] {', '.join(p.stem for p in paths)} (profile {params['PROFILE']}; "
+          f"{min(jobs, len(paths))} at a time, {threads} thread(s) each) ...", flush=True)
+    run_many(paths, params, Path(out), jobs, args.timeout, progress=not args.quiet, force=args.force or None,
+             keep_going=args.keep_going, report=report)
+    if failures:
+        print(f"[execute] failed notebooks: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def paths_known(args: argparse.Namespace) -> bool:
+    """Whether the stems named existed (exit 1: a refused parameter) or not (exit 2: usage)."""
+    try:
+        notebook_paths(args.stems, args.notebooks)
+        return True
+    except NotebookFailed:
+        return False
+

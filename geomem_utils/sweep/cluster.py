@@ -1,0 +1,144 @@
+"""Sweeps through Dask: a grid's runs on a LocalCluster, an existing cluster or Slurm.
+
+:func:`run_sweep` submits every point of a :class:`geomem_utils.sweep.grids.Sweep` to a Dask
+client; each worker executes :func:`geomem_utils.sweep.rows.run_point`, so a cluster's runs
+and a notebook's serial :func:`geomem_utils.sweep.grids.table` share the cache. A failed run is
+recorded and does not stop the others; the table (``OUT/NAME-PROFILE.csv``) and its JSON
+summary are rewritten atomically as runs finish. :func:`slurm_cluster` starts workers as
+Slurm jobs through dask-jobqueue, :func:`local_workers` sizes a LocalCluster.
+
+The command line that picks the cluster (``python -m geomem_utils.sweep NAME``) is
+:mod:`geomem_utils.sweep.cli`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from geomem_utils.sweep.grids import Sweep, describe
+from geomem_utils.sweep.rows import frame, row_of, run_point, write_table
+
+
+def local_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def slurm_cluster(partition: str | None, cores: int, memory: str, walltime: str, gpus: int, jobs: int,
+                  account: str | None = None, python: str | None = None) -> Any:
+    """A dask-jobqueue ``SLURMCluster``: one job per node share, ``cores`` single-threaded
+    worker processes per job (one per GPU when ``gpus`` > 0)."""
+    from dask_jobqueue import SLURMCluster
+
+    extra = [f"--gres=gpu:{gpus}"] if gpus else []
+    processes = max(1, gpus) if gpus else cores
+    return SLURMCluster(queue=partition, account=account, cores=cores, processes=processes, memory=memory,
+                        walltime=walltime, job_extra_directives=extra, python=python or sys.executable,
+                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"],
+                        scheduler_options={"dashboard_address": None})
+
+
+def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps", device: str = "auto",
+              threads: int = 1, cache_dir: str | os.PathLike | None = None, progress: bool = True,
+              command: str = "", fmt: str = "csv") -> tuple["pd.DataFrame", dict[str, Any]]:  # noqa: F821
+    """Run every grid point on ``client``'s cluster; write the table and its JSON summary.
+
+    A run that raises (or whose worker dies) is recorded as ``failed`` with its error and
+    does not stop the others. The table is rewritten atomically as runs finish, so a
+    killed sweep leaves a consistent partial table (and the cache, which a rerun reuses).
+    """
+    from dask.distributed import as_completed
+    from tqdm.auto import tqdm
+
+    from geomem_utils.runs.cache import default_cache_dir
+    from geomem_utils.files import atomic_write_json, versions
+
+    configs = sweep.configs()  # every point validated before any work starts
+    cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()
+    out = Path(out)
+    table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
+    summary_path = out / f"{sweep.name}-{sweep.profile}.json"
+    started = time.time()
+    futures = {client.submit(run_point, cfg, device, threads, str(cache), pure=False,
+                             key=f"{sweep.name}-{sweep.profile}-{i}-{time.time_ns()}"): i
+               for i, (_, cfg) in enumerate(configs)}
+    rows: dict[int, dict[str, Any]] = {}
+    counts = {"done": 0, "cached": 0, "failed": 0}
+    bar = tqdm(total=len(configs), desc=f"sweep {sweep.name} [{sweep.profile}]", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    summary: dict[str, Any] = {}
+
+    def write(final: bool) -> None:
+        write_table(list(rows.values()), table_path)
+        failed = [rows[i] for i in sorted(rows) if rows[i]["status"] == "failed"]
+        summary.clear()
+        summary.update({
+            "sweep": sweep.name, "profile": sweep.profile, "kind": sweep.kind, "description": sweep.description,
+            "grid": sweep.grid, "fixed": sweep.fixed, "bundles": sweep.bundles, "command": command,
+            "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
+            **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
+                                       "error": r["error"]} for r in failed],
+            "table": str(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
+            "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
+            "machine": machine(),
+            "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),
+            "wall_s": round(time.time() - started, 2), "versions": versions(),
+        })
+        atomic_write_json(summary_path, summary)
+
+    last = 0.0
+    try:
+        for fut in as_completed(list(futures)):
+            i = futures[fut]
+            point, cfg = configs[i]
+            if fut.status == "finished":
+                rows[i] = row_of(sweep, i, point, cfg, fut.result())
+            else:
+                err = fut.exception()
+                tb = "".join(traceback.format_exception(type(err), err, err.__traceback__)) if err else ""
+                rows[i] = row_of(sweep, i, point, cfg, None, error=f"{type(err).__name__}: {err}"[:2000])
+                if tb:
+                    print(f"\nrun {i} ({describe(point)}) failed:\n{tb}", file=sys.stderr)
+            counts[rows[i]["status"]] += 1
+            bar.set_postfix(counts, refresh=False)
+            bar.update(1)
+            if time.time() - last > 1.0:
+                write(final=False)
+                last = time.time()
+    except KeyboardInterrupt:
+        client.cancel(list(futures))
+        bar.close()
+        write(final=False)
+        raise
+    bar.close()
+    write(final=True)
+    return frame(list(rows.values())), summary
+
+
+def machine() -> dict[str, Any]:
+    """Where the client ran: host, platform, CPU model and count, GPU (for a table's label)."""
+    cpu = platform.processor()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name")) or cpu
+    except (OSError, StopIteration):
+        pass
+    gpu = ""
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
+    except Exception:  # noqa: BLE001 - a label, never a failure
+        pass
+    return {"host": platform.node(), "platform": platform.platform(), "processor": cpu,
+            "cpus": os.cpu_count(), "gpu": gpu}

@@ -1,0 +1,154 @@
+"""One sweep run, one table row: what a Dask worker executes, and the rows as a table.
+
+:func:`run_point` runs (or loads) one configuration of a grid point through the run cache
+and returns its numbers (``METRICS``), cached as a row of their own so that a run's first
+wall and CPU seconds survive; :func:`row_of` makes the tidy row (sweep, index, grid point,
+configuration, numbers), :func:`frame` the table and :func:`write_table` its file, atomically.
+
+The grids are :mod:`geomem_utils.sweep.grids`; the Dask engine that calls :func:`run_point` on
+workers is :mod:`geomem_utils.sweep.cluster`; the runs themselves are
+:func:`geomem_utils.runs.pathstar.run_path_star` and :func:`geomem_utils.runs.in_context.run_in_context`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import platform
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from geomem_utils.sweep.grids import Sweep
+
+#: Columns of every table, in this order (then the grid's and configuration's columns).
+METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "train_exact", "later_tokens",
+           "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error")
+
+
+def _metrics(cfg: Any, record: dict[str, Any]) -> dict[str, Any]:
+    """The table's numbers of one finished run, from its record."""
+    from geomem_utils.runs.in_context import InContextRun
+
+    if isinstance(cfg, InContextRun):
+        tf = list(record["teacher_forced"])
+        later = tf[cfg.lookup_positions] if cfg.variant != "reverse" else tf[1:]
+        return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
+                "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
+                "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
+                "steps": record["steps_run"], "train_s": record["wall_s"]}
+    final, hist = record["final"], record["history"]
+    return {"final_exact": final["test_exact"], "best_exact": max(r["test_exact"] for r in hist),
+            "first_hop": final["test_first_hop"], "navigation": final["navigation"],
+            "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
+            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}
+
+
+def _train(cfg: Any, device: str) -> dict[str, Any]:
+    from geomem_utils.runs.in_context import InContextRun, run_in_context
+
+    if isinstance(cfg, InContextRun):
+        return run_in_context(cfg, device=device)
+    from geomem_utils.runs.pathstar import run_path_star
+
+    return run_path_star(cfg, device=device, progress=False)
+
+
+def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str | None = None) -> dict[str, Any]:
+    """Run (or load) one configuration and return its table row; what a Dask worker executes.
+
+    The row is cached next to the run (``sweeprow-*.pt``), so the wall and CPU seconds of
+    the run's first computation survive; ``status`` is ``"done"`` when this call trained
+    or measured it, ``"cached"`` when the row was already there. ``threads`` bounds torch's
+    threads in the worker (two trainings on one core collapse under OpenMP's spinning).
+    """
+    import torch
+
+    from geomem_utils.params import pick_device
+    from geomem_utils.runs.cache import cached
+    from geomem_utils.files import versions
+
+    if cache_dir is not None:
+        os.environ["GEOMEM_CACHE_DIR"] = str(cache_dir)
+    torch.set_num_threads(max(1, int(threads)))
+    dev = pick_device(device)
+    computed = []
+
+    def compute() -> dict[str, Any]:
+        computed.append(True)
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        record = _train(cfg, dev)
+        row = _metrics(cfg, record)
+        row.update(wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, device=dev,
+                   host=platform.node(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                   **{f"version_{k}": v for k, v in versions().items()})
+        return row
+
+    kind = "in_context" if type(cfg).__name__ == "InContextRun" else "path_star"
+    row = dict(cached({"kind": "sweep_row", "run_kind": kind, **asdict(cfg)}, compute, name="sweeprow", device=dev))
+    row["status"] = "done" if computed else "cached"
+    return row
+
+
+def _config_columns(cfg: Any) -> dict[str, Any]:
+    """The run's configuration as flat columns; ``model.*`` with the model config's defaults filled in."""
+    from geomem_utils.runs.pathstar_config import model_defaults
+
+    out = {}
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        if f.name == "model":
+            out.update({f"model.{k}": x for k, x in {**model_defaults(cfg.arch), **dict(v)}.items()})
+        elif f.name == "snapshot_steps":
+            continue
+        else:
+            out[f.name] = v
+    return out
+
+
+def row_of(sweep: Sweep, index: int, point: dict[str, Any], cfg: Any, result: dict[str, Any] | None,
+           error: str = "") -> dict[str, Any]:
+    """One tidy row: sweep, index, the grid point, the run's configuration, its numbers."""
+    row: dict[str, Any] = {"sweep": sweep.name, "profile": sweep.profile, "index": index}
+    row.update({k: point[k] for k in sweep.bundles})
+    row.update(_config_columns(cfg))
+    row.update({k: float("nan") for k in METRICS})
+    row.update(status="failed", error=error, device="", host="", date="")
+    if result is not None:
+        row.update(result)
+        row["error"] = ""
+    return row
+
+
+def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821
+    import pandas as pd
+
+    rows = sorted(rows, key=lambda r: r["index"])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    first = ["sweep", "profile", "index"]
+    metrics = [c for c in METRICS if c in df]
+    versions_ = sorted(c for c in df if c.startswith("version_"))
+    rest = [c for c in df if c not in first + metrics + versions_]
+    return df[first + rest + metrics + versions_]
+
+
+def write_table(rows: list[dict[str, Any]], path: str | os.PathLike) -> Path:
+    """Write the rows (sorted by index) atomically as CSV (``.csv``) or Parquet (``.parquet``)."""
+    import pandas as pd
+
+    from geomem_utils.files import atomic_write_bytes
+
+    path = Path(path)
+    df = frame(rows)
+    if path.suffix == ".parquet":
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        atomic_write_bytes(path, buf.getvalue())
+    else:
+        atomic_write_bytes(path, df.to_csv(index=False).encode())
+    return path
