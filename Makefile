@@ -46,15 +46,15 @@ book: $(STAMP)
 
 # The browser test needs Chromium: book/ensure_chromium.sh installs Debian's where apt-get
 # can, uses $$GEOMEM_CHROMIUM when set, and says so (the test then skips) where neither.
-# pytest runs offline (tests/offline.py): in a loopback-only network namespace where the
+# pytest runs offline (tests/support/offline.py): in a loopback-only network namespace where the
 # machine allows it, and with the Python guard in every Python process it starts. The
 # Chromium install before it needs the network, so it stays outside.
 test: $(STAMP)
 	bash book/ensure_chromium.sh
-	GEOMEM_PROFILE=ci $(PY) tests/offline.py $(PY) -m pytest tests
+	GEOMEM_PROFILE=ci $(PY) tests/support/offline.py $(PY) -m pytest tests
 
 quick: $(STAMP)
-	GEOMEM_PROFILE=smoke $(PY) tests/offline.py $(PY) -m pytest tests -m "not browser" -x -q
+	GEOMEM_PROFILE=smoke $(PY) tests/support/offline.py $(PY) -m pytest tests -m "not browser" -x -q
 
 # Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
 # add --book to ARGS to write into build/executed and build/results instead.

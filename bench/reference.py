@@ -7,7 +7,7 @@ and gradient clipping. No tricks.
 
 Padding at the *end* of a causal sequence changes nothing a real position sees, so this
 loop optimises exactly the same loss as :func:`geomem_utils.science.train.train` on the same batch
-(``tests/test_bench_smoke.py`` checks the step-0 loss); it only computes more, because an
+(``tests/unit/test_bench_smoke.py`` checks the step-0 loss); it only computes more, because an
 edge example (3 tokens) is padded to the length of a path example (``l + k + 2``).
 """
 

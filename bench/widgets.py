@@ -102,7 +102,7 @@ process.stdout.write(JSON.stringify(out));
 def page_node2vec(repeats: int = 3) -> dict[str, Any]:
     """The page's Node2Vec (book/_assets/geomem-live.js, in Node.js) against PyTorch's float32
     ``train_node2vec`` on the tiny star, 1,000 steps, m = 100: seconds (medians) and their ratio.
-    Training only; the page's redraw time is measured in the browser (tests/test_browser.py)."""
+    Training only; the page's redraw time is measured in the browser (tests/book/test_browser.py)."""
     import json
     import shutil
     import subprocess

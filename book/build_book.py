@@ -648,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         write_findings_summary(results)
         write_runtimes(args.executed / "_runs.json", results)
         write_toc(stems)
-        # What this build was made from; tests/test_browser.py checks the pages against it.
+        # What this build was made from; tests/book/test_browser.py checks the pages against it.
         (GENERATED / "manifest.json").write_text(json.dumps({
             "executed_dir": str(args.executed.resolve()),
             "results_dir": str(args.results.resolve()),

@@ -8,7 +8,7 @@ check thresholds its cells use. The notebook keeps only its literal ``parameters
 (papermill overrides it) and one line, ``P = CHAPTER.resolve(globals())``.
 
 The executor validates ``-p NAME VALUE`` overrides against the same specs before a kernel
-starts (:func:`validate_overrides`); ``tests/test_chapters.py`` checks every module's specs
+starts (:func:`validate_overrides`); ``tests/chapters/test_contract.py`` checks every module's specs
 against its notebook's parameters cell, and the parameter fuzz test runs on these specs.
 """
 

@@ -1,6 +1,6 @@
 """The claim checks of ``06_how_far_it_holds``, as functions of sweep tables.
 
-Introduced in ``06_how_far_it_holds`` (and tested in ``tests/test_sweep.py`` with tables
+Introduced in ``06_how_far_it_holds`` (and tested in ``tests/unit/test_sweep.py`` with tables
 in which the finding is false, which must fail). Each function only reads numbers from
 the tables the notebook computed (one row per run) and compares them with thresholds.
 """

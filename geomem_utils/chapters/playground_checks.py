@@ -1,6 +1,6 @@
 """The checks of ``05_playground``, as functions of measured numbers.
 
-Introduced in ``05_playground`` (and tested in ``tests/test_playground.py`` with
+Introduced in ``05_playground`` (and tested in ``tests/chapters/test_playground.py`` with
 undertrained runs and slow retrains, which must fail). Every check is of kind
 ``"machinery"``: the playground works as the book says; the findings themselves are judged
 in chapters 01-04.

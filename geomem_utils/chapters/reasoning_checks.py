@@ -1,6 +1,6 @@
 """The claim checks and the findings of ``03_implicit_reasoning``, as functions of measured numbers.
 
-Introduced in ``03_implicit_reasoning`` and tested in ``tests/test_implicit_reasoning.py``,
+Introduced in ``03_implicit_reasoning`` and tested in ``tests/chapters/test_reasoning.py``,
 which feeds them the numbers of runs the book itself can produce without the phenomenon
 (the trainable associative counterexample of chapter 04, an untrained model, a frozen
 run) and sees them fail. The functions only compare numbers with thresholds; every number

@@ -101,7 +101,7 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
     """Node2Vec retrained in the page: the four tiny graphs or a path-star G(d, l), learning
     rate, initial scale, width, steps, tied or untied, self-edges; the panel starts with these
     values. Its gradient descent is the one of ``models.train_node2vec`` (tied) and
-    ``models.train_node2vec_untied``, in float32 (``tests/test_live_js.py``)."""
+    ``models.train_node2vec_untied``, in float32 (``tests/unit/test_live_js.py``)."""
     if graph not in (*_graphs.TINY_GRAPHS, "path_star"):
         raise ConfigError(f"graph must be one of {[*_graphs.TINY_GRAPHS, 'path_star']}, got {show(graph)}")
     checks = (("width", width, 2, 256), ("steps", steps, 100, 10_000), ("seed", seed, 0, 999_999),

@@ -4,7 +4,7 @@
                                  [--jobs J] [--seed S] [--names FILE] [--report PATH]
 
 mutmut ([tool.mutmut] in pyproject.toml) mutates the modules where a silent bug changes a
-scientific result (graphs, tasks, experiments, pathstar_config, train, measures, params,
+scientific result (graphs, tasks, the path-star run and its config, train, measures, params,
 models/gpt.py) and runs, for each mutant, the fast unit tests that cover the mutated
 function (never the notebooks, the browser or the book build). All ~3,300 mutants would
 take several hours on the 2-core machine, so this script samples them: every function keeps at least

@@ -84,7 +84,7 @@ def resolve_backend(backend: str) -> str:
 def selective_scan_seq(block: nn.Module, x: torch.Tensor, delta: torch.Tensor, A: torch.Tensor,
                        B: torch.Tensor, C: torch.Tensor, D: torch.Tensor) -> torch.Tensor:
     """mambapy's sequential scan, h_t = exp(delta_t A) h_{t-1} + delta_t B_t x_t, y_t = C_t h_t + D x_t,
-    with less work on a CPU (the same numbers up to float rounding; tests/test_fast_paths.py):
+    with less work on a CPU (the same numbers up to float rounding; tests/unit/test_fast_paths.py):
 
     - every (B, ED, N) quantity is formed one step at a time and never stacked into a
       (B, L, ED, N) tensor (whose forward and backward copies dominate on short sequences);

@@ -1,4 +1,4 @@
-"""Installs the no-network guard of tests/_no_network.py in every Python process of the suite.
+"""Installs the no-network guard of tests/support/no_network.py in every Python process of the suite.
 
 The test plugin puts this folder on ``PYTHONPATH`` and sets ``GEOMEM_NO_NETWORK=1``, so
 notebook kernels, workers and CLI runs started by the tests import this module at start-up
@@ -13,9 +13,9 @@ if os.environ.get("GEOMEM_NO_NETWORK") == "1" and os.environ.get("GEOMEM_ALLOW_N
     import sys
     from pathlib import Path
 
-    _path = Path(__file__).resolve().parent.parent / "_no_network.py"
-    _spec = importlib.util.spec_from_file_location("_no_network", _path)
+    _path = Path(__file__).resolve().parent.parent / "no_network.py"
+    _spec = importlib.util.spec_from_file_location("no_network", _path)
     _guard = importlib.util.module_from_spec(_spec)
-    sys.modules["_no_network"] = _guard
+    sys.modules["no_network"] = _guard
     _spec.loader.exec_module(_guard)
     _guard.install_for_process()

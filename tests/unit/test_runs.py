@@ -35,9 +35,9 @@ from geomem_utils.execute import (
 )
 from geomem_utils.runs import pathstar, cache
 from geomem_utils import files, params, results
-from _throwaway import SETUP, cell, notebook, parameters
+from throwaway import SETUP, cell, notebook, parameters
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 
 # A throwaway chapter: a parameters cell, a check, finish(); seconds with a kernel.
@@ -196,7 +196,7 @@ def test_no_machine_path_in_the_executed_notebook(own_run) -> None:
 
 
 def test_results_dir_reaches_the_kernel_relative_to_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """tests/test_notebooks.py passes an absolute RESULTS_DIR; the kernel gets it root-relative."""
+    """tests/book/test_notebooks.py passes an absolute RESULTS_DIR; the kernel gets it root-relative."""
     import papermill
 
     src = tmp_path / "91_runs.md"
@@ -312,7 +312,7 @@ def test_the_skip_needs_a_valid_executed_copy_and_results_file(tmp_path: Path, s
 
 
 def test_the_test_suite_and_the_book_stamp_the_same_inputs() -> None:
-    """`make book` (CLI, RESULTS_DIR made root-relative) and tests/test_notebooks.py (an
+    """`make book` (CLI, RESULTS_DIR made root-relative) and tests/book/test_notebooks.py (an
     absolute RESULTS_DIR) must compute the same digest, or `make test` re-executes."""
     path = notebook_inputs.notebook_paths(["00_tasks"])[0]
     from_cli = {"PROFILE": "ci", "RESULTS_DIR": notebook_inputs.root_relative((ROOT / "build" / "results").resolve())}
@@ -513,11 +513,11 @@ def test_ensure_chromium_honours_the_skip_and_a_named_browser(tmp_path: Path) ->
 
 
 def test_the_browser_test_skips_where_no_chromium_can_be_had(monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tests" / "book"))
     try:
         import test_browser
     finally:
-        sys.path.remove(str(ROOT / "tests"))
+        sys.path.remove(str(ROOT / "tests" / "book"))
     monkeypatch.delenv("GEOMEM_CHROMIUM", raising=False)
     monkeypatch.setattr(test_browser, "CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setattr(test_browser.shutil, "which", lambda name: None)  # no chromium on PATH, no apt-get

@@ -1,7 +1,7 @@
-"""No network at run time: the guard of tests/_no_network.py works, and no code downloads.
+"""No network at run time: the guard of tests/support/no_network.py works, and no code downloads.
 
 The guard is a pytest plugin (enable it for the suite with ``pytest_plugins =
-["_no_network"]`` in tests/conftest.py); here it is also used directly, so these tests
+["no_network"]`` in tests/conftest.py); here it is also used directly, so these tests
 hold whether or not the suite runs under it. Every process of the suite is guarded too:
 a notebook kernel, a plain Python child and (inside ``make test``'s network namespace)
 even a raw socket that bypasses Python's ``socket`` module cannot leave loopback. The scan
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-import _no_network
-from _no_network import NetworkBlocked, no_network
+import no_network as guard
+from no_network import NetworkBlocked, no_network
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------------------- the guard
@@ -75,12 +75,12 @@ def test_guard_allows_loopback_and_unix_sockets() -> None:
 
 def test_guard_nests_and_restores_the_socket_module() -> None:
     before = socket.socket.connect
-    session_guard = _no_network.is_active()
+    session_guard = guard.is_active()
     with no_network():
         with no_network():
-            assert _no_network.is_active()
-        assert _no_network.is_active()
-    assert _no_network.is_active() is session_guard
+            assert guard.is_active()
+        assert guard.is_active()
+    assert guard.is_active() is session_guard
     assert socket.socket.connect is before
 
 
@@ -89,7 +89,7 @@ def test_guard_nests_and_restores_the_socket_module() -> None:
                                            (("8.8.8.8", 53), False), (("example.org", 80), False),
                                            (("fe80::1%eth0", 1, 0, 2), False)])
 def test_is_local(address: tuple, local: bool) -> None:
-    assert _no_network.is_local(address, socket.AF_INET6 if ":" in address[0] else socket.AF_INET) is local
+    assert guard.is_local(address, socket.AF_INET6 if ":" in address[0] else socket.AF_INET) is local
 
 
 # ---------------------------------------------------------------------------- no downloads in the code
@@ -276,12 +276,12 @@ outputs: list[dict] = []
 
 
 def test_offline_runner_brings_loopback_up_in_a_namespace(tmp_path: Path) -> None:
-    """tests/offline.py (what make test runs pytest through): loopback up, nothing else routed."""
+    """tests/support/offline.py (what make test runs pytest through): loopback up, nothing else routed."""
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("GEOMEM_NETNS", "GEOMEM_ALLOW_NETWORK")}
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "offline.py"), sys.executable, "-c", PROBE],
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "offline.py"), sys.executable, "-c", PROBE],
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     out = eval(proc.stdout.split("PROBE", 1)[1])  # noqa: S307

@@ -13,7 +13,7 @@ import pytest
 from geomem_utils.live import panels, grid as playground_grid
 from geomem_utils.validate import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _data(html: str) -> dict:

@@ -27,7 +27,7 @@ from geomem_utils.sweep import (
 )
 from geomem_utils.validate import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 TINY = """
 kind = "path_star"

@@ -11,7 +11,7 @@ import pytest
 from geomem_utils import findings as fd
 from geomem_utils import results
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CH01 = "01_geometry_emerges"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from geomem_utils import findings as fd
 
+pytestmark = pytest.mark.results
+
 
 def _results(build_dirs) -> dict[str, dict]:
     files = sorted(build_dirs["results"].glob("[0-9][0-9]_*.json"))

@@ -7,9 +7,9 @@ raises :class:`NetworkBlocked` at once (no timeout), while loopback (127.0.0.0/8
 
 Enable it for the suite with one line in ``tests/conftest.py``::
 
-    pytest_plugins = ["_no_network"]
+    pytest_plugins = ["no_network"]
 
-(or for one run: ``PYTHONPATH=tests pytest -p _no_network tests``). Set
+(or for one run: ``PYTHONPATH=tests pytest -p no_network tests``). Set
 ``GEOMEM_ALLOW_NETWORK=1`` to switch it off. It guards Python's ``socket`` module:
 connect, sendto/sendmsg and name resolution.
 
@@ -19,7 +19,7 @@ Every process of the suite is covered, in two layers:
   runs, the book build): the plugin puts ``tests/_netguard`` on ``PYTHONPATH`` and sets
   ``GEOMEM_NO_NETWORK=1``; that folder's ``sitecustomize`` installs this guard at start-up;
 - everything else, C libraries and Chromium included: ``make test`` runs pytest through
-  ``tests/offline.py``, which puts it in a network namespace with loopback only where the
+  ``tests/support/offline.py``, which puts it in a network namespace with loopback only where the
   machine allows it (``unshare``); there a non-loopback connect fails in the kernel itself.
 """
 
@@ -72,7 +72,7 @@ _depth = 0
 
 
 def _blocked(what: str, address: Any) -> NetworkBlocked:
-    return NetworkBlocked(f"network access blocked during tests: {what} {address!r} (see tests/_no_network.py)")
+    return NetworkBlocked(f"network access blocked during tests: {what} {address!r} (see tests/support/no_network.py)")
 
 
 def _install() -> None:
@@ -160,7 +160,7 @@ def guard_children(env: "os._Environ[str] | dict[str, str]") -> None:
 
 
 def in_network_namespace() -> bool:
-    """True inside the loopback-only namespace of tests/offline.py."""
+    """True inside the loopback-only namespace of tests/support/offline.py."""
     return os.environ.get("GEOMEM_NETNS") == "1"
 
 

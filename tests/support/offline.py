@@ -1,4 +1,4 @@
-"""Run a command with no network but loopback: ``python tests/offline.py CMD [ARGS...]``.
+"""Run a command with no network but loopback: ``python tests/support/offline.py CMD [ARGS...]``.
 
 ``make test`` runs pytest through this (after installing Chromium, which needs the
 network). Where the machine allows it, the command runs in a new network namespace
@@ -6,7 +6,7 @@ network). Where the machine allows it, the command runs in a new network namespa
 brought up here: every process of the suite, Chromium and C libraries included, can
 reach 127.0.0.1 and nothing else, and a connect elsewhere fails in the kernel at once
 (``ENETUNREACH``). Where namespaces are not allowed, the command runs as it is and says
-so; the Python guard of tests/_no_network.py still covers every Python process.
+so; the Python guard of tests/support/no_network.py still covers every Python process.
 ``GEOMEM_ALLOW_NETWORK=1`` runs the command unchanged.
 """
 
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "GEOMEM_NETNS": "1"}
         os.execvpe(unshare, [unshare, *flags, sys.executable, os.path.abspath(__file__), *argv], env)
     print("offline.py: network namespaces are not allowed here; running with the Python guard only "
-          "(tests/_no_network.py)", file=sys.stderr)
+          "(tests/support/no_network.py)", file=sys.stderr)
     os.execvp(argv[0], argv)
     return 1  # not reached
 

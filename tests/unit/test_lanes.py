@@ -22,9 +22,9 @@ import pytest
 from geomem_utils.execute import (
     executor as execute, inputs as notebook_inputs, report as run_report, runner,
 )
-from _throwaway import cell, notebook
+from throwaway import cell, notebook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 
 # A notebook that sleeps and records, in its results file, when it ran and on how many threads.

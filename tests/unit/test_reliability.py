@@ -38,10 +38,10 @@ from geomem_utils.runs import pathstar, cache as run_cache
 from geomem_utils.science import graphs
 from geomem_utils.execute import inputs, runner
 from geomem_utils.validate import ConfigError
-from _throwaway import SETUP, cell, notebook, parameters
+from throwaway import SETUP, cell, notebook, parameters
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
+SUPPORT = Path(__file__).resolve().parents[1] / "support"
 PY = sys.executable
 
 
@@ -60,7 +60,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     runs = []
     for name in ("a", "b"):
         path = out / f"{name}.npz"
-        subprocess.run([PY, str(TESTS / "_determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0,1"],
+        subprocess.run([PY, str(SUPPORT / "determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0,1"],
                        check=True, cwd=ROOT, env=_env(), timeout=300)
         with np.load(path) as z:
             runs.append({k: z[k] for k in z.files})
@@ -82,7 +82,7 @@ def test_same_seed_same_numbers_in_two_processes(two_runs: tuple[dict, dict], fa
 def other_hash_seed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Seed 0 again, in a process whose str hashes differ (PYTHONHASHSEED=4242, not 0)."""
     path = tmp_path_factory.mktemp("hashseed") / "c.npz"
-    subprocess.run([PY, str(TESTS / "_determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0"],
+    subprocess.run([PY, str(SUPPORT / "determinism_worker.py"), str(path), "--threads", "1", "--seeds", "0"],
                    check=True, cwd=ROOT, env=_env(PYTHONHASHSEED="4242"), timeout=300)
     with np.load(path) as z:
         return {k: z[k] for k in z.files}

@@ -15,6 +15,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.site
+
 
 @pytest.mark.browser
 def test_book_builds_from_the_executed_notebooks(build_dirs) -> None:

@@ -1,6 +1,6 @@
-"""Child process of the determinism test (tests/test_reliability.py); also a measuring tool.
+"""Child process of the determinism test (tests/unit/test_reliability.py); also a measuring tool.
 
-``python tests/_determinism_worker.py OUT.npz [--threads N] [--seeds 0,1] [--device cpu]``
+``python tests/support/determinism_worker.py OUT.npz [--threads N] [--seeds 0,1] [--device cpu]``
 trains every model family of the book for a few steps on a tiny path-star and saves
 the losses, evaluation metrics and final embeddings of each (family, seed) to OUT.npz,
 plus the cache key of a fixed configuration. Two processes given the same arguments must
