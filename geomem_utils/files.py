@@ -5,12 +5,16 @@ the repository root (:func:`repo_root`), not the working directory, so a kernel 
 ``notebooks/`` (JupyterLab) reads and writes the same ``build/`` as the executor. Files are
 written atomically (:func:`atomic_write_bytes`: a reader never sees a half-written file) and
 readable by others (0644 files, 0755 folders, under the usual umask 022): a book built by
-one user can be served by another. Used by the results files (:mod:`geomem_utils.results`),
+one user can be served by another. The package's own source is read here too: its import
+graph (:func:`import_graph`, which ``tests/unit/test_layers.py`` holds to the wings' order)
+and the fingerprints that key cached runs and executed notebooks (:func:`source_fingerprint`). Used by the results files (:mod:`geomem_utils.results`),
 the run cache (:mod:`geomem_utils.runs.cache`), the sweeps' tables and the executor's logs.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 import os
@@ -99,3 +103,81 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "absent"
     return out
+
+
+# ---------------------------------------------------------------- the package's own source
+
+#: The package folder: the source the fingerprints below read.
+PACKAGE = Path(__file__).resolve().parent
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    """``geomem_utils.science.graphs`` for ``PACKAGE/science/graphs.py`` (a package: its folder)."""
+    parts = [package.name, *path.relative_to(package).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def source_files(package: Path = PACKAGE) -> dict[str, Path]:
+    """Every module of the package, by dotted name."""
+    return {module_name(p, package): p for p in sorted(package.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def imports_of(path: Path, modules: Mapping[str, Path] | set[str], package: Path = PACKAGE) -> set[str]:
+    """The package modules one file imports, at any depth of the file (a lazy import inside a
+    function, one under ``TYPE_CHECKING``): relative imports resolved, ``from X import name``
+    an import of ``X.name`` where that is a module, else of ``X``."""
+    import ast
+
+    me = module_name(path, package)
+    here = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == package.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            src = ".".join([*base, *([node.module] if node.module else [])])
+            if src.split(".")[0] == package.name:
+                out.update(f"{src}.{a.name}" if f"{src}.{a.name}" in modules else src for a in node.names)
+    return out - {me}
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the package modules it imports (the arrows a reader follows)."""
+    files = source_files(package)
+    return {m: imports_of(p, files, package) for m, p in files.items()}
+
+
+def import_closure(module: str, package: Path = PACKAGE) -> list[str]:
+    """``module``, every package module it imports, directly or not, and the packages
+    (``__init__``) that importing them runs: the source that executes when it runs."""
+    graph = import_graph(package)
+    seen, todo = set(), [module]
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in graph:
+            continue
+        seen.add(m)
+        parts = m.split(".")
+        todo.extend(graph[m])
+        todo.extend(".".join(parts[:k]) for k in range(1, len(parts)))
+    return sorted(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def source_fingerprint(module: str | None = None, package: Path = PACKAGE) -> str:
+    """A hash of source code, by relative path and bytes: of ``module``'s
+    :func:`import_closure`, or of every file of the package when ``module`` is ``None``.
+
+    The run cache keys a computation by the closure of the module that computes it, so an
+    edit of a figure or a chapter re-keys no training run; the executor's reuse digest keys a
+    notebook by the whole package, so an edit of a chapter's threshold re-executes it.
+    Computed once per process and argument (a few milliseconds).
+    """
+    files = source_files(package)
+    names = sorted(files) if module is None else import_closure(module, package)
+    h = hashlib.sha256()
+    for name in names:
+        h.update(files[name].relative_to(package).as_posix().encode() + b"\0")
+        h.update(files[name].read_bytes() + b"\0")
+    return h.hexdigest()[:16]

@@ -7,9 +7,9 @@ contradicts the default or that its chapter's specs refuse (:func:`check_overrid
 before a file is touched.
 
 The skip check lives here too: :func:`inputs_digest` hashes what an execution depends on
-(the notebook's source, its parameters, the kernel's threads, the package's
-:func:`~geomem_utils.runs.cache.code_fingerprint` and the lock files); after a good run the
-executed notebook is stamped with it and with its results file's hash
+(the notebook's source, its parameters, the kernel's threads, the
+:func:`~geomem_utils.files.source_fingerprint` of the whole package and the lock files);
+after a good run the executed notebook is stamped with it and with its results file's hash
 (:func:`finalise_executed`, which also scrubs the build machine's paths,
 :func:`scrub_paths`), and :func:`reusable` compares the stamp next time.
 """
@@ -25,8 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geomem_utils.files import atomic_write_bytes, repo_root
-from geomem_utils.runs.cache import code_fingerprint
+from geomem_utils.files import atomic_write_bytes, repo_root, source_fingerprint
 
 ROOT = repo_root()
 NOTEBOOKS = ROOT / "notebooks"
@@ -152,7 +151,7 @@ def inputs_digest(path: Path, parameters: dict[str, Any], threads: int = 1) -> s
     the lock files."""
     lock = {name: sha256_hex((ROOT / name).read_bytes()) if (ROOT / name).exists() else None for name in LOCK_FILES}
     blob = json.dumps({"source": sha256_hex(Path(path).read_bytes()), "parameters": parameters, "threads": threads,
-                       "code": code_fingerprint(), "lock": lock, "python": platform.python_version()},
+                       "code": source_fingerprint(), "lock": lock, "python": platform.python_version()},
                       sort_keys=True, default=str)
     return sha256_hex(blob.encode())[:24]
 

@@ -3,9 +3,9 @@
 Heavy runs go through :func:`cached`, keyed by everything that changes their numbers
 (:func:`config_key`): the full configuration, the device and its dtype/autocast, the Mamba
 backend (:func:`run_context`), the library versions
-(:func:`geomem_utils.files.versions`) and a fingerprint of this package's source
-(:func:`code_fingerprint`); a corrupt or foreign cache entry is detected, reported and
-recomputed, never loaded blindly. Entries are written atomically
+(:func:`geomem_utils.files.versions`) and a fingerprint of the source the run executes
+(:func:`code_fingerprint`: the import closure of the module that computes it); a corrupt
+or foreign cache entry is detected, reported and recomputed, never loaded blindly. Entries are written atomically
 (:func:`geomem_utils.files.atomic_write_bytes`) under :func:`file_lock`, so two
 processes asking for one run compute it once, and :func:`sweep_temp_files` removes what a
 killed writer left behind.
@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from geomem_utils.files import atomic_write_bytes, file_mode, from_root, jsonable, versions
+from geomem_utils.files import atomic_write_bytes, file_mode, from_root, jsonable, source_fingerprint, versions
 
 
 def _key_jsonable(x: Any) -> Any:
@@ -41,25 +41,23 @@ def _key_jsonable(x: Any) -> Any:
     return jsonable(x)
 
 
-#: What the fingerprint covers: every Python file of the package (the simplest honest
-#: choice: any module a run imports can change its numbers).
-_PACKAGE = Path(__file__).resolve().parent.parent
+def code_fingerprint(module: str | None = None) -> str:
+    """The source a cached computation executes: :func:`geomem_utils.files.source_fingerprint`
+    of ``module``'s import closure (the whole package when ``None``).
 
-
-@functools.lru_cache(maxsize=None)
-def code_fingerprint(package: Path = _PACKAGE) -> str:
-    """A hash of the package's source: every ``*.py`` under it, by relative path and bytes.
-
-    Computed once per process (about a millisecond: a few hundred KB of source). Editing
-    any module of the package changes it, so runs made by the old code are recomputed.
+    A path-star run computed in :mod:`geomem_utils.runs.pathstar` is keyed by that module and
+    what it imports (the ground, :mod:`geomem_utils.science`, this wing), so an edit of a
+    figure, a chapter or the executor recomputes no training run, and an edit of the
+    science recomputes every run that executes it.
     """
-    h = hashlib.sha256()
-    for f in sorted(package.rglob("*.py")):
-        if "__pycache__" in f.parts:
-            continue
-        h.update(f.relative_to(package).as_posix().encode() + b"\0")
-        h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    return source_fingerprint(module)
+
+
+def compute_module(compute: Callable[..., Any]) -> str | None:
+    """The package module that defines ``compute`` (its code is what the key must cover), or
+    ``None`` for a function from outside the package (keyed by the whole package)."""
+    module = getattr(compute, "__module__", None) or ""
+    return module if module.split(".")[0] == __name__.split(".")[0] else None
 
 
 def run_context(device: str = "cpu") -> dict[str, Any]:
@@ -80,12 +78,13 @@ def run_context(device: str = "cpu") -> dict[str, Any]:
     return out
 
 
-def config_key(config: Mapping[str, Any], device: str = "cpu") -> str:
+def config_key(config: Mapping[str, Any], device: str = "cpu", code: str | None = None) -> str:
     """A stable hash of everything that changes a run's numbers: its full configuration,
     :func:`run_context` (device, dtype/autocast, Mamba backend), the library versions
-    (:func:`versions`: a new torch changes kernels) and :func:`code_fingerprint`."""
+    (:func:`versions`: a new torch changes kernels) and the source it executes
+    (:func:`code_fingerprint` of the module ``code``; the whole package when ``None``)."""
     blob = json.dumps({"config": _key_jsonable(config), "context": run_context(device), "versions": versions(),
-                       "code": code_fingerprint()}, sort_keys=True)
+                       "code": code_fingerprint(code)}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -102,12 +101,15 @@ def cached(
     name: str = "run",
     *,
     device: str = "cpu",
+    code: str | None = None,
 ) -> dict[str, Any]:
     """Return ``compute()``'s result for ``config``, from the cache when a valid entry exists.
 
     ``device`` is where ``compute`` runs (``"cpu"``, ``"cuda"``, ``"mps"``): it is part
     of the key with everything else of :func:`config_key`, so a run made on a GPU is
     never served to a CPU run, nor one made by other code or other library versions.
+    ``code`` names the module whose import closure is "the code" (default: the module that
+    defines ``compute``; the whole package for a function from outside it).
 
     The result must be a dict of tensors, numbers, strings, lists and dicts (loadable with
     ``torch.load(weights_only=True)``). Entries are written atomically; an entry that
@@ -116,7 +118,7 @@ def cached(
     """
     if os.environ.get("GEOMEM_CACHE") == "off":
         return compute()
-    key = config_key(config, device)
+    key = config_key(config, device, code or compute_module(compute))
     path = from_root(cache_dir) if cache_dir is not None else default_cache_dir()
     path = path / f"{name}-{key}.pt"
     hit = _load_entry(path, key)

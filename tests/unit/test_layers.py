@@ -4,50 +4,22 @@
 wings, bottom up: science, runs, figures, live, sweep, chapters, execute. A module may import
 the ground, its own wing and the wings below; never a wing above, and no chain of imports
 may come back to where it started. Every import counts, at any depth of the file (a lazy
-import inside a function, one under ``TYPE_CHECKING``): each is an arrow a reader follows.
+import inside a function, one under ``TYPE_CHECKING``): each is an arrow a reader follows
+(:func:`geomem_utils.files.import_graph`, which the run cache's fingerprint reads too).
 """
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
 import geomem_utils
+from geomem_utils.files import import_graph as graph
 
 PACKAGE = Path(geomem_utils.__file__).parent
 #: The wings, bottom up; the ground (the package's top-level modules) is below them all.
 WINGS = ("science", "runs", "figures", "live", "sweep", "chapters", "execute")
-
-
-def module_name(path: Path, package: Path = PACKAGE) -> str:
-    parts = [package.name, *path.relative_to(package).with_suffix("").parts]
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imports_of(path: Path, modules: set[str], package: Path = PACKAGE) -> set[str]:
-    """The package modules a file imports (relative imports resolved; ``from X import name``
-    counts as an import of ``X.name`` when that is a module, else of ``X``)."""
-    me = module_name(path, package)
-    here = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names if a.name.split(".")[0] == package.name)
-        elif isinstance(node, ast.ImportFrom):
-            base = here[: len(here) - node.level + 1] if node.level else []
-            src = ".".join([*base, *([node.module] if node.module else [])])
-            if src.split(".")[0] != package.name:
-                continue
-            for a in node.names:
-                out.add(f"{src}.{a.name}" if f"{src}.{a.name}" in modules else src)
-    return out - {me}
-
-
-def graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    files = {module_name(p, package): p for p in package.rglob("*.py") if "__pycache__" not in p.parts}
-    return {m: imports_of(p, set(files), package) for m, p in files.items()}
 
 
 def rank(module: str) -> int:

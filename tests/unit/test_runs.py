@@ -73,20 +73,58 @@ def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # ============================================================================ 1. cache key
 
-def test_the_fingerprint_sees_any_edit_of_the_package(tmp_path: Path) -> None:
+def _edited(pkg: Path, rel: str) -> None:
+    f = pkg / rel
+    f.write_text(f.read_text() + "\n# an edit\n")
+    files.source_fingerprint.cache_clear()
+
+
+def test_a_run_is_keyed_by_the_code_it_executes_and_a_notebook_by_the_whole_package(tmp_path: Path) -> None:
     pkg = tmp_path / "geomem_utils"
-    shutil.copytree(cache._PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = cache.code_fingerprint(pkg)
-    assert cache.code_fingerprint(pkg) == before  # stable
-    train = pkg / "science" / "train.py"
-    train.write_text(train.read_text() + "\n# an edit\n")
-    cache.code_fingerprint.cache_clear()
-    after = cache.code_fingerprint(pkg)
-    assert after != before
-    (pkg / "science" / "models" / "gpt.py").write_text((pkg / "science" / "models" / "gpt.py").read_text() + "\n")  # a sub-package too
-    cache.code_fingerprint.cache_clear()
-    assert cache.code_fingerprint(pkg) != after
-    assert cache.code_fingerprint() == cache.code_fingerprint(cache._PACKAGE)
+    shutil.copytree(files.PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    runs = ("geomem_utils.runs.pathstar", "geomem_utils.runs.in_context", "geomem_utils.runs.edge")
+
+    def prints() -> dict[str | None, str]:
+        return {m: files.source_fingerprint(m, pkg) for m in (*runs, None)}
+
+    files.source_fingerprint.cache_clear()
+    before = prints()
+    assert prints() == before  # stable
+    for rel in ("figures/plots.py", "figures/render.py", "chapters/reasoning_checks.py", "execute/executor.py",
+                "sweep/cli.py", "live/controls.py"):
+        _edited(pkg, rel)  # a figure, a chapter's threshold, the executor: no run is re-keyed ...
+        now = prints()
+        assert {m: now[m] for m in runs} == {m: before[m] for m in runs}, rel
+        assert now[None] != before[None], rel  # ... but every notebook executes again
+        before = now
+    for rel in ("science/train.py", "science/models/gpt.py", "validate.py"):
+        _edited(pkg, rel)  # the science (a sub-package too) and the ground under it: every run is re-keyed
+        now = prints()
+        assert all(now[m] != before[m] for m in (*runs, None)), rel
+        before = now
+    _edited(pkg, "runs/pathstar_config.py")  # one run's own wing: that run only
+    now = prints()
+    assert now["geomem_utils.runs.pathstar"] != before["geomem_utils.runs.pathstar"]
+    assert now["geomem_utils.runs.edge"] == before["geomem_utils.runs.edge"]
+    files.source_fingerprint.cache_clear()
+    assert cache.code_fingerprint() == files.source_fingerprint(None, files.PACKAGE)
+
+
+def test_the_cache_keys_a_computation_by_the_module_that_defines_it(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from geomem_utils.runs import pathstar as ps
+
+    assert cache.compute_module(ps.run_path_star) == "geomem_utils.runs.pathstar"
+    assert cache.compute_module(lambda: None) is None  # a test's function: the whole package
+    seen = []
+    monkeypatch.setattr(cache, "code_fingerprint", lambda module=None: seen.append(module) or "x")
+    def compute() -> dict:
+        return {"x": torch.ones(1)}
+
+    compute.__module__ = "geomem_utils.runs.pathstar"  # as if defined there
+    cache.cached({"k": 1}, compute, tmp_path)
+    cache.cached({"k": 1}, compute, tmp_path, code="geomem_utils.runs.edge")  # or named by the caller
+    assert seen == ["geomem_utils.runs.pathstar", "geomem_utils.runs.edge"]
 
 
 def test_an_edit_of_the_code_recomputes_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,7 +133,7 @@ def test_an_edit_of_the_code_recomputes_the_run(tmp_path: Path, monkeypatch: pyt
     cache.cached({"k": 1}, compute, tmp_path)
     cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 1  # served from the cache (so the next count means something)
-    monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited-package")
+    monkeypatch.setattr(cache, "code_fingerprint", lambda module=None: "edited-package")
     cache.cached({"k": 1}, compute, tmp_path)
     assert len(calls) == 2
 
@@ -282,7 +320,7 @@ def test_the_skip_sees_every_input(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert notebook_inputs.reusable("91_runs", out, res, digest) is not None  # reused as is ...
     assert notebook_inputs.inputs_digest(src, {**parameters, "PROFILE": "smoke"}) != digest  # ... not with other parameters,
     assert notebook_inputs.inputs_digest(src, {**parameters, "VALUE": 2.0}) != digest
-    monkeypatch.setattr(notebook_inputs, "code_fingerprint", lambda: "edited")  # ... nor after an edit of the package,
+    monkeypatch.setattr(notebook_inputs, "source_fingerprint", lambda: "edited")  # ... nor after an edit of the package,
     assert notebook_inputs.inputs_digest(src, parameters) != digest
     monkeypatch.undo()
     monkeypatch.setattr(notebook_inputs, "LOCK_FILES", ("requirements/constraints-lab.txt",))  # ... nor of the lock files,
