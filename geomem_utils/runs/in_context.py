@@ -114,3 +114,21 @@ def run_in_context(cfg: InContextRun, device: str = "cpu") -> dict[str, Any]:
 
     # The key is chapter 03's (same names and values), so its cached runs are shared.
     return cached({"kind": "in_context_run", **asdict(cfg)}, compute, name="in-context", device=device)
+
+
+def from_sweep(base_profile: str, fields: dict[str, Any], model: dict[str, Any]) -> InContextRun:
+    """The in-context run of one sweep grid point (``fields``: the point's values;
+    ``base_profile`` is for path-star runs only)."""
+    if model:
+        raise ConfigError("model.* keys are for path_star sweeps; set width/n_layers/mlp directly")
+    return InContextRun(**fields)
+
+
+def table_row(cfg: InContextRun, record: dict[str, Any]) -> dict[str, Any]:
+    """A sweep table's numbers of one in-context run, from its record (no navigation, no best)."""
+    tf = list(record["teacher_forced"])
+    later = tf[cfg.lookup_positions] if cfg.variant != "reverse" else tf[1:]
+    return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
+            "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
+            "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
+            "steps": record["steps_run"], "train_s": record["wall_s"]}

@@ -215,3 +215,26 @@ def associative_counterexample(base: PathStarRun) -> PathStarRun:
     """``base`` with token embeddings initialised N(0, 1) (and still trained): at the ci size it
     memorises every edge and training path and answers held-out paths at chance."""
     return base.with_model(emb_init_std=COUNTEREXAMPLE_INIT_STD)
+
+
+def from_sweep(base_profile: str, fields: dict[str, Any], model: dict[str, Any]) -> PathStarRun:
+    """The path-star run of one sweep grid point: ``profile_run(base_profile, **fields)``,
+    where ``model`` (the point's ``model.NAME`` keys) changes one keyword each of the
+    recipe's (or the profile's) model."""
+    kw = dict(fields)
+    if model:
+        base = dict(kw.get("model") or PROFILE_RUNS[base_profile].get("model") or PathStarRun.model)
+        defaults = model_defaults(kw.get("arch", "gpt"))
+        # a keyword at the model's default is left out, so that equal runs share one cache entry
+        kw["model"] = {**base, **{k: v for k, v in model.items() if k in base or k not in defaults or defaults[k] != v}}
+    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+    return profile_run(base_profile, **kw)
+
+
+def table_row(cfg: PathStarRun, record: dict[str, Any]) -> dict[str, Any]:
+    """A sweep table's numbers of one path-star run, from its record."""
+    final, hist = record["final"], record["history"]
+    return {"final_exact": final["test_exact"], "best_exact": max(r["test_exact"] for r in hist),
+            "first_hop": final["test_first_hop"], "navigation": final["navigation"],
+            "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
+            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}

@@ -41,7 +41,6 @@ from geomem_utils.files import repo_root
 from geomem_utils.validate import ConfigError, show
 
 PROFILES = ("smoke", "ci", "full")
-KINDS = ("path_star", "in_context")
 
 
 def sweeps_dir() -> Path:
@@ -62,6 +61,8 @@ class Sweep:
     base: str = ""  # the profile whose chapter run a path-star point starts from (default: profile, else ci)
 
     def __post_init__(self) -> None:
+        from geomem_utils.runs.kinds import KINDS  # torch loads with the runs, not with the grid files
+
         if self.kind not in KINDS:
             raise ConfigError(f"sweep {self.name!r}: kind must be one of {list(KINDS)}, got {show(self.kind)}")
         if not isinstance(self.profile, str) or not self.profile:
@@ -93,25 +94,10 @@ class Sweep:
             kw.update(self.bundles[key][v] if key in self.bundles else {key: v})
         model = {k.removeprefix("model."): kw.pop(k) for k in [k for k in kw if k.startswith("model.")]}
         where = f"sweep {self.name!r} [{self.profile}] at {describe(point)}"
+        from geomem_utils.runs.kinds import KINDS
+
         try:
-            if self.kind == "in_context":
-                from geomem_utils.runs.in_context import InContextRun
-
-                if model:
-                    raise ConfigError("model.* keys are for path_star sweeps; set width/n_layers/mlp directly")
-                return InContextRun(**kw)
-            from geomem_utils.runs.pathstar_config import (
-                PROFILE_RUNS, PathStarRun, model_defaults, profile_run,
-            )
-
-            if model:  # model.NAME keys change one keyword of the recipe's (or the profile's) model
-                base = dict(kw.get("model") or PROFILE_RUNS[self.base_profile].get("model") or PathStarRun.model)
-                defaults = model_defaults(kw.get("arch", "gpt"))
-                # a keyword at the model's default is left out, so that equal runs share one cache entry
-                kw["model"] = {**base, **{k: v for k, v in model.items()
-                                          if k in base or k not in defaults or defaults[k] != v}}
-            kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
-            return profile_run(self.base_profile, **kw)
+            return KINDS[self.kind].from_sweep(self.base_profile, kw, model)
         except ConfigError as err:
             raise ConfigError(f"{where}: {err}") from None
         except TypeError as err:  # an unknown field name

@@ -7,7 +7,8 @@ configuration, numbers), :func:`frame` the table and :func:`write_table` its fil
 
 The grids are :mod:`geomem_utils.sweep.grids`; the Dask engine that calls :func:`run_point` on
 workers is :mod:`geomem_utils.sweep.cluster`; the runs themselves are
-:func:`geomem_utils.runs.pathstar.run_path_star` and :func:`geomem_utils.runs.in_context.run_in_context`.
+the kinds of :mod:`geomem_utils.runs.kinds` (a path-star or an in-context run), which know how
+they train and what a row keeps of them.
 """
 
 from __future__ import annotations
@@ -29,34 +30,6 @@ METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "tr
            "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error")
 
 
-def _metrics(cfg: Any, record: dict[str, Any]) -> dict[str, Any]:
-    """The table's numbers of one finished run, from its record."""
-    from geomem_utils.runs.in_context import InContextRun
-
-    if isinstance(cfg, InContextRun):
-        tf = list(record["teacher_forced"])
-        later = tf[cfg.lookup_positions] if cfg.variant != "reverse" else tf[1:]
-        return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
-                "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
-                "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
-                "steps": record["steps_run"], "train_s": record["wall_s"]}
-    final, hist = record["final"], record["history"]
-    return {"final_exact": final["test_exact"], "best_exact": max(r["test_exact"] for r in hist),
-            "first_hop": final["test_first_hop"], "navigation": final["navigation"],
-            "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
-            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}
-
-
-def _train(cfg: Any, device: str) -> dict[str, Any]:
-    from geomem_utils.runs.in_context import InContextRun, run_in_context
-
-    if isinstance(cfg, InContextRun):
-        return run_in_context(cfg, device=device)
-    from geomem_utils.runs.pathstar import run_path_star
-
-    return run_path_star(cfg, device=device, progress=False)
-
-
 def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str | None = None) -> dict[str, Any]:
     """Run (or load) one configuration and return its table row; what a Dask worker executes.
 
@@ -68,6 +41,7 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
     import torch
 
     from geomem_utils.params import pick_device
+    from geomem_utils.runs import kinds
     from geomem_utils.runs.cache import cached
     from geomem_utils.files import versions
 
@@ -75,20 +49,20 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
         os.environ["GEOMEM_CACHE_DIR"] = str(cache_dir)
     torch.set_num_threads(max(1, int(threads)))
     dev = pick_device(device)
+    kind = kinds.of(cfg)
     computed = []
 
     def compute() -> dict[str, Any]:
         computed.append(True)
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        record = _train(cfg, dev)
-        row = _metrics(cfg, record)
+        record = kind.train(cfg, dev)
+        row = kind.table_row(cfg, record)
         row.update(wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, device=dev,
                    host=platform.node(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                    **{f"version_{k}": v for k, v in versions().items()})
         return row
 
-    kind = "in_context" if type(cfg).__name__ == "InContextRun" else "path_star"
-    row = dict(cached({"kind": "sweep_row", "run_kind": kind, **asdict(cfg)}, compute, name="sweeprow", device=dev))
+    row = dict(cached({"kind": "sweep_row", "run_kind": kind.name, **asdict(cfg)}, compute, name="sweeprow", device=dev))
     row["status"] = "done" if computed else "cached"
     return row
 

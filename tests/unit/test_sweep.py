@@ -116,14 +116,18 @@ def test_a_failed_run_is_recorded_and_the_others_finish(monkeypatch, tmp_path, c
     from dask.distributed import Client, LocalCluster
 
     monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "cache"))
-    real = sweep_rows._train
+    import dataclasses
+
+    from geomem_utils.runs import kinds
+
+    real = kinds.KINDS["path_star"]
 
     def planted(cfg, device):  # a run that raises inside the worker
         if cfg.seed == 1:
             raise RuntimeError("planted failure")
-        return real(cfg, device)
+        return real.train(cfg, device)
 
-    monkeypatch.setattr(sweep_rows, "_train", planted)
+    monkeypatch.setitem(kinds.KINDS, "path_star", dataclasses.replace(real, train=planted))
     s = sweep.load("tiny", "ci", _sweep_dir(tmp_path, seeds="[0, 1, 2]"))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
