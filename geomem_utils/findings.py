@@ -209,6 +209,15 @@ def from_checks(id: str, evidence: Sequence[Any], ours: str, paper: str, detail:
     return verdict(id, PARTLY if partly else REPRODUCED, ours, paper, detail, checks=names)
 
 
+def verdict_of(id: str, checks: Sequence[Any], prefix: str | tuple[str, ...], ours: str, paper: str,
+               detail: str = "", partly: bool = False,
+               untested: str = "no check of this finding was computed") -> dict[str, Any]:
+    """``id``'s verdict from its evidence among ``checks`` (those of kind "finding" named with
+    ``prefix``): :func:`from_checks` of :func:`evidence`, the one way a chapter's checks module
+    turns its checks into a verdict."""
+    return from_checks(id, evidence(checks, prefix), ours, paper, detail, partly=partly, untested=untested)
+
+
 def evidence(checks: Sequence[Any], prefix: str | tuple[str, ...]) -> list[Any]:
     """The checks of kind "finding" whose name starts with ``prefix`` (or one of several): a
     finding's evidence."""

@@ -3,9 +3,9 @@
 What ``notebooks/03_implicit_reasoning.md`` is apart from its science code: the title and
 claim, the 27 parameter specs (the main run, the controls' graph, the tree-star, the
 in-context task, the Mamba) with their cross-field rule, the fixed settings of the
-in-context runs and the pause and Mamba sections, and the chapter's findings, assembled
-from the measured numbers by :mod:`geomem_utils.chapters.reasoning_checks` (whose thresholds and
-unit tests stay there).
+in-context runs and the pause and Mamba sections. The chapter's checks and findings,
+assembled from the measured numbers, are :mod:`geomem_utils.chapters.reasoning_checks`
+(whose thresholds and unit tests stay there).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from geomem_utils.chapters import reasoning_checks as vr
 from geomem_utils.runs.in_context import InContextRun
-from geomem_utils.science.measures import chance_z
 from geomem_utils.params import ParameterError, Spec, int_list, integer, number
 from geomem_utils.chapters import Chapter
 
@@ -102,50 +100,3 @@ def in_context_setting(p: Mapping[str, Any], variant: str, seed: int) -> InConte
         width=p["IC_WIDTH"], n_layers=p["IC_LAYERS"], n_heads=IC_HEADS, mlp="none", lr=p["IC_LR"],
         steps=p["IC_STEPS"], batch=IC_BATCH, n_train=IC_N_TRAIN, n_test=IC_TEST, seed=seed,
         stop_at=None if variant == "forward" else IC_STOP_AT)
-
-
-def findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dict, hard: dict, frozen: dict, mamba: dict,
-             mamba_slow: dict, lookup: dict, ic: dict, token_gap: float, direction_exact: Mapping[str, float],
-             pause_steps: Mapping[int, float], pause_every: int, staged: dict, mixed: dict,
-             trees: Mapping[str, dict], n_runs: int, rho: float) -> list[dict[str, Any]]:
-    """The chapter's findings: each verdict computed by :mod:`~geomem_utils.chapters.reasoning_checks`
-    from the checks and the runs, with our numbers next to the paper's."""
-    def f(x: float) -> str:
-        return f"{x:.2f}"
-
-    chance = 1 / p["DEGREE"]
-    g = f"G({p['DEGREE']}, {p['PATH_LENGTH']})"
-    fwd_tf = ic["forward"]["teacher_forced"]
-    verdict = vr.verdict_from_checks
-    return [
-        verdict("reasoning.heldout_paths", checks, f"{f(main['final']['test_exact'])} held-out exact match "
-                f"at {g}, seed {p['SEED']} (0.84-0.96 at seeds 0-2); chance {chance:.2f}",
-                "up to 100% held-out exact match at d = 10^4"),
-        verdict("reasoning.mamba_heldout", checks, f"{f(mamba['final']['test_exact'])} at "
-                f"G({p['MAMBA_DEGREE']}, {p['PATH_LENGTH']}) with lr {p['MAMBA_LR']:g}, β2 {p['MAMBA_BETA2']:g} "
-                f"(0.88-1.0 at seeds 0-3); {f(mamba_slow['final']['test_exact'])} with the GPT's optimiser",
-                "Mamba (12 x 384) answers held-out paths", "Reproduced with the Mamba's own optimiser at "
-                "d >= 100; with the GPT's optimiser, or at d <= 60, the small Mamba does not generalise."),
-        verdict("reasoning.no_token_order", checks, f"inner tokens reach 50% held-out within {token_gap:g} "
-                "evaluation(s) of each other", "no particular order (not last-to-first)"),
-        verdict("reasoning.hardest_token", checks, f"{f(hard['final']['test_first_hop'])} held-out first hop "
-                f"(root given), chance {chance:.2f}", "the first token alone is learnable in weights"),
-        verdict("reasoning.in_context_fails", checks, f"v1 {fwd_tf[1]:.3f} (chance {1 / p['IC_DEGREE']:.2f}, "
-                f"{abs(chance_z(fwd_tf[1], 1 / p['IC_DEGREE'], IC_TEST)):.1f} SE, after {ic['forward']['steps_run']} "
-                f"steps), later tokens {np.mean(fwd_tf[2:]):.2f}", "first token ~1/d, later tokens right"),
-        verdict("reasoning.frozen_fails", checks, f"frozen {f(frozen['final']['test_exact'])} vs trainable "
-                f"{f(main['final']['test_exact'])} held-out exact match", "frozen embeddings fail",
-                "The frozen run itself is the measure's null (a control); the evidence is the gap to "
-                "the trainable run."),
-        verdict("reasoning.edge_directions", checks, ", ".join(f"{d} {f(v)}" for d, v in direction_exact.items())
-                + f" held-out exact match at G({p['ABL_DEGREE']}, {p['PATH_LENGTH']})",
-                "reverse edges are needed (forward-only and backward-only fail)"),
-        vr.pause_verdict(pause_steps, PAUSE_TARGET, pause_every, p["SEED"]),
-        vr.staged_verdict([r["test_exact"] for r in staged["history"]], [r["test_exact"] for r in mixed["history"]],
-                          next(i for i, r in enumerate(staged["history"]) if r["step"] > p["ABL_STEPS"] // 2)),
-        vr.tree_verdict({s: r["final"]["test_exact"] for s, r in trees.items()},
-                        {s: r["final"]["test_first_hop"] for s, r in trees.items()}, p["TREE_DEGREE"]),
-        verdict("reasoning.geometry_predicts_heldout", checks, f"Spearman ρ = {rho:.2f} over {n_runs} runs; "
-                f"the trainable lookup at first hop {f(lookup['final']['test_first_hop'])}, "
-                f"navigation {f(lookup['final']['navigation'])}", "the geometry answers held-out paths (Fig. 2)"),
-    ]

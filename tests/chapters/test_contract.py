@@ -15,6 +15,7 @@ import pytest
 
 from geomem_utils import chapters
 from geomem_utils.chapters import MODULES, chapter
+from geomem_utils.files import import_graph
 from geomem_utils.execute.inputs import NOTEBOOKS, NotebookFailed, check_overrides, parameters_cell, read_notebook
 from geomem_utils.params import COMMON, ParameterError
 
@@ -66,25 +67,40 @@ def _family(module: str) -> str:
                 if module == c or module.startswith(c + "_"))
 
 
-def test_chapter_modules_do_not_import_each_other() -> None:
-    """A chapter's modules (``X.py``, ``X_checks.py``, ``X_figures.py``) import the package's
-    layers and each other, never another chapter's."""
-    import ast
-    from pathlib import Path
+def foreign_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from one chapter's modules (``X``, ``X_checks``, ``X_figures``) into another's."""
+    prefix = "geomem_utils.chapters."
+    return sorted(f"{m} -> {t}" for m, ts in graph.items() if m.startswith(prefix)
+                  for t in ts if t.startswith(prefix) and _family(t[len(prefix):]) != _family(m[len(prefix):]))
 
-    folder = Path(chapters.__file__).parent
-    seen = set()
-    for f in folder.glob("*.py"):
-        if f.name == "__init__.py":
-            continue
-        own = _family(f.stem)
-        seen.add(own)
-        for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                names = [node.module] if node.module else [a.name for a in node.names]
-                for name in (n for n in names if (folder / f"{n}.py").exists()):  # not __init__'s names
-                    assert _family(name) == own, f"{f.name} imports {name}, another chapter's module"
-    assert seen == set(MODULES.values())
+
+def test_chapter_modules_do_not_import_each_other() -> None:
+    """A chapter's modules import the package's wings and each other, never another chapter's
+    (every import, absolute or relative, at any depth: :func:`geomem_utils.files.import_graph`)."""
+    graph = import_graph()
+    assert not foreign_imports(graph)
+    families = {_family(m.rsplit(".", 1)[1]) for m in graph if m.startswith("geomem_utils.chapters.")}
+    assert families == set(MODULES.values())
+    planted = {**graph, "geomem_utils.chapters.puzzle_checks": {"geomem_utils.chapters.geometry_checks"}}
+    assert foreign_imports(planted) == ["geomem_utils.chapters.puzzle_checks -> geomem_utils.chapters.geometry_checks"]
+
+
+#: The names a notebook gives its companion modules, the same in every chapter.
+COMPANION_NAMES = {"": "chapter", "_checks": "verdict", "_figures": "figs"}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_notebook_imports_its_companions_under_the_same_names(stem: str) -> None:
+    """``from geomem_utils.chapters import X as chapter`` / ``X_checks as verdict`` /
+    ``X_figures as figs`` and ``from geomem_utils.chapters.X import CHAPTER``: nothing else
+    of the chapters, and no other name for them."""
+    module = MODULES[stem]
+    lines = [ln for ln in (NOTEBOOKS / f"{stem}.md").read_text().splitlines()
+             if ln.startswith("from geomem_utils.chapters")]
+    allowed = {f"from geomem_utils.chapters.{module} import CHAPTER"}
+    allowed |= {f"from geomem_utils.chapters import {module}{suffix} as {name}" for suffix, name in COMPANION_NAMES.items()}
+    assert lines and set(lines) <= allowed, set(lines) - allowed
+    assert f"from geomem_utils.chapters.{module} import CHAPTER" in lines
 
 
 def test_resolve_needs_every_parameter_and_names_a_bad_one() -> None:

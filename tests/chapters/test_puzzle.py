@@ -193,22 +193,22 @@ def test_lookup_checks_fail_on_the_geometric_and_the_untrained_gpt():
                         (UNTRAINED_GPT, ("edge recall", "training-path"))):
         names = failed(lookup=run)
         assert all(any(e in n for n in names) for e in expect), names
-        v = vp.verdict_from_checks("puzzle.trainable_associative_path_star",
-                                   memorization_puzzle_checks(**{**GOOD, "lookup": run}), "x", "y")
+        fid = "puzzle.trainable_associative_path_star"
+        v = findings.verdict_of(fid, memorization_puzzle_checks(**{**GOOD, "lookup": run}), vp.EVIDENCE[fid], "x", "y")
         assert v["verdict"] == findings.NOT_REPRODUCED
 
 
 def test_findings_of_the_chapter():
     checks = memorization_puzzle_checks(**GOOD)
-    recs = [vp.verdict_from_checks(fid, checks, "x", "y", "which part", partly=fid in ("puzzle.knobs",
-                                   "puzzle.associative_faster")) for fid in vp.EVIDENCE]
+    recs = [findings.verdict_of(fid, checks, vp.EVIDENCE[fid], "x", "y", "which part",
+                                partly=fid in ("puzzle.knobs", "puzzle.associative_faster")) for fid in vp.EVIDENCE]
     assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
     assert vp.matched_ease_partly({"star": (301, 29), "cycle": (301, 32)})  # m=32, seed 0: the twin wins
     assert vp.matched_ease_partly({"star": (301, 301), "cycle": (301, 301)})  # neither got there: not shown
     assert not vp.matched_ease_partly({"star": (1, 29), "cycle": (2, 32)})
     no_lookup = memorization_puzzle_checks(**{**GOOD, "lookup": None})
-    assert vp.verdict_from_checks("puzzle.trainable_associative_path_star", no_lookup, "x", "y")["verdict"] \
-        == findings.NOT_TESTED
+    fid = "puzzle.trainable_associative_path_star"
+    assert findings.verdict_of(fid, no_lookup, vp.EVIDENCE[fid], "x", "y")["verdict"] == findings.NOT_TESTED
 
 
 @pytest.mark.parametrize("changes, expected", [

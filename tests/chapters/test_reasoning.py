@@ -62,7 +62,7 @@ def test_trainable_lookup_fails_the_claim():
     for fragment in ("GPT held-out exact match", "hardest-token", "trainable minus frozen", "token order"):
         assert failed(checks, fragment), fragment
     assert not failed(checks, "frozen embeddings (null control)")  # the null cannot tell the two apart
-    fv = vr.verdict_from_checks("reasoning.heldout_paths", checks, "0.00", "up to 100%")
+    fv = findings.verdict_of("reasoning.heldout_paths", checks, vr.EVIDENCE["reasoning.heldout_paths"], "0.00", "up to 100%")
     assert fv["verdict"] == findings.NOT_REPRODUCED and "Failed" in fv["detail"]
 
 
@@ -170,14 +170,15 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
                                                                   + [(0.0, 0.1)]],
                                                                  [r[1] for r in GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
                                                                   + [(0.0, 0.1)]])
-    recs = [vr.verdict_from_checks(fid, checks, "x", "y") for fid in vr.EVIDENCE]
+    recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in vr.EVIDENCE]
     recs += [vr.pause_verdict({0: 100.0, 1: 100.0}, 0.8, 50), vr.staged_verdict([0, 1, 1], [1, 1, 1], 1),
              vr.tree_verdict({"leaf": 0.0}, {"leaf": 0.8}, 16)]
     assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
     assert findings.problems("03_implicit_reasoning", recs, [c.__dict__ for c in checks]) == []
     # no evidence computed (e.g. the Mamba check left out): "not tested here", never "reproduced"
     no_mamba = implicit_reasoning_checks(**{**GOOD, "mamba_test_exact": None})
-    assert vr.verdict_from_checks("reasoning.mamba_heldout", no_mamba, "x", "y")["verdict"] == findings.NOT_TESTED
+    assert findings.verdict_of("reasoning.mamba_heldout", no_mamba, vr.EVIDENCE["reasoning.mamba_heldout"], "x", "y")["verdict"] \
+        == findings.NOT_TESTED
 
 
 def test_optional_checks_and_names():
