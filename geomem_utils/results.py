@@ -14,7 +14,6 @@ import datetime as _dt
 import math
 import time
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any, Mapping
 
 from geomem_utils.files import atomic_write_json, from_root, versions

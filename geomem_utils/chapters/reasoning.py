@@ -10,9 +10,7 @@ assembled from the measured numbers, are :mod:`geomem_utils.chapters.reasoning_c
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
-
-import numpy as np
+from typing import Any, Mapping
 
 from geomem_utils.runs.in_context import InContextRun
 from geomem_utils.params import ParameterError, Spec, int_list, integer, number

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from geomem_utils import findings as fd
 from geomem_utils.chapters.reasoning import IC_TEST, PAUSE_TARGET
 from geomem_utils.science.measures import chance_z

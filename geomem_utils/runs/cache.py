@@ -14,7 +14,6 @@ killed writer left behind.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import math

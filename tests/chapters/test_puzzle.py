@@ -274,3 +274,28 @@ def test_edges_only_run_keeps_its_model_and_can_decode_paths():
     rec = pathstar.run_path_star(cfg, progress=False, use_cache=False)  # evaluates whole paths: needs the block
     model = pathstar.trained_model(cfg, rec)
     torch.testing.assert_close(model.embedding_matrix()[: data.graph.n_nodes], rec["embedding"])
+
+
+def test_the_chapters_findings_are_one_verdict_per_registered_finding():
+    """``puzzle_findings`` (what the notebook's last cell calls) runs on the chapter's tables and
+    gives the register exactly its findings for the chapter, with no problem ``finish`` raises."""
+    import pandas as pd
+    from types import SimpleNamespace
+
+    tiny = ["star", "cycle"]
+    matched = pd.DataFrame({n: {"m=32 frozen: steps to 100%": 301, "m=32 trainable: steps to 100%": 29,
+                                "m=512 frozen: steps to 100%": 2, "m=512 trainable: steps to 100%": 3}
+                            for n in tiny})
+    knobs = pd.DataFrame({"checked": [True, True, False], "same direction": [True, True, False]},
+                         index=["lr 1e-2", "N(0,1) init, lr 1e-4", "N(0,1) init, lr 1e-1"])
+    trained = pd.DataFrame({"trained geometry / trained lookup": [2.2, 1.4]}, index=tiny)
+    assoc = {n: (None, pd.DataFrame({"top_k": [50.0, 100.0]})) for n in tiny}
+    p = SimpleNamespace(LOOKUP_DEGREE=40, PATH_LENGTH=5, SEED=0)
+    checks = memorization_puzzle_checks(**GOOD)
+    recs = vp.puzzle_findings(p, checks, assoc=assoc, matched=matched, tiny=tiny, knobs=knobs, trained=trained,
+                              ratios=GOOD["ratios"], twin_full={"star": (0.0, 1.24), "cycle": (0.01, 7.74)},
+                              lookup=GOOD["lookup"])
+    assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("04_memorization_puzzle"))
+    assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
+    ease = next(r for r in recs if r["id"] == "puzzle.associative_faster")
+    assert ease["verdict"] == findings.PARTLY and "m=32: frozen 301/301 vs trainable 29/29" in ease["ours"]

@@ -223,3 +223,30 @@ def test_first_hop_given_root_and_hardest_evaluator():
     hard = pathstar.PathStarRun(**{**cfg.__dict__, "objective": "edges_and_hardest"})
     assert pathstar._evaluator(hard, pathstar.build_data(hard))(model)["test_first_hop"] == 1.0
     assert pathstar._evaluator(cfg, data)(model)["test_first_hop"] == 0.0
+
+
+def _record(test_exact: float, first_hop: float = 1.0, navigation: float = 1.0) -> dict:
+    return {"final": {"test_exact": test_exact, "test_first_hop": first_hop, "navigation": navigation}}
+
+
+def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
+    """``reasoning_findings`` (what the notebook's last cell calls) runs on a run's numbers and
+    gives the register exactly its findings for the chapter, with no problem ``finish`` would
+    raise; a regression of the main run turns its verdict."""
+    p = {"DEGREE": 100, "PATH_LENGTH": 5, "SEED": 0, "MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3, "MAMBA_BETA2": 0.95,
+         "IC_DEGREE": 2, "ABL_DEGREE": 40, "ABL_STEPS": 500, "TREE_DEGREE": 16}
+    history = [{"step": s, "test_exact": min(1.0, s / 400)} for s in range(0, 501, 50)]
+    kw = dict(main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0), mamba=_record(0.9),
+              mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
+              ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}},
+              token_gap=1.0, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
+              pause_steps={0: 300.0, 1: 200.0}, pause_every=50, staged={"history": history},
+              mixed={"history": history}, trees={"T(16, 4)": _record(0.0, 0.0)}, n_runs=10, rho=0.83)
+    runs = GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
+    rho = spearman_checks([r[0] for r in runs], [r[1] for r in runs])
+    checks = implicit_reasoning_checks(**GOOD) + rho
+    recs = vr.reasoning_findings(p, checks, **kw)
+    assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("03_implicit_reasoning"))
+    assert findings.problems("03_implicit_reasoning", recs, [c.__dict__ for c in checks]) == []
+    worse = vr.reasoning_findings(p, implicit_reasoning_checks(**{**GOOD, "test_exact": 0.0}) + rho, **kw)
+    assert next(r for r in worse if r["id"] == "reasoning.heldout_paths")["verdict"] == findings.NOT_REPRODUCED
