@@ -20,7 +20,8 @@ help:
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
-	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
+	@echo "make lab [LAB_ARGS='--port 8890 --no-browser']   JupyterLab on the notebooks (--allow-root added as root)"
+	@echo "make bench  benchmarks;  make clean"
 	@echo "make mutate mutation testing of the science-critical modules (~1 h on 2 cores; MUTATE_ARGS='--sample 700')"
 
 env: $(STAMP)
@@ -77,8 +78,15 @@ lab-settings:
 	@mkdir -p $(dir $(LAB_SETTINGS))
 	$(VENV)/bin/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
 
+# Lab starts wherever it is run: as root (a container, a cloud VM) Jupyter refuses to start
+# without --allow-root, so it is added when `id -u` is 0 (LAB_UID overrides the check);
+# LAB_ARGS passes anything else through, e.g. LAB_ARGS='--port 8890 --no-browser --ip 0.0.0.0'.
+LAB_UID ?= $(shell id -u)
+LAB_ARGS ?=
+LAB_ROOT_ARG = $(if $(filter 0,$(LAB_UID)),--allow-root)
+
 lab: $(LAB_STAMP) lab-settings
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab notebooks $(LAB_ROOT_ARG) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
