@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from geomem_utils.files import from_root, repo_root
 from geomem_utils.sweep.grids import Sweep, describe
 from geomem_utils.sweep.rows import frame, row_of, run_point, write_table
 
@@ -32,6 +33,16 @@ def local_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """``path`` as a summary shows it: relative to the repository root when inside it (a
+    committed summary names no folder of the machine that made it), else as it is."""
+    path = from_root(path)
+    try:
+        return str(path.relative_to(repo_root()))
+    except ValueError:
+        return str(path)
 
 
 def slurm_cluster(partition: str | None, cores: int, memory: str, walltime: str, gpus: int, jobs: int,
@@ -53,6 +64,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
               command: str = "", fmt: str = "csv") -> tuple["pd.DataFrame", dict[str, Any]]:  # noqa: F821
     """Run every grid point on ``client``'s cluster; write the table and its JSON summary.
 
+    ``out`` and ``cache_dir``, when relative, are taken from the repository root.
     A run that raises (or whose worker dies) is recorded as ``failed`` with its error and
     does not stop the others. The table is rewritten atomically as runs finish, so a
     killed sweep leaves a consistent partial table (and the cache, which a rerun reuses).
@@ -64,8 +76,10 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     from geomem_utils.files import atomic_write_json, versions
 
     configs = sweep.configs()  # every point validated before any work starts
-    cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()
-    out = Path(out)
+    # Relative paths from the repository root, as everywhere (not from this process's working
+    # directory): the workers get the absolute path.
+    cache = from_root(cache_dir) if cache_dir is not None else default_cache_dir()
+    out = from_root(out)
     table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
     summary_path = out / f"{sweep.name}-{sweep.profile}.json"
     started = time.time()
@@ -88,7 +102,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
             "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
             **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
                                        "error": r["error"]} for r in failed],
-            "table": str(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
+            "table": shown_path(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
             "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
             "machine": machine(),
             "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),

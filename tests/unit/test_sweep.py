@@ -233,6 +233,86 @@ def test_slurm_job_script(tmp_path) -> None:
         assert line in script, (line, script)
 
 
+def _no_work(monkeypatch) -> None:
+    """Anything that would run a run or start a cluster fails the test."""
+    def refuse(*a, **k):
+        raise AssertionError("the command did work it should have refused or only described")
+
+    monkeypatch.setattr(sweep_cli, "run_sweep", refuse)
+    monkeypatch.setattr(sweep_cli, "table", refuse)
+    monkeypatch.setattr(sweep_cli, "connect", refuse)
+    import dask.distributed
+
+    monkeypatch.setattr(dask.distributed, "LocalCluster", refuse)
+
+
+def test_dry_run_prints_the_runs_and_runs_nothing(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "env-cache"))
+    _no_work(monkeypatch)
+    folder = _sweep_dir(tmp_path, seeds="[0, 1, 2]")
+    for where in ([], ["--workers", "0"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        rc = sweep_cli.main(["tiny", "--sweeps", str(folder), "--dry-run", "--out", "build/i26-nowhere", *where])
+        out = capsys.readouterr().out
+        assert rc == 0, out
+        assert "dry run" in out and [l.strip() for l in out.splitlines() if l.strip().startswith("run ")] == [
+            "run 0: seed=0", "run 1: seed=1", "run 2: seed=2"]
+        assert f"cache: {tmp_path / 'env-cache'}" in out
+        assert f"table: {ROOT / 'build' / 'i26-nowhere' / 'tiny-ci.csv'}" in out
+    assert not (ROOT / "build" / "i26-nowhere").exists()
+
+
+@pytest.mark.parametrize("flags", [["--partition", "gpu"], ["--gpus", "1"], ["--cores", "4"], ["--jobs", "2"],
+                                   ["--memory", "8GB"], ["--walltime", "01:00:00"], ["--account", "a"],
+                                   ["--workers", "2", "--slurm"], ["--device", "foo"], ["--threads", "0"]])
+def test_a_flag_that_cannot_apply_is_refused_in_one_line(tmp_path, monkeypatch, capsys, flags) -> None:
+    _no_work(monkeypatch)
+    monkeypatch.setattr(sweep_cli, "slurm_cluster", lambda *a, **k: pytest.fail("no Slurm cluster"))
+    rc = sweep_cli.main(["tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--out", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert flags[0] in err and (flags[1] in err or flags[0] != "--device")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_within_seconds(tmp_path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = _sweep_dir(tmp_path)
+    for address, says in ((f"tcp://127.0.0.1:{port}", "no Dask scheduler answered within 1 s"),
+                          ("nonsense", "not a Dask address")):
+        t0 = time.time()
+        run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--scheduler", address, "--connect-timeout", "1"),
+                             cwd=ROOT, env=_env(tmp_path / "c"), capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr[-3000:]
+        assert says in run.stderr and address in run.stderr
+        assert time.time() - t0 < 30
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_relative_cache_and_out_are_taken_from_the_repository_root(tmp_path, monkeypatch, workers) -> None:
+    """`--cache-dir c --out o` means ROOT/c and ROOT/o whether this process runs the runs
+    (--workers 0) or Dask workers do, wherever the command is started (here: elsewhere/)."""
+    from geomem_utils import files
+
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setattr(files, "repo_root", lambda: root)
+    monkeypatch.setattr(sweep_cluster, "repo_root", lambda: root)
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "not-this-cache"))
+    monkeypatch.chdir(elsewhere)
+    folder = _sweep_dir(tmp_path, steps=20, seeds="[0]")
+    rc = sweep_cli.main(["tiny", "--sweeps", str(folder), "--cache-dir", "c", "--out", "o", "--workers", workers])
+    assert rc == 0
+    assert list((root / "c").glob("pathstar-*.pt")) and (root / "o" / "tiny-ci.csv").exists()
+    assert not any(elsewhere.iterdir()) and not (tmp_path / "not-this-cache").exists()
+    summary = json.loads((root / "o" / "tiny-ci.json").read_text())
+    assert summary["table"] == "o/tiny-ci.csv"
+
+
 def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_later: float):
     rows = [dict(degree=d, path_length=5, seed=s, final_exact=(exact_40 if d == 40 else 0.9),
                  first_hop=(exact_40 if d == 40 else 0.9), navigation=nav, chance=1 / d, status="done")
