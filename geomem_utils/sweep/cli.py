@@ -52,7 +52,7 @@ PROG = "python -m geomem_utils.sweep"
 #: The flags that only mean something for Slurm jobs, with their defaults there. They
 #: default to None so that one given without ``--slurm`` is refused, not silently ignored.
 SLURM_DEFAULTS: dict[str, Any] = {"partition": None, "account": None, "cores": 8, "memory": "16GB",
-                                  "walltime": "02:00:00", "gpus": 0, "jobs": 1}
+                                  "walltime": "02:00:00", "gpus": 0, "jobs": 1, "env_setup": None}
 
 
 class UsageError(Exception):
@@ -95,11 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     sl = p.add_argument_group("Slurm jobs (only with --slurm)")
     sl.add_argument("--partition", default=None)
     sl.add_argument("--account", default=None)
-    sl.add_argument("--cores", type=int, default=None, help="cores per Slurm job (one single-threaded worker each; default 8)")
+    sl.add_argument("--cores", type=int, default=None,
+                    help="CPUs per Slurm job: a CPU job runs one single-threaded worker per core, a GPU job "
+                         "books them for its one worker (default 8)")
     sl.add_argument("--memory", default=None, help="memory per Slurm job (default 16GB)")
     sl.add_argument("--walltime", default=None, help="default 02:00:00")
-    sl.add_argument("--gpus", type=int, default=None, help="GPUs per Slurm job (one worker per GPU; default 0)")
+    sl.add_argument("--gpus", type=int, default=None,
+                    help="GPUs per Slurm job: 0 (default), or 1: one single-threaded worker on the job's GPU, "
+                         "one run per GPU at a time (more GPUs: more --jobs)")
     sl.add_argument("--jobs", type=int, default=None, help="Slurm jobs to start (default 1)")
+    sl.add_argument("--env-setup", default=None, metavar="SHELL",
+                    help="how a job gets the environment, run after `cd` into this checkout "
+                         "(default: source .venv/bin/activate), e.g. 'module load cuda; source .venv/bin/activate'")
     return p
 
 
@@ -110,7 +117,7 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("give a sweep NAME (see --list)")
     if args.scheduler and args.slurm:
         raise UsageError("--scheduler and --slurm are exclusive")
-    given = [f"--{k}" for k in SLURM_DEFAULTS if getattr(args, k) is not None]
+    given = [f"--{k.replace('_', '-')}" for k in SLURM_DEFAULTS if getattr(args, k) is not None]
     if given and not args.slurm:
         verb = "only applies" if len(given) == 1 else "only apply"
         raise UsageError(f"{', '.join(given)} {verb} to Slurm jobs: add --slurm, or leave {'it' if len(given) == 1 else 'them'} out")
@@ -122,8 +129,9 @@ def _check(args: argparse.Namespace) -> None:
     for name in ("threads", "jobs", "cores"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be >= 1")
-    if args.gpus < 0:
-        raise UsageError("--gpus must be >= 0")
+    if args.gpus not in (0, 1):
+        raise UsageError(f"--gpus {args.gpus}: a Slurm job runs one worker on one GPU (--gpus 1); "
+                         f"--jobs N starts N of them")
     if args.workers is not None and args.workers < 0:
         raise UsageError("--workers must be >= 0")
     if args.connect_timeout <= 0:
@@ -227,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = None
     if args.slurm:
         cluster = slurm_cluster(args.partition, args.cores, args.memory, args.walltime, args.gpus, args.jobs,
-                                args.account)
+                                args.account, env_setup=args.env_setup)
         if args.dry_run:
             print(cluster.job_script())
             cluster.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import shlex
 import sys
 import time
 import traceback
@@ -45,18 +46,36 @@ def shown_path(path: str | os.PathLike) -> str:
         return str(path)
 
 
+def activation(env_setup: str | None = None) -> list[str]:
+    """The job script's lines that give a Slurm job this checkout's environment: ``cd`` into
+    the checkout (on the shared filesystem a cluster's nodes see), then ``env_setup``
+    (default ``source .venv/bin/activate``, relative to the checkout; e.g.
+    ``module load cuda; source .venv/bin/activate`` where the nodes need a module). The
+    workers then start as plain ``python``, not the submitting machine's venv interpreter."""
+    return [f"cd {shlex.quote(str(repo_root()))}", env_setup or "source .venv/bin/activate"]
+
+
 def slurm_cluster(partition: str | None, cores: int, memory: str, walltime: str, gpus: int, jobs: int,
-                  account: str | None = None, python: str | None = None) -> Any:
-    """A dask-jobqueue ``SLURMCluster``: one job per node share, ``cores`` single-threaded
-    worker processes per job (one per GPU when ``gpus`` > 0)."""
+                  account: str | None = None, python: str = "python", env_setup: str | None = None) -> Any:
+    """A dask-jobqueue ``SLURMCluster`` whose every worker runs one run at a time.
+
+    A CPU job (``gpus`` = 0) runs ``cores`` single-threaded worker processes. A GPU job
+    (``gpus`` = 1) books one GPU (``--gres=gpu:1``) and ``cores`` CPUs for one
+    single-threaded worker: one run per GPU, never eight runs sharing one (``--nthreads``
+    follows dask-jobqueue's ``cores / processes``, so the worker's ``cores`` is 1 and the
+    job's CPUs are ``job_cpu``). More GPUs: more jobs (``jobs``, passed to ``scale``).
+    """
     from dask_jobqueue import SLURMCluster
 
-    extra = [f"--gres=gpu:{gpus}"] if gpus else []
-    processes = max(1, gpus) if gpus else cores
-    return SLURMCluster(queue=partition, account=account, cores=cores, processes=processes, memory=memory,
-                        walltime=walltime, job_extra_directives=extra, python=python or sys.executable,
-                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"],
-                        scheduler_options={"dashboard_address": None})
+    if gpus not in (0, 1):
+        raise ValueError(f"gpus must be 0 or 1 (one worker per single-GPU job), got {gpus}")
+    if gpus:
+        shape = {"cores": 1, "processes": 1, "job_cpu": cores, "job_extra_directives": ["--gres=gpu:1"]}
+    else:
+        shape = {"cores": cores, "processes": cores, "job_extra_directives": []}
+    return SLURMCluster(queue=partition, account=account, memory=memory, walltime=walltime, python=python,
+                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1", *activation(env_setup)],
+                        scheduler_options={"dashboard_address": None}, **shape)
 
 
 def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps", device: str = "auto",

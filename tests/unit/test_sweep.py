@@ -220,17 +220,84 @@ def test_a_real_cluster_gives_the_serial_runs_bit_for_bit(tmp_path, monkeypatch,
         assert row.final_exact == serial["final"]["test_exact"] and row.navigation == serial["final"]["navigation"]
 
 
-def test_slurm_job_script(tmp_path) -> None:
+def _job_script(tmp_path: Path, *flags: str) -> str:
     pytest.importorskip("dask_jobqueue")
-    folder = _sweep_dir(tmp_path)
-    run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--slurm", "--partition", "gpu", "--cores", "4",
-                              "--memory", "32GB", "--walltime", "04:00:00", "--gpus", "1", "--dry-run"),
+    run = subprocess.run(_cli("tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--slurm", "--dry-run", *flags),
                          cwd=ROOT, env=_env(tmp_path / "c"), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
-    script = run.stdout
-    for line in ("#SBATCH -p gpu", "#SBATCH -t 04:00:00", "#SBATCH --gres=gpu:1", "OMP_NUM_THREADS=1",
-                 "--nthreads"):
+    return run.stdout
+
+
+def _worker_line(script: str) -> list[str]:
+    lines = [l for l in script.splitlines() if "distributed.cli.dask_worker" in l]
+    assert len(lines) == 1, script
+    return lines[0].split()
+
+
+def _flag(words: list[str], flag: str) -> str | None:
+    return words[words.index(flag) + 1] if flag in words else None
+
+
+def test_slurm_gpu_job_runs_one_single_threaded_worker_on_its_gpu(tmp_path) -> None:
+    """`--gpus 1`: one worker per single-GPU job, one thread (one run per GPU at a time), the
+    job's CPUs booked for it; the job enters the checkout and activates its environment."""
+    script = _job_script(tmp_path, "--partition", "gpu", "--cores", "4", "--memory", "32GB",
+                         "--walltime", "04:00:00", "--gpus", "1")
+    for line in ("#SBATCH -p gpu", "#SBATCH -t 04:00:00", "#SBATCH --gres=gpu:1", "#SBATCH --cpus-per-task=4",
+                 "OMP_NUM_THREADS=1", f"cd {ROOT}\n", "\nsource .venv/bin/activate\n"):
         assert line in script, (line, script)
+    assert script.index(f"cd {ROOT}") < script.index("source .venv/bin/activate") < script.index("dask_worker")
+    worker = _worker_line(script)
+    assert worker[0] == "python", "the worker must be the activated environment's python, not this machine's path"
+    assert _flag(worker, "--nthreads") == "1" and _flag(worker, "--nworkers") in (None, "1")
+
+
+def test_slurm_cpu_job_runs_one_single_threaded_worker_per_core(tmp_path) -> None:
+    script = _job_script(tmp_path, "--cores", "4", "--env-setup", "module load cuda; source env/bin/activate")
+    assert "--gres" not in script and "#SBATCH --cpus-per-task=4" in script
+    assert f"cd {ROOT}\nmodule load cuda; source env/bin/activate\n" in script
+    worker = _worker_line(script)
+    assert _flag(worker, "--nthreads") == "1" and _flag(worker, "--nworkers") == "4"
+
+
+def test_more_than_one_gpu_per_job_is_refused(tmp_path, capsys) -> None:
+    rc = sweep_cli.main(["tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--slurm", "--gpus", "2"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--gpus 2" in err and "--jobs" in err
+
+
+#: The numbers of a row that a run's state decides (not its timings, host or date).
+NUMBERS = ("final_exact", "best_exact", "first_hop", "navigation", "train_exact", "chance", "n_test", "steps")
+
+_ALONE = """
+import json, sys
+from geomem_utils.sweep import grids, rows
+cfg = grids.load("tiny", "ci", sys.argv[1]).configs()[int(sys.argv[2])][1]
+row = rows.run_point(cfg, "cpu")
+print(json.dumps({k: row[k] for k in sys.argv[3:]}))
+"""
+
+
+def test_runs_back_to_back_in_one_process_give_the_numbers_of_fresh_processes(tmp_path, monkeypatch) -> None:
+    """A Dask worker (or one Slurm GPU worker) runs one run after another in one process:
+    nothing a run leaves behind (the global RNG, torch's threads, a module's state) may
+    change the next one's numbers. Two runs back to back here, each alone in a fresh
+    process there, the cache off in both."""
+    monkeypatch.setenv("GEOMEM_CACHE", "off")
+    monkeypatch.delenv("GEOMEM_CACHE_DIR", raising=False)
+    folder = _sweep_dir(tmp_path, steps=20, seeds="[0, 1]")
+    configs = [cfg for _, cfg in sweep.load("tiny", "ci", folder).configs()]
+    together = [sweep_rows.run_point(cfg, "cpu") for cfg in configs]
+    env = {**_env(tmp_path / "unused"), "GEOMEM_CACHE": "off"}
+    env.pop("GEOMEM_CACHE_DIR")
+    for i, row in enumerate(together):
+        run = subprocess.run([sys.executable, "-c", _ALONE, str(folder), str(i), *NUMBERS], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        alone = json.loads(run.stdout.splitlines()[-1])
+        mine = json.loads(json.dumps({k: row[k] for k in NUMBERS}))  # the same float spelling
+        assert mine == alone, (i, mine, alone)
+    assert not (tmp_path / "unused").exists()
 
 
 def _no_work(monkeypatch) -> None:
@@ -263,7 +330,8 @@ def test_dry_run_prints_the_runs_and_runs_nothing(tmp_path, monkeypatch, capsys)
 
 @pytest.mark.parametrize("flags", [["--partition", "gpu"], ["--gpus", "1"], ["--cores", "4"], ["--jobs", "2"],
                                    ["--memory", "8GB"], ["--walltime", "01:00:00"], ["--account", "a"],
-                                   ["--workers", "2", "--slurm"], ["--device", "foo"], ["--threads", "0"]])
+                                   ["--env-setup", "true"], ["--workers", "2", "--slurm"], ["--device", "foo"],
+                                   ["--threads", "0"]])
 def test_a_flag_that_cannot_apply_is_refused_in_one_line(tmp_path, monkeypatch, capsys, flags) -> None:
     _no_work(monkeypatch)
     monkeypatch.setattr(sweep_cli, "slurm_cluster", lambda *a, **k: pytest.fail("no Slurm cluster"))
