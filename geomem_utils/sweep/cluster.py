@@ -121,7 +121,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
             "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
             **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
                                        "error": r["error"]} for r in failed],
-            "table": shown_path(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
+            "table": shown_path(table_path), "cache_dir": shown_path(cache), "scheduler": str(getattr(client, "scheduler", "")),
             "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
             "machine": machine(),
             "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),

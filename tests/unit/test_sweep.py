@@ -378,7 +378,7 @@ def test_relative_cache_and_out_are_taken_from_the_repository_root(tmp_path, mon
     assert list((root / "c").glob("pathstar-*.pt")) and (root / "o" / "tiny-ci.csv").exists()
     assert not any(elsewhere.iterdir()) and not (tmp_path / "not-this-cache").exists()
     summary = json.loads((root / "o" / "tiny-ci.json").read_text())
-    assert summary["table"] == "o/tiny-ci.csv"
+    assert summary["cache_dir"] == "c" and summary["table"] == "o/tiny-ci.csv"
 
 
 def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_later: float):
