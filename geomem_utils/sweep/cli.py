@@ -119,8 +119,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--scheduler and --slurm are exclusive")
     given = [f"--{k.replace('_', '-')}" for k in SLURM_DEFAULTS if getattr(args, k) is not None]
     if given and not args.slurm:
-        verb = "only applies" if len(given) == 1 else "only apply"
-        raise UsageError(f"{', '.join(given)} {verb} to Slurm jobs: add --slurm, or leave {'it' if len(given) == 1 else 'them'} out")
+        verb, them = ("only applies", "it") if len(given) == 1 else ("only apply", "them")
+        raise UsageError(f"{', '.join(given)} {verb} to Slurm jobs: add --slurm, or leave {them} out")
     for k, v in SLURM_DEFAULTS.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
@@ -142,7 +142,8 @@ def _check(args: argparse.Namespace) -> None:
         try:
             pick_device(args.device)
         except ConfigError as err:
-            raise UsageError(f"--device {args.device}: " + re.sub(r"^parameter DEVICE is '\w+' but ", "", str(err))) from None
+            reason = re.sub(r"^parameter DEVICE is '\w+' but ", "", str(err))
+            raise UsageError(f"--device {args.device}: {reason}") from None
     if args.format == "parquet":
         try:
             import pyarrow  # noqa: F401
