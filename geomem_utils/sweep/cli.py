@@ -154,19 +154,19 @@ def _check(args: argparse.Namespace) -> None:
 def _where(args: argparse.Namespace, n: int) -> str:
     """Where the runs would go, in words."""
     if args.slurm:
-        return f"Slurm: {args.jobs} job(s) on partition {args.partition or '(default)'}"
+        return f"on Slurm: {args.jobs} job(s) on partition {args.partition or '(default)'}"
     if args.scheduler:
-        return f"the Dask scheduler at {args.scheduler}"
+        return f"on the Dask scheduler at {args.scheduler}"
     if args.workers == 0:
         return "serially in this process"
-    return f"a LocalCluster of {min(args.workers or local_workers(), n)} single-threaded worker(s)"
+    return f"on a LocalCluster of {min(args.workers or local_workers(), n)} single-threaded worker(s)"
 
 
 def dry_run(sweep: Sweep, args: argparse.Namespace, cache: Path, out: Path, stream: Any = None) -> int:
     """Print what the command would run, and where its results would go; run nothing."""
     stream = stream or sys.stdout
     configs = sweep.configs()
-    print(f"sweep {sweep.name} [{sweep.profile}] (dry run, nothing runs): {len(configs)} runs on "
+    print(f"sweep {sweep.name} [{sweep.profile}] (dry run, nothing runs): {len(configs)} runs "
           f"{_where(args, len(configs))}, device {args.device}, {args.threads} thread(s) per run", file=stream)
     print(f"cache: {cache}", file=stream)
     print(f"table: {out / f'{sweep.name}-{sweep.profile}.{args.format}'} (summary .json next to it)", file=stream)
