@@ -11,7 +11,7 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run lab lab-settings bench sweep mutate clean env help
+.PHONY: book test quick run lab lab-settings bench sweep mutate clean clean-cache env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
@@ -20,7 +20,9 @@ help:
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
-	@echo "make lab    JupyterLab on the notebooks;  make bench   benchmarks;  make clean"
+	@echo "make lab [LAB_ARGS='--port 8890 --no-browser']   JupyterLab on the notebooks (--allow-root added as root)"
+	@echo "make bench  benchmarks"
+	@echo "make clean  remove build/ and the built book, keeping the run cache build/cache;  make clean-cache  remove the cache"
 	@echo "make mutate mutation testing of the science-critical modules (~1 h on 2 cores; MUTATE_ARGS='--sample 700')"
 
 env: $(STAMP)
@@ -77,15 +79,27 @@ lab-settings:
 	@mkdir -p $(dir $(LAB_SETTINGS))
 	$(VENV)/bin/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer markdown myst
 
+# Lab starts wherever it is run: as root (a container, a cloud VM) Jupyter refuses to start
+# without --allow-root, so it is added when `id -u` is 0 (LAB_UID overrides the check);
+# LAB_ARGS passes anything else through, e.g. LAB_ARGS='--port 8890 --no-browser --ip 0.0.0.0'.
+LAB_UID ?= $(shell id -u)
+LAB_ARGS ?=
+LAB_ROOT_ARG = $(if $(filter 0,$(LAB_UID)),--allow-root)
+
 lab: $(LAB_STAMP) lab-settings
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab notebooks $(LAB_ROOT_ARG) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
 
+# Without NAME: the list of sweeps and their grids (exit 0), nothing runs.
 sweep: $(STAMP)
-	@test -n "$(NAME)" || { $(PY) -m geomem_utils.sweep --list; echo "usage: make sweep NAME=<sweep> [PROFILE=ci] [ARGS='--workers 2 | --scheduler tcp://HOST:8786 | --slurm ...']"; exit 2; }
-	$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS)
+	@if [ -z "$(NAME)" ]; then \
+	  $(PY) -m geomem_utils.sweep --list && echo "run one: make sweep NAME=<sweep> [PROFILE=ci] [ARGS='--workers 2 | --scheduler tcp://HOST:8786 | --slurm ... | --dry-run']"; \
+	else \
+	  echo "$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS)"; \
+	  $(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS); \
+	fi
 
 # Mutation testing (issue 17; not part of CI): mutmut over graphs, tasks, experiments, pathstar_config,
 # train, measures, params and the GPT, against the fast unit tests; report in tests/mutation/REPORT.md.
@@ -94,5 +108,15 @@ mutate: $(STAMP)
 	$(PY) -m pip install -q -c requirements/constraints.txt -c requirements/constraints-mutate.txt -e ".[mutate]"
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tests/mutation/run.py $(MUTATE_ARGS)
 
+# The run cache (build/cache) holds hours of training and is keyed by everything that changes
+# a run's numbers, so a stale entry is never served: `make clean` keeps it and says so;
+# `make clean-cache` removes it.
+CACHE := build/cache
+
 clean:
-	rm -rf build book/_build book/_generated .pytest_cache mutants
+	rm -rf $(filter-out $(CACHE),$(wildcard build/* build/.[!.]*)) book/_build book/_generated .pytest_cache mutants
+	@rmdir build 2>/dev/null || true
+	@if [ -d $(CACHE) ]; then echo "clean: kept the run cache $(CACHE) ($$(du -sh $(CACHE) | cut -f1)); make clean-cache removes it"; fi
+
+clean-cache:
+	rm -rf $(CACHE)

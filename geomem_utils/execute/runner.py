@@ -5,7 +5,8 @@ reuses the last run when its inputs are unchanged (:func:`geomem_utils.execute.i
 otherwise deletes the old results file, executes the notebook with papermill (its kernel
 on :func:`kernel_threads` threads, its peak memory measured), stamps the executed copy,
 records the run in the run log and returns the results record, or raises
-:class:`~geomem_utils.execute.inputs.NotebookFailed` naming the notebook.
+:class:`~geomem_utils.execute.inputs.NotebookFailed` naming the notebook. The kernel talks
+to papermill over IPC sockets (:func:`kernel_manager_class`), not unencrypted TCP.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -50,6 +53,39 @@ def kernel_env(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def kernel_manager_class() -> type:
+    """The kernel manager papermill starts each notebook's kernel with: IPC transport on POSIX.
+
+    Over TCP (jupyter_client's default) ipykernel prints "Kernel is running over TCP without
+    encryption ..." to the terminal of every ``make book``, and any local user could connect
+    to the kernel's ports. IPC uses Unix sockets in a private folder made for this one
+    kernel (short enough for the socket path limit, never in the working directory, where
+    two kernels would share names), removed with the kernel's connection file. Elsewhere
+    (Windows) it is jupyter_client's manager as it is.
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    if os.name != "posix":
+        return AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:  # the sockets are ip-<port>
+            return os.path.join(tempfile.mkdtemp(prefix="geomem-kernel-"), "kernel")
+
+        def cleanup_connection_file(self) -> None:  # called when the kernel is shut down, not restarted
+            super().cleanup_connection_file()
+            if self.transport == "ipc" and os.path.basename(os.path.dirname(self.ip)).startswith("geomem-kernel-"):
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+    return IPCKernelManager
 
 
 def run_notebook(
@@ -95,6 +131,7 @@ def run_notebook(
             pm.execute_notebook(
                 nb, str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT),
                 execution_timeout=timeout, progress_bar=progress_bar(stem, progress), log_output=False,
+                kernel_manager_class=kernel_manager_class(),
             )
     except Exception as err:  # noqa: BLE001 - reported with the notebook's name below
         error = failure_report(stem, err, time.time() - started, out)

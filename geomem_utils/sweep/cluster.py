@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import shlex
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
+from geomem_utils.files import from_root, repo_root
 from geomem_utils.sweep.grids import Sweep, describe
 from geomem_utils.sweep.rows import frame, row_of, run_point, write_table
 
@@ -34,18 +36,46 @@ def local_workers() -> int:
         return os.cpu_count() or 1
 
 
+def shown_path(path: str | os.PathLike) -> str:
+    """``path`` as a summary shows it: relative to the repository root when inside it (a
+    committed summary names no folder of the machine that made it), else as it is."""
+    path = from_root(path)
+    try:
+        return str(path.relative_to(repo_root()))
+    except ValueError:
+        return str(path)
+
+
+def activation(env_setup: str | None = None) -> list[str]:
+    """The job script's lines that give a Slurm job this checkout's environment: ``cd`` into
+    the checkout (on the shared filesystem a cluster's nodes see), then ``env_setup``
+    (default ``source .venv/bin/activate``, relative to the checkout; e.g.
+    ``module load cuda; source .venv/bin/activate`` where the nodes need a module). The
+    workers then start as plain ``python``, not the submitting machine's venv interpreter."""
+    return [f"cd {shlex.quote(str(repo_root()))}", env_setup or "source .venv/bin/activate"]
+
+
 def slurm_cluster(partition: str | None, cores: int, memory: str, walltime: str, gpus: int, jobs: int,
-                  account: str | None = None, python: str | None = None) -> Any:
-    """A dask-jobqueue ``SLURMCluster``: one job per node share, ``cores`` single-threaded
-    worker processes per job (one per GPU when ``gpus`` > 0)."""
+                  account: str | None = None, python: str = "python", env_setup: str | None = None) -> Any:
+    """A dask-jobqueue ``SLURMCluster`` whose every worker runs one run at a time.
+
+    A CPU job (``gpus`` = 0) runs ``cores`` single-threaded worker processes. A GPU job
+    (``gpus`` = 1) books one GPU (``--gres=gpu:1``) and ``cores`` CPUs for one
+    single-threaded worker: one run per GPU, never eight runs sharing one (``--nthreads``
+    follows dask-jobqueue's ``cores / processes``, so the worker's ``cores`` is 1 and the
+    job's CPUs are ``job_cpu``). More GPUs: more jobs (``jobs``, passed to ``scale``).
+    """
     from dask_jobqueue import SLURMCluster
 
-    extra = [f"--gres=gpu:{gpus}"] if gpus else []
-    processes = max(1, gpus) if gpus else cores
-    return SLURMCluster(queue=partition, account=account, cores=cores, processes=processes, memory=memory,
-                        walltime=walltime, job_extra_directives=extra, python=python or sys.executable,
-                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"],
-                        scheduler_options={"dashboard_address": None})
+    if gpus not in (0, 1):
+        raise ValueError(f"gpus must be 0 or 1 (one worker per single-GPU job), got {gpus}")
+    if gpus:
+        shape = {"cores": 1, "processes": 1, "job_cpu": cores, "job_extra_directives": ["--gres=gpu:1"]}
+    else:
+        shape = {"cores": cores, "processes": cores, "job_extra_directives": []}
+    return SLURMCluster(queue=partition, account=account, memory=memory, walltime=walltime, python=python,
+                        job_script_prologue=["export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1", *activation(env_setup)],
+                        scheduler_options={"dashboard_address": None}, **shape)
 
 
 def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps", device: str = "auto",
@@ -53,6 +83,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
               command: str = "", fmt: str = "csv") -> tuple["pd.DataFrame", dict[str, Any]]:  # noqa: F821
     """Run every grid point on ``client``'s cluster; write the table and its JSON summary.
 
+    ``out`` and ``cache_dir``, when relative, are taken from the repository root.
     A run that raises (or whose worker dies) is recorded as ``failed`` with its error and
     does not stop the others. The table is rewritten atomically as runs finish, so a
     killed sweep leaves a consistent partial table (and the cache, which a rerun reuses).
@@ -64,8 +95,10 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     from geomem_utils.files import atomic_write_json, versions
 
     configs = sweep.configs()  # every point validated before any work starts
-    cache = Path(cache_dir if cache_dir is not None else default_cache_dir()).resolve()
-    out = Path(out)
+    # Relative paths from the repository root, as everywhere (not from this process's working
+    # directory): the workers get the absolute path.
+    cache = from_root(cache_dir) if cache_dir is not None else default_cache_dir()
+    out = from_root(out)
     table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
     summary_path = out / f"{sweep.name}-{sweep.profile}.json"
     started = time.time()
@@ -88,7 +121,8 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
             "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
             **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
                                        "error": r["error"]} for r in failed],
-            "table": str(table_path), "cache_dir": str(cache), "scheduler": str(getattr(client, "scheduler", "")),
+            "table": shown_path(table_path), "cache_dir": shown_path(cache),
+            "scheduler": str(getattr(client, "scheduler", "")),
             "workers": len(client.scheduler_info().get("workers", {})), "threads_per_run": threads,
             "machine": machine(),
             "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),

@@ -220,17 +220,165 @@ def test_a_real_cluster_gives_the_serial_runs_bit_for_bit(tmp_path, monkeypatch,
         assert row.final_exact == serial["final"]["test_exact"] and row.navigation == serial["final"]["navigation"]
 
 
-def test_slurm_job_script(tmp_path) -> None:
+def _job_script(tmp_path: Path, *flags: str) -> str:
     pytest.importorskip("dask_jobqueue")
-    folder = _sweep_dir(tmp_path)
-    run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--slurm", "--partition", "gpu", "--cores", "4",
-                              "--memory", "32GB", "--walltime", "04:00:00", "--gpus", "1", "--dry-run"),
+    run = subprocess.run(_cli("tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--slurm", "--dry-run", *flags),
                          cwd=ROOT, env=_env(tmp_path / "c"), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
-    script = run.stdout
-    for line in ("#SBATCH -p gpu", "#SBATCH -t 04:00:00", "#SBATCH --gres=gpu:1", "OMP_NUM_THREADS=1",
-                 "--nthreads"):
+    return run.stdout
+
+
+def _worker_line(script: str) -> list[str]:
+    lines = [l for l in script.splitlines() if "distributed.cli.dask_worker" in l]
+    assert len(lines) == 1, script
+    return lines[0].split()
+
+
+def _flag(words: list[str], flag: str) -> str | None:
+    return words[words.index(flag) + 1] if flag in words else None
+
+
+def test_slurm_gpu_job_runs_one_single_threaded_worker_on_its_gpu(tmp_path) -> None:
+    """`--gpus 1`: one worker per single-GPU job, one thread (one run per GPU at a time), the
+    job's CPUs booked for it; the job enters the checkout and activates its environment."""
+    script = _job_script(tmp_path, "--partition", "gpu", "--cores", "4", "--memory", "32GB",
+                         "--walltime", "04:00:00", "--gpus", "1")
+    for line in ("#SBATCH -p gpu", "#SBATCH -t 04:00:00", "#SBATCH --gres=gpu:1", "#SBATCH --cpus-per-task=4",
+                 "OMP_NUM_THREADS=1", f"cd {ROOT}\n", "\nsource .venv/bin/activate\n"):
         assert line in script, (line, script)
+    assert script.index(f"cd {ROOT}") < script.index("source .venv/bin/activate") < script.index("dask_worker")
+    worker = _worker_line(script)
+    assert worker[0] == "python", "the worker must be the activated environment's python, not this machine's path"
+    assert _flag(worker, "--nthreads") == "1" and _flag(worker, "--nworkers") in (None, "1")
+
+
+def test_slurm_cpu_job_runs_one_single_threaded_worker_per_core(tmp_path) -> None:
+    script = _job_script(tmp_path, "--cores", "4", "--env-setup", "module load cuda; source env/bin/activate")
+    assert "--gres" not in script and "#SBATCH --cpus-per-task=4" in script
+    assert f"cd {ROOT}\nmodule load cuda; source env/bin/activate\n" in script
+    worker = _worker_line(script)
+    assert _flag(worker, "--nthreads") == "1" and _flag(worker, "--nworkers") == "4"
+
+
+def test_more_than_one_gpu_per_job_is_refused(tmp_path, capsys) -> None:
+    rc = sweep_cli.main(["tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--slurm", "--gpus", "2"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--gpus 2" in err and "--jobs" in err
+
+
+#: The numbers of a row that a run's state decides (not its timings, host or date).
+NUMBERS = ("final_exact", "best_exact", "first_hop", "navigation", "train_exact", "chance", "n_test", "steps")
+
+_ALONE = """
+import json, sys
+from geomem_utils.sweep import grids, rows
+cfg = grids.load("tiny", "ci", sys.argv[1]).configs()[int(sys.argv[2])][1]
+row = rows.run_point(cfg, "cpu")
+print(json.dumps({k: row[k] for k in sys.argv[3:]}))
+"""
+
+
+def test_runs_back_to_back_in_one_process_give_the_numbers_of_fresh_processes(tmp_path, monkeypatch) -> None:
+    """A Dask worker (or one Slurm GPU worker) runs one run after another in one process:
+    nothing a run leaves behind (the global RNG, torch's threads, a module's state) may
+    change the next one's numbers. Two runs back to back here, each alone in a fresh
+    process there, the cache off in both."""
+    monkeypatch.setenv("GEOMEM_CACHE", "off")
+    monkeypatch.delenv("GEOMEM_CACHE_DIR", raising=False)
+    folder = _sweep_dir(tmp_path, steps=20, seeds="[0, 1]")
+    configs = [cfg for _, cfg in sweep.load("tiny", "ci", folder).configs()]
+    together = [sweep_rows.run_point(cfg, "cpu") for cfg in configs]
+    env = {**_env(tmp_path / "unused"), "GEOMEM_CACHE": "off"}
+    env.pop("GEOMEM_CACHE_DIR")
+    for i, row in enumerate(together):
+        run = subprocess.run([sys.executable, "-c", _ALONE, str(folder), str(i), *NUMBERS], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        alone = json.loads(run.stdout.splitlines()[-1])
+        mine = json.loads(json.dumps({k: row[k] for k in NUMBERS}))  # the same float spelling
+        assert mine == alone, (i, mine, alone)
+    assert not (tmp_path / "unused").exists()
+
+
+def _no_work(monkeypatch) -> None:
+    """Anything that would run a run or start a cluster fails the test."""
+    def refuse(*a, **k):
+        raise AssertionError("the command did work it should have refused or only described")
+
+    monkeypatch.setattr(sweep_cli, "run_sweep", refuse)
+    monkeypatch.setattr(sweep_cli, "table", refuse)
+    monkeypatch.setattr(sweep_cli, "connect", refuse)
+    import dask.distributed
+
+    monkeypatch.setattr(dask.distributed, "LocalCluster", refuse)
+
+
+def test_dry_run_prints_the_runs_and_runs_nothing(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "env-cache"))
+    _no_work(monkeypatch)
+    folder = _sweep_dir(tmp_path, seeds="[0, 1, 2]")
+    for where in ([], ["--workers", "0"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        rc = sweep_cli.main(["tiny", "--sweeps", str(folder), "--dry-run", "--out", "build/i26-nowhere", *where])
+        out = capsys.readouterr().out
+        assert rc == 0, out
+        assert "dry run" in out and [l.strip() for l in out.splitlines() if l.strip().startswith("run ")] == [
+            "run 0: seed=0", "run 1: seed=1", "run 2: seed=2"]
+        assert f"cache: {tmp_path / 'env-cache'}" in out
+        assert f"table: {ROOT / 'build' / 'i26-nowhere' / 'tiny-ci.csv'}" in out
+    assert not (ROOT / "build" / "i26-nowhere").exists()
+
+
+@pytest.mark.parametrize("flags", [["--partition", "gpu"], ["--gpus", "1"], ["--cores", "4"], ["--jobs", "2"],
+                                   ["--memory", "8GB"], ["--walltime", "01:00:00"], ["--account", "a"],
+                                   ["--env-setup", "true"], ["--workers", "2", "--slurm"], ["--device", "foo"],
+                                   ["--threads", "0"]])
+def test_a_flag_that_cannot_apply_is_refused_in_one_line(tmp_path, monkeypatch, capsys, flags) -> None:
+    _no_work(monkeypatch)
+    monkeypatch.setattr(sweep_cli, "slurm_cluster", lambda *a, **k: pytest.fail("no Slurm cluster"))
+    rc = sweep_cli.main(["tiny", "--sweeps", str(_sweep_dir(tmp_path)), "--out", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert flags[0] in err and (flags[1] in err or flags[0] != "--device")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_within_seconds(tmp_path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = _sweep_dir(tmp_path)
+    for address, says in ((f"tcp://127.0.0.1:{port}", "no Dask scheduler answered within 1 s"),
+                          ("nonsense", "not a Dask address")):
+        t0 = time.time()
+        run = subprocess.run(_cli("tiny", "--sweeps", str(folder), "--scheduler", address, "--connect-timeout", "1"),
+                             cwd=ROOT, env=_env(tmp_path / "c"), capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr[-3000:]
+        assert says in run.stderr and address in run.stderr
+        assert time.time() - t0 < 30
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_relative_cache_and_out_are_taken_from_the_repository_root(tmp_path, monkeypatch, workers) -> None:
+    """`--cache-dir c --out o` means ROOT/c and ROOT/o whether this process runs the runs
+    (--workers 0) or Dask workers do, wherever the command is started (here: elsewhere/)."""
+    from geomem_utils import files
+
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setattr(files, "repo_root", lambda: root)
+    monkeypatch.setattr(sweep_cluster, "repo_root", lambda: root)
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "not-this-cache"))
+    monkeypatch.chdir(elsewhere)
+    folder = _sweep_dir(tmp_path, steps=20, seeds="[0]")
+    rc = sweep_cli.main(["tiny", "--sweeps", str(folder), "--cache-dir", "c", "--out", "o", "--workers", workers])
+    assert rc == 0
+    assert list((root / "c").glob("pathstar-*.pt")) and (root / "o" / "tiny-ci.csv").exists()
+    assert not any(elsewhere.iterdir()) and not (tmp_path / "not-this-cache").exists()
+    summary = json.loads((root / "o" / "tiny-ci.json").read_text())
+    assert summary["cache_dir"] == "c" and summary["table"] == "o/tiny-ci.csv"
 
 
 def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_later: float):
