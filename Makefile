@@ -57,10 +57,12 @@ quick: $(STAMP)
 	GEOMEM_PROFILE=smoke $(PY) tests/support/offline.py $(PY) -m pytest tests -m "not browser" -x -q
 
 # Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
-# add --book to ARGS to write into build/executed and build/results instead.
+# add --book to ARGS to write into build/executed and build/results instead. --profile is
+# passed only when PROFILE is given (make run PROFILE=full), so that ARGS="-p PROFILE full"
+# is the same run and not a disagreement with the Makefile's default.
 run: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
-	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) $(ARGS)
+	$(PY) -m geomem_utils.execute $(NB) $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) $(ARGS)
 
 # JupyterLab from the `lab` extra (pinned by requirements/constraints-lab.txt), with
 # jupytext's notebook view as the default for the chapters' .md files. Kernels start in
