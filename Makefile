@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
 	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
-	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
+	@echo "make quick  unit tests and every notebook at the smoke profile (checks off), into build/quick/"
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
@@ -53,8 +53,13 @@ test: $(STAMP)
 	bash book/ensure_chromium.sh
 	GEOMEM_PROFILE=ci $(PY) tests/support/offline.py $(PY) -m pytest tests
 
+# The smoke notebooks go to $(QUICK)/executed and $(QUICK)/results (tests/conftest.py's
+# build_dirs), never over the book's build/executed and build/results.
+QUICK := build/quick
 quick: $(STAMP)
+	@echo "quick: unit tests, then every notebook at the smoke profile into $(QUICK)/ (the book's build/ untouched)"
 	GEOMEM_PROFILE=smoke $(PY) tests/support/offline.py $(PY) -m pytest tests -m "not browser" -x -q
+	@echo "quick: smoke notebooks in $(QUICK)/executed, their results in $(QUICK)/results"
 
 # Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
 # add --book to ARGS to write into build/executed and build/results instead. --profile is

@@ -703,3 +703,37 @@ def test_a_missing_device_is_refused_before_any_work(device: str, cpu_only: list
         err = capsys.readouterr().err
         assert rc == 1 and f"parameter DEVICE is '{device}' but" in err, err
         assert no_kernel == []
+
+
+# ============================================================================ 13. make quick (issue 26)
+
+def test_no_test_sees_the_callers_profile() -> None:
+    """`make quick` exports GEOMEM_PROFILE=smoke for the book's tests; no other test reads it."""
+    assert "GEOMEM_PROFILE" not in os.environ
+
+
+@pytest.mark.slow
+def test_the_tests_pass_under_make_quicks_profile() -> None:
+    """A sweep built with only a [ci] section (test_sweep.py) under GEOMEM_PROFILE=smoke, as `make quick` runs it."""
+    tests = ["tests/unit/test_runs.py::test_no_test_sees_the_callers_profile",
+             "tests/unit/test_sweep.py::test_slurm_job_script"]
+    proc = subprocess.run([PY, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+                          env={**_env(), "GEOMEM_PROFILE": "smoke"}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_the_smoke_notebooks_go_to_their_own_folder() -> None:
+    from conftest import build_dirs_for
+
+    book = {"executed": ROOT / "build" / "executed", "results": ROOT / "build" / "results"}
+    assert build_dirs_for("ci") == book  # `make test` writes the book's folders ...
+    quick = build_dirs_for("smoke")  # ... `make quick` its own
+    assert quick == {"executed": ROOT / "build" / "quick" / "executed", "results": ROOT / "build" / "quick" / "results"}
+    for folder in (*quick.values(), *build_dirs_for("full").values()):
+        execute.check_destination(folder, str(folder), book=False)  # nowhere near the book's
+    dry = subprocess.run(["make", "-n", "quick", f"VENV={Path(sys.prefix)}"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert "GEOMEM_PROFILE=smoke" in dry.stdout and "build/quick/executed" in dry.stdout, dry.stdout  # and says where
+    ci = (ROOT / ".ci" / "run").read_text()
+    smoke = ci.index('GEOMEM_PROFILE=smoke')
+    assert ci.index("make test") < smoke and "tests/book" in ci[smoke:] and "notebooks" in ci[smoke:]
