@@ -24,7 +24,8 @@ records its wall time in ``build/executed/_runs.json``.
   lines, the end of its traceback and the path of the partially executed notebook; the
   notebook's old results file is deleted before it runs, so a failed run never leaves a
   stale verdict behind. On a terminal each notebook shows its progress (cells done / total,
-  elapsed); elsewhere (CI logs) one line at most every minute.
+  elapsed); elsewhere (CI logs) one line at most every minute. Side by side, one line per
+  lane (notebook, cell n/N, elapsed): in place on a terminal, every 30 s elsewhere.
 - **No machine paths.** ``RESULTS_DIR`` is passed relative to the repository root, and the
   checkout's path is scrubbed from the executed notebook (outputs and metadata).
 - **Two notebooks at a time, one thread each.** ``--jobs N`` (default: one per core, at
@@ -63,7 +64,7 @@ from geomem_utils.execute.inputs import (
     read_notebook, root_relative, sha256_hex,
 )
 from geomem_utils.files import from_root
-from geomem_utils.execute.report import last_wall_times
+from geomem_utils.execute.report import LaneStatus, lane_progress, last_wall_times
 from geomem_utils.execute.runner import kernel_threads, run_notebook
 
 #: What the book is built from; other parameters go to RUNS/<name>/ (see run_folder).
@@ -90,21 +91,44 @@ def longest_first(paths: list[Path], out_dir: Path) -> list[Path]:
     return sorted(paths, key=lambda p: -times.get(p.stem, float("inf")))
 
 
+#: In a worker process: the queue its notebooks report their cells on (None: no lane status).
+_LANES: Any = None
+
+
+def _lane_init(queue: Any) -> None:
+    """A worker process's initializer: where its notebooks report progress (:class:`LaneStatus`)."""
+    global _LANES
+    _LANES = queue
+
+
 def _run_in_worker(path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int, force: bool | None,
                    threads: int) -> tuple[dict[str, Any] | None, str | None, float]:
     """One notebook in a worker process: (record, None, seconds) or (None, error, seconds)."""
     t0 = time.time()
+    progress = lane_progress(path.stem, _LANES) if _LANES is not None else False
     try:
-        return run_notebook(path, parameters, out_dir, timeout, progress=False, force=force,
+        return run_notebook(path, parameters, out_dir, timeout, progress=progress, force=force,
                             threads=threads), None, time.time() - t0
     except NotebookFailed as err:
         return None, str(err), time.time() - t0
+
+
+def _drain(queue: Any, status: LaneStatus) -> None:
+    """Every report the workers have queued, into ``status``."""
+    import queue as queues
+
+    while True:
+        try:
+            status.update(*queue.get_nowait())
+        except queues.Empty:
+            return
 
 
 def run_many(
     paths: list[Path], parameters: dict[str, Any], out_dir: Path, jobs: int = 1, timeout: int = 1800,
     progress: bool | None = None, force: bool | None = None, keep_going: bool = True,
     report: Callable[[str, dict[str, Any] | None, str | None, float], None] | None = None,
+    status_every: float = 30.0,
 ) -> dict[str, dict[str, Any] | NotebookFailed]:
     """Execute notebooks, ``jobs`` at a time; return each stem's record or its NotebookFailed.
 
@@ -113,13 +137,19 @@ def run_many(
     (:func:`longest_first`); runs they share are computed once, under the cache's lock.
     Each kernel gets :func:`kernel_threads` threads either way, so the numbers are the
     same. ``report(stem, record, error, seconds)`` is called as each one ends. Without
-    ``keep_going`` no notebook starts after a failure.
+    ``keep_going`` no notebook starts after a failure. ``progress`` as for
+    :func:`~geomem_utils.execute.runner.run_notebook`; side by side it is one line per lane
+    (:class:`LaneStatus`: in place on a terminal, every ``status_every`` seconds elsewhere).
     """
     threads = kernel_threads()
     outcome: dict[str, dict[str, Any] | NotebookFailed] = {}
+    status: LaneStatus | None = None
 
     def done(stem: str, record: dict[str, Any] | None, error: str | None, seconds: float) -> None:
         outcome[stem] = record if error is None else NotebookFailed(error)
+        if status is not None:
+            status.finish(stem)
+            status.clear()
         if report is not None:
             report(stem, record, error, seconds)
 
@@ -138,16 +168,30 @@ def run_many(
     import concurrent.futures as cf
     import multiprocessing
 
+    context = multiprocessing.get_context("spawn")
+    lanes = None
+    if progress is True or (progress is None and sys.stderr.isatty()):
+        lanes, status = context.Queue(), LaneStatus(every=status_every)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=multiprocessing.get_context("spawn")) as pool:
+    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context, initializer=_lane_init,
+                                initargs=(lanes,)) as pool:
         futures = {pool.submit(_run_in_worker, path, parameters, Path(out_dir), timeout, force, threads): path
                    for path in longest_first(paths, Path(out_dir))}
-        for future in cf.as_completed(futures):
-            record, error, seconds = future.result()
-            done(futures[future].stem, record, error, seconds)
-            if error is not None and not keep_going:
-                for f in futures:
-                    f.cancel()  # those not started yet
+        pending = set(futures)
+        while pending:
+            finished, pending = cf.wait(pending, timeout=0.5 if status else None, return_when=cf.FIRST_COMPLETED)
+            if status is not None and lanes is not None:
+                _drain(lanes, status)
+            for future in finished:
+                if future.cancelled():
+                    continue
+                record, error, seconds = future.result()
+                done(futures[future].stem, record, error, seconds)
+                if error is not None and not keep_going:
+                    for f in futures:
+                        f.cancel()  # those not started yet
+            if status is not None:
+                status.show()
     return {p.stem: outcome[p.stem] for p in paths if p.stem in outcome}
 
 
