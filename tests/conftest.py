@@ -67,7 +67,8 @@ def build_dirs_for(profile: str) -> dict[str, Path]:
     """Where the book's tests leave executed notebooks and results at ``profile``: the book's
     ``build/executed`` and ``build/results`` at ci (`make test`; the book is built from them),
     ``build/quick/`` at smoke (`make quick`), ``build/runs/tests-<profile>/`` otherwise."""
-    base = {"ci": ROOT / "build", "smoke": ROOT / "build" / "quick"}.get(profile, ROOT / "build" / "runs" / f"tests-{profile}")
+    base = {"ci": ROOT / "build", "smoke": ROOT / "build" / "quick"}.get(
+        profile, ROOT / "build" / "runs" / f"tests-{profile}")
     return {"executed": base / "executed", "results": base / "results"}
 
 

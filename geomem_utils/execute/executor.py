@@ -63,9 +63,9 @@ from geomem_utils.execute.inputs import (
     ROOT, NotebookFailed, check_overrides, notebook_paths, parameters_cell, parse_value,
     read_notebook, root_relative, sha256_hex,
 )
-from geomem_utils.files import from_root
 from geomem_utils.execute.report import LaneStatus, lane_progress, last_wall_times
 from geomem_utils.execute.runner import kernel_threads, run_notebook
+from geomem_utils.files import from_root
 
 #: What the book is built from; other parameters go to RUNS/<name>/ (see run_folder).
 BOOK_PROFILE, BOOK_EXECUTED, BOOK_RESULTS, RUNS = "ci", "build/executed", "build/results", "build/runs"
@@ -247,7 +247,8 @@ def far_sizes(stem: str, p: Any, profile: str) -> list[tuple[str, str]]:
         if not SIZE_NAMES.search(name) or len(numbers) != 2 or default <= 0:
             continue
         if value > FAR_BEYOND * default:
-            out.append((name, f"{stem}: {name} {value:,} is {value / default:,.0f}x the {profile} profile's {default:,}"))
+            out.append((name, f"{stem}: {name} {value:,} is {value / default:,.0f}x "
+                              f"the {profile} profile's {default:,}"))
     return out
 
 
@@ -345,7 +346,8 @@ def check_destination(path: Path, what: str, book: bool, run_dir: bool = False) 
     (a rerun there reuses it). Called before any file is touched."""
     root, p = ROOT.resolve(), Path(path).expanduser().resolve()
     if p == Path(p.anchor) or p == root or p in root.parents:
-        where = "the filesystem root" if p == Path(p.anchor) else "the checkout" if p == root else "a parent of the checkout"
+        where = ("the filesystem root" if p == Path(p.anchor) else "the checkout" if p == root
+                 else "a parent of the checkout")
         raise NotebookFailed(f"{what} is {where} ({p}); name a folder inside {RUNS}/ or a new one outside the checkout")
     for folder in (BOOK_EXECUTED, BOOK_RESULTS):
         if not book and (p == root / folder or (root / folder) in p.parents):
@@ -366,7 +368,8 @@ def destinations(args: argparse.Namespace, stems: list[str], profile: str, overr
     (:func:`check_destination`). The book's folders only for the book's parameters named by
     nothing else, or with ``--book``; otherwise what ``--out``, ``--results`` / ``-p
     RESULTS_DIR`` do not name goes into the run folder (``--run-dir`` or :func:`run_folder`)."""
-    if args.results is not None and results_param is not None and from_root(results_param).resolve() != Path(args.results).resolve():
+    if (args.results is not None and results_param is not None
+            and from_root(results_param).resolve() != Path(args.results).resolve()):
         raise NotebookFailed(f"--results {args.results} and -p RESULTS_DIR {results_param} disagree; give it once")
     if args.run_dir is not None:
         check_destination(Path(args.run_dir), f"--run-dir {args.run_dir}", args.book, run_dir=True)
@@ -385,7 +388,7 @@ def destinations(args: argparse.Namespace, stems: list[str], profile: str, overr
         check_destination(out, f"--out {args.out}", args.book)
     if args.results is not None or results_param is not None:
         check_destination(results, said, args.book)
-    return out, results, folder if folder is not None and not (args.out and (args.results or results_param)) else None
+    return out, results, folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -397,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help=f"executed notebooks (default: {BOOK_EXECUTED}, or the run folder)")
     ap.add_argument("--results", default=None, help=f"results files (default: {BOOK_RESULTS}, or the run folder)")
     ap.add_argument("--run-dir", default=None,
-                    help=f"folder of a run with other parameters (default: {RUNS}/<name>; else a new folder outside the checkout)")
+                    help=f"folder of a run with other parameters (default: {RUNS}/<name>; "
+                         "else a new folder outside the checkout)")
     ap.add_argument("--book", action="store_true",
                     help="write into the book's build/executed and build/results even with other parameters")
     ap.add_argument("--force", action="store_true", help="execute even notebooks whose inputs are unchanged")
@@ -430,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     if refusal:
         print(f"[execute] refused: {refusal}", file=sys.stderr, flush=True)
         return 3
-    if folder is not None:
+    if folder is not None and (out, results) == (folder / "executed", folder / "results"):
         print(f"[execute] other parameters than the book's: writing to {root_relative(folder)}/ "
               f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
     elif (out, results) != (ROOT / BOOK_EXECUTED, ROOT / BOOK_RESULTS):

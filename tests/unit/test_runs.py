@@ -684,7 +684,8 @@ def test_a_size_far_beyond_the_profile_gets_the_estimate_and_the_refusal(cpu_onl
     err = capsys.readouterr().err
     assert rc == 3 and "DEGREE 100,000 is 1,000x the ci profile's 100" in err and "500 h" in err, err
     assert "--i-know" in err and no_kernel == [] and [c.degree for c in cpu_only] == [100_000]
-    assert execute.main(["03_implicit_reasoning", "-p", "DEGREE", "100000", "-p", "DEVICE", "cpu"]) == 3  # not a device matter
+    insisted_on_the_cpu = ["-p", "DEGREE", "100000", "-p", "DEVICE", "cpu"]
+    assert execute.main(["03_implicit_reasoning", *insisted_on_the_cpu]) == 3  # not a device matter
     assert execute.main(["03_implicit_reasoning", "-p", "DEGREE", "100000", "--i-know"]) == 0
     assert no_kernel[-1]["params"]["DEGREE"] == 100_000
     # a size of another run than the main one: refused by name, nothing to measure
