@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
 	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
-	@echo "make quick  unit tests and every notebook at the smoke profile (checks off)"
+	@echo "make quick  unit tests and every notebook at the smoke profile (checks off), into build/quick/"
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
@@ -55,14 +55,21 @@ test: $(STAMP)
 	bash book/ensure_chromium.sh
 	GEOMEM_PROFILE=ci $(PY) tests/support/offline.py $(PY) -m pytest tests
 
+# The smoke notebooks go to $(QUICK)/executed and $(QUICK)/results (tests/conftest.py's
+# build_dirs), never over the book's build/executed and build/results.
+QUICK := build/quick
 quick: $(STAMP)
+	@echo "quick: unit tests, then every notebook at the smoke profile into $(QUICK)/ (the book's build/ untouched)"
 	GEOMEM_PROFILE=smoke $(PY) tests/support/offline.py $(PY) -m pytest tests -m "not browser" -x -q
+	@echo "quick: smoke notebooks in $(QUICK)/executed, their results in $(QUICK)/results"
 
 # Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
-# add --book to ARGS to write into build/executed and build/results instead.
+# add --book to ARGS to write into build/executed and build/results instead. --profile is
+# passed only when PROFILE is given (make run PROFILE=full), so that ARGS="-p PROFILE full"
+# is the same run and not a disagreement with the Makefile's default.
 run: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
-	$(PY) -m geomem_utils.execute $(NB) --profile $(PROFILE) $(ARGS)
+	$(PY) -m geomem_utils.execute $(NB) $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) $(ARGS)
 
 # JupyterLab from the `lab` extra (pinned by requirements/constraints-lab.txt), with
 # jupytext's notebook view as the default for the chapters' .md files. Kernels start in

@@ -8,7 +8,11 @@ phenomenon), ``book/`` (the notebooks, their findings, the built site, the brows
 every notebook at the ci profile with its claim check enforced (``notebooks``), then their
 recorded findings against the register (``results``), then the book built from those
 executed notebooks (``site``), then the built pages in headless Chromium (``browser``).
-GEOMEM_PROFILE=smoke (`make quick`) runs the notebooks at a smoke size.
+GEOMEM_PROFILE=smoke (`make quick`) runs the notebooks at a smoke size, into ``build/quick/``
+(never over the book's ``build/executed`` and ``build/results``). The profile is read once,
+here, for the book's tests (the ``profile`` fixture); every test runs with GEOMEM_PROFILE
+cleared, so that no other test (a sweep's default ``--profile``) runs at the caller's profile
+unless it asks for it.
 """
 
 from __future__ import annotations
@@ -43,15 +47,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_order)
 
 
+#: The profile the book's tests run the notebooks at: `make test` ci, `make quick` smoke.
+PROFILE = os.environ.get("GEOMEM_PROFILE", "ci")
+
+
+@pytest.fixture(autouse=True)
+def no_profile_from_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GEOMEM_PROFILE is the book tests' (read into :data:`PROFILE`), not every command's:
+    `make quick` exports smoke, which the sweep command would take as its default profile."""
+    monkeypatch.delenv("GEOMEM_PROFILE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def profile() -> str:
-    return os.environ.get("GEOMEM_PROFILE", "ci")
+    return PROFILE
+
+
+def build_dirs_for(profile: str) -> dict[str, Path]:
+    """Where the book's tests leave executed notebooks and results at ``profile``: the book's
+    ``build/executed`` and ``build/results`` at ci (`make test`; the book is built from them),
+    ``build/quick/`` at smoke (`make quick`), ``build/runs/tests-<profile>/`` otherwise."""
+    base = {"ci": ROOT / "build", "smoke": ROOT / "build" / "quick"}.get(
+        profile, ROOT / "build" / "runs" / f"tests-{profile}")
+    return {"executed": base / "executed", "results": base / "results"}
 
 
 @pytest.fixture(scope="session")
-def build_dirs() -> dict[str, Path]:
-    """Where `make test` leaves executed notebooks and results (the book is built from them)."""
-    return {"executed": ROOT / "build" / "executed", "results": ROOT / "build" / "results"}
+def build_dirs(profile: str) -> dict[str, Path]:
+    return build_dirs_for(profile)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 :class:`PeakRSS` measures the kernel's peak resident memory; :func:`progress_bar` is
 papermill's per-notebook progress (a live bar on a terminal, a line a minute in CI logs);
+:class:`LaneStatus` is the progress of notebooks run side by side (one line per lane, fed by
+each worker's :func:`lane_progress`);
 :func:`failure_report` turns a failing cell into a readable message (the cell's first
 lines, the end of its traceback, the partial notebook's path); :func:`record_run` adds a
 run's row to ``OUT/_runs.json`` (wall time, peak memory, threads, error), from which
@@ -16,8 +18,9 @@ import platform
 import re
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TextIO
 
 from geomem_utils.execute.inputs import ROOT, root_relative
 from geomem_utils.files import atomic_write_json
@@ -157,9 +160,12 @@ class _LineProgress:
         pass
 
 
-def progress_bar(stem: str, enabled: bool | None = None) -> dict[str, Any] | bool:
+def progress_bar(stem: str, enabled: bool | None | dict[str, Any] = None) -> dict[str, Any] | bool:
     """papermill's per-notebook progress (cells done / total, elapsed): a live bar on a
-    terminal, a line at most every minute elsewhere (readable CI logs), or none."""
+    terminal, a line at most every minute elsewhere (readable CI logs), or none; a dict
+    (:func:`lane_progress`, a lane's reporter) is papermill's as it is."""
+    if isinstance(enabled, dict):
+        return enabled
     if enabled is False:
         return False
     if sys.stderr.isatty():
@@ -169,6 +175,101 @@ def progress_bar(stem: str, enabled: bool | None = None) -> dict[str, Any] | boo
         return False
     return {"desc": f"[execute] {stem}", "file": _LineProgress(), "mininterval": 60, "ascii": True,
             "bar_format": "{desc}: {n_fmt}/{total_fmt} cells, {elapsed} elapsed"}
+
+
+class _LaneWriter:
+    """A file for tqdm in a worker process: each refresh (``n/total``) becomes a message
+    ``(stem, n, total, started)`` on the queue that the parent's :class:`LaneStatus` reads."""
+
+    def __init__(self, queue: Any, stem: str) -> None:
+        self.queue, self.stem, self.started = queue, stem, time.time()
+        queue.put((stem, 0, 0, self.started))  # the lane shows the notebook before its first cell
+
+    def write(self, text: str) -> None:
+        counts = re.findall(r"(\d+)/(\d+)", text)
+        if counts:
+            self.queue.put((self.stem, int(counts[-1][0]), int(counts[-1][1]), self.started))
+
+    def flush(self) -> None:
+        pass
+
+
+def lane_progress(stem: str, queue: Any) -> dict[str, Any]:
+    """papermill's progress for a notebook run in a worker process: every cell reported on
+    ``queue`` (a worker's output would interleave with the other lane's; the parent draws)."""
+    return {"file": _LaneWriter(queue, stem), "bar_format": "{n}/{total}", "mininterval": 0, "miniters": 1,
+            "ascii": True}
+
+
+def _clock(seconds: float) -> str:
+    minutes, s = divmod(int(max(0.0, seconds)), 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class LaneStatus:
+    """One status line per lane while notebooks run side by side (``make book``): ``[execute]
+    lane 1: 03_implicit_reasoning, cell 12/58, 4:05 elapsed``.
+
+    The workers' own progress is off (two bars would overwrite each other); they report each
+    cell (:func:`lane_progress`) and the parent calls :meth:`update`, :meth:`finish` and
+    :meth:`show`. On a terminal the lines are redrawn in place; elsewhere (CI logs) they are
+    printed every ``every`` seconds, so a long notebook still shows that it moves. ``clock``
+    is ``time.time`` (the workers' start times are wall times), a fake one in tests.
+    """
+
+    def __init__(self, stream: TextIO | None = None, tty: bool | None = None, every: float = 30.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.every, self.clock = every, clock
+        self.lanes: dict[str, dict[str, Any]] = {}
+        self.finished: set[str] = set()
+        self._drawn = 0
+        self._last = clock()
+
+    def update(self, stem: str, n: int, total: int, started: float) -> None:
+        """A worker's report: ``stem`` is at cell ``n`` of ``total`` and started at ``started``."""
+        if stem in self.finished:
+            return  # a late message of a notebook already done
+        lane = self.lanes.get(stem, {}).get("lane")
+        if lane is None:
+            taken = {v["lane"] for v in self.lanes.values()}
+            lane = next(i for i in range(1, len(taken) + 2) if i not in taken)
+        self.lanes[stem] = {"lane": lane, "n": n, "total": total, "started": started}
+
+    def finish(self, stem: str) -> None:
+        self.finished.add(stem)
+        self.lanes.pop(stem, None)
+
+    def lines(self) -> list[str]:
+        now = self.clock()
+        return [f"[execute] lane {v['lane']}: {stem}, cell {v['n']}/{v['total'] or '?'}, "
+                f"{_clock(now - v['started'])} elapsed"
+                for stem, v in sorted(self.lanes.items(), key=lambda kv: kv[1]["lane"])]
+
+    def clear(self) -> None:
+        """Erase the lines drawn on a terminal (before another message is printed)."""
+        if self.tty and self._drawn:
+            self.stream.write("\x1b[1A\x1b[2K" * self._drawn)
+            self.stream.flush()
+            self._drawn = 0
+
+    def show(self) -> None:
+        """Redraw on a terminal; elsewhere print the lines when ``every`` seconds have passed."""
+        lines = self.lines()
+        if self.tty:
+            self.clear()
+            if lines:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+            self._drawn = len(lines)
+            return
+        now = self.clock()
+        if lines and now - self._last >= self.every:
+            self._last = now
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
 
 
 def record_run(out_dir: Path, row: dict[str, Any]) -> None:

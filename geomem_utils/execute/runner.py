@@ -89,7 +89,8 @@ def kernel_manager_class() -> type:
 
 
 def run_notebook(
-    path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int = 1800, progress: bool | None = None,
+    path: Path, parameters: dict[str, Any], out_dir: Path, timeout: int = 1800,
+    progress: bool | None | dict[str, Any] = None,
     force: bool | None = None, threads: int | None = None,
 ) -> dict[str, Any]:
     """Execute one notebook; return its results record. Raises NotebookFailed.
@@ -97,7 +98,8 @@ def run_notebook(
     Nothing is touched before the parameters are accepted. A notebook whose inputs are
     unchanged since its last good run (:func:`reusable`) is not executed again unless
     ``force`` (default: ``$GEOMEM_FORCE == "1"``). ``progress``: None shows it on a
-    terminal only, True also as plain lines elsewhere, False never. The kernel runs on
+    terminal only, True also as plain lines elsewhere, False never; a dict is papermill's
+    progress as it is (a lane's reporter, :func:`~geomem_utils.execute.report.lane_progress`). The kernel runs on
     ``threads`` threads (default :func:`kernel_threads`).
     """
     import papermill as pm

@@ -5,12 +5,15 @@
 2. ``run_many`` runs notebooks ``jobs`` at a time, each kernel on ``GEOMEM_THREADS``
    threads (1 by default), longest first by the last recorded wall times; a bad thread
    count or job count is refused before any kernel starts.
+3. Side by side, one status line per lane (notebook, cell n/N, elapsed): redrawn in place on
+   a terminal, printed every ``status_every`` seconds elsewhere (CI logs).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -180,3 +183,57 @@ def test_without_a_run_log_the_committed_cold_build_orders_the_lanes(tmp_path: P
     book = json.loads((ROOT / "bench" / "results" / "book.json").read_text())
     assert times == {r["notebook"]: r["wall_s"] for r in book["result"]["cold"]["notebooks"]}
     assert len(times) >= 6
+
+
+# ============================================================================ 3. progress in the lanes (issue 26)
+
+def test_the_lanes_print_one_line_each_periodically_off_a_terminal() -> None:
+    import io
+
+    now = [1000.0]
+    out = io.StringIO()
+    status = run_report.LaneStatus(out, tty=False, every=30.0, clock=lambda: now[0])
+    status.update("03_x", 0, 0, 1000.0)
+    status.update("04_y", 2, 40, 1000.0)
+    status.show()
+    assert out.getvalue() == ""  # not before the period
+    now[0] = 1031.0
+    status.update("03_x", 12, 58, 1000.0)
+    status.show()
+    assert out.getvalue().splitlines() == ["[execute] lane 1: 03_x, cell 12/58, 0:31 elapsed",
+                                           "[execute] lane 2: 04_y, cell 2/40, 0:31 elapsed"]
+    now[0] = 1040.0
+    status.show()
+    assert len(out.getvalue().splitlines()) == 2  # once per period
+    status.finish("03_x")
+    status.update("03_x", 13, 58, 1000.0)  # a late report of a finished notebook
+    status.update("05_z", 1, 9, 1035.0)  # takes the free lane
+    now[0] = 1000.0 + 3725
+    status.show()
+    assert out.getvalue().splitlines()[2:] == ["[execute] lane 1: 05_z, cell 1/9, 1:01:30 elapsed",
+                                               "[execute] lane 2: 04_y, cell 2/40, 1:02:05 elapsed"]
+    assert "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
+
+
+def test_the_lanes_are_redrawn_in_place_on_a_terminal() -> None:
+    import io
+
+    out = io.StringIO()
+    status = run_report.LaneStatus(out, tty=True, clock=lambda: 10.0)
+    status.update("03_x", 1, 5, 0.0)
+    status.show()
+    status.update("03_x", 2, 5, 0.0)
+    status.show()
+    assert out.getvalue() == ("[execute] lane 1: 03_x, cell 1/5, 0:10 elapsed\n" + "\x1b[1A\x1b[2K"
+                              + "[execute] lane 1: 03_x, cell 2/5, 0:10 elapsed\n")
+
+
+def test_two_lanes_report_their_cells(tmp_path: Path, clean_env: None, capfd: pytest.CaptureFixture[str]) -> None:
+    paths = _sleepers(tmp_path / "nb", ["96_f", "97_g"])
+    out = execute.run_many(paths, {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex", jobs=2,
+                           progress=True, status_every=1.0)
+    assert all(r["passed"] for r in out.values())
+    err = capfd.readouterr().err
+    lines = re.findall(r"\[execute\] lane ([12]): (9[67]_[fg]), cell (\d+)/(\d+), 0:0\d elapsed", err)
+    assert {stem for _, stem, _, _ in lines} == {"96_f", "97_g"}, err
+    assert {lane for lane, _, _, _ in lines} == {"1", "2"} and any(int(n) >= 1 for _, _, n, _ in lines), err

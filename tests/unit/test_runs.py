@@ -564,3 +564,177 @@ def test_the_browser_test_skips_where_no_chromium_can_be_had(monkeypatch: pytest
     monkeypatch.setattr(test_browser.shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
     with pytest.raises(pytest.fail.Exception, match="ensure_chromium"):
         test_browser.find_chromium()  # where apt-get could install it, a missing browser is a failure
+
+
+# ============================================================================ 11. the book's folders (issue 26)
+
+def _snapshot(*folders: Path) -> dict[Path, int]:
+    """Every entry under ``folders`` (not recursing into /) with its mtime: what a refused run must not change."""
+    seen: dict[Path, int] = {}
+    for folder in folders:
+        if folder == Path("/"):
+            seen.update({p: p.lstat().st_mtime_ns for p in folder.iterdir()})
+        elif folder.exists():
+            seen.update({p: p.stat().st_mtime_ns for p in [folder, *folder.rglob("*")]})
+    return seen
+
+
+@pytest.fixture
+def no_kernel(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """``execute.main`` in this process with ``run_many`` recorded instead of run: a refused
+    run never reaches it, an accepted one shows where it would write."""
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(execute, "run_many", lambda paths, params, out, *a, **kw: calls.append(
+        {"stems": [p.stem for p in paths], "params": params, "out": Path(out)}) or {})
+    return calls
+
+
+BOOK_FOLDERS = (ROOT / "build" / "executed", ROOT / "build" / "results")
+
+
+@pytest.mark.parametrize("args,named", [
+    (["-p", "SEED", "3", "-p", "RESULTS_DIR", "build/results"], "-p RESULTS_DIR build/results"),
+    (["-p", "RESULTS_DIR", str(ROOT / "build" / "results" / "sub")], "-p RESULTS_DIR"),
+    (["--run-dir", "build"], "--run-dir build"),
+    (["--run-dir", "build/runs/../.."], "--run-dir build/runs/../.."),
+    (["--run-dir", "/"], "the filesystem root"),
+    (["--run-dir", str(ROOT)], "the checkout"),
+    (["--run-dir", str(ROOT.parent)], "a parent of the checkout"),
+    (["--run-dir", "notebooks/mine"], "--run-dir notebooks/mine"),
+    (["--run-dir", "build/runs"], "--run-dir build/runs"),
+    (["--out", "build/executed"], "--out build/executed"),
+    (["--results", "build/results", "-p", "VALUE", "0.75"], "--results build/results"),
+    (["--out", "/", "--results", "/tmp"], "the filesystem root"),
+    (["--profile", "ci", "-p", "PROFILE", "full"], "disagree"),
+])
+def test_every_way_into_the_books_folders_is_refused_before_any_work(
+        throwaway: Path, no_kernel: list, args: list[str], named: str, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _snapshot(*BOOK_FOLDERS, ROOT / "build" / "runs", Path("/"))
+    rc = execute.main(["91_runs", "--notebooks", str(throwaway), *args])
+    err = capsys.readouterr().err
+    assert rc != 0 and named in err, err
+    assert no_kernel == [], "a refused run reached the kernel"
+    assert _snapshot(*BOOK_FOLDERS, ROOT / "build" / "runs", Path("/")) == before, "a refused run touched a file"
+
+
+def test_a_run_folder_outside_the_checkout_must_be_new_or_empty(throwaway: Path, no_kernel: list, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    full = tmp_path / "full"
+    (full / "notes").mkdir(parents=True)
+    assert execute.main(["91_runs", "--notebooks", str(throwaway), "--run-dir", str(full)]) == 1
+    assert "not empty" in capsys.readouterr().err and no_kernel == []
+    for folder in (tmp_path / "new", tmp_path / "empty", tmp_path / "again"):  # new, empty, a previous run's
+        if folder.name == "empty":
+            folder.mkdir()
+        elif folder.name == "again":
+            (folder / "executed").mkdir(parents=True)
+            (folder / "results").mkdir()
+        assert execute.main(["91_runs", "--notebooks", str(throwaway), "--run-dir", str(folder)]) == 0
+        assert no_kernel[-1]["out"] == folder / "executed"
+        assert no_kernel[-1]["params"]["RESULTS_DIR"] == str(folder / "results")
+
+
+def test_the_book_is_written_with_book_and_other_folders_as_named(throwaway: Path, no_kernel: list,
+                                                                   tmp_path: Path) -> None:
+    argv = ["91_runs", "--notebooks", str(throwaway)]
+    assert execute.main([*argv, "-p", "SEED", "3", "--book"]) == 0  # asked for: the book's folders
+    assert no_kernel[-1]["out"] == ROOT / "build" / "executed"
+    assert no_kernel[-1]["params"]["RESULTS_DIR"] == "build/results"
+    assert execute.main([*argv, "--book", "--out", "build/executed", "--results", "build/results"]) == 0  # make book
+    assert no_kernel[-1]["out"] == ROOT / "build" / "executed"
+    assert execute.main(argv) == 0  # the book's own parameters, nothing named
+    assert no_kernel[-1]["out"] == ROOT / "build" / "executed"
+    assert execute.main([*argv, "-p", "SEED", "3", "-p", "RESULTS_DIR", str(tmp_path / "r")]) == 0
+    assert no_kernel[-1]["params"]["RESULTS_DIR"] == str(tmp_path / "r")  # the parameter is the results folder ...
+    assert no_kernel[-1]["out"] == ROOT / "build" / "runs" / "91_runs-ci-SEED=3" / "executed"  # ... not in the name
+    assert execute.main([*argv, "--results", str(tmp_path / "r")]) == 0  # what --results does not name: the run folder
+    assert no_kernel[-1]["out"] == ROOT / "build" / "runs" / "91_runs-ci" / "executed"
+    assert execute.main([*argv, "--run-dir", "build/runs/mine"]) == 0
+    assert no_kernel[-1]["params"]["RESULTS_DIR"] == "build/runs/mine/results"
+
+
+# ============================================================================ 12. every guard sees every way in (issue 26)
+
+@pytest.fixture
+def cpu_only(monkeypatch: pytest.MonkeyPatch) -> list:
+    """No CUDA, no MPS; the estimate recorded (the config it measured) instead of measured."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(params, "mps_available", lambda: False)
+    asked: list = []
+    monkeypatch.setattr(pathstar, "estimate_seconds", lambda cfg, device: asked.append(cfg) or
+                        {"seconds": 500 * 3600.0, "step_s": 90.0, "probe_batch": 16, "what": f"gpt on G({cfg.degree})"})
+    return asked
+
+
+@pytest.mark.parametrize("how", [["--profile", "full"], ["-p", "PROFILE", "full"]])
+def test_the_full_profile_is_refused_on_a_cpu_however_it_is_asked(how: list[str], cpu_only: list, no_kernel: list,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    rc = execute.main(["03_implicit_reasoning", *how])
+    err = capsys.readouterr().err
+    assert rc == 3 and "the full profile is sized for one GPU" in err and "500 h" in err, err
+    assert no_kernel == [] and [c.degree for c in cpu_only] == [5000]
+    assert execute.main(["03_implicit_reasoning", *how, "--i-know"]) == 0
+    assert no_kernel[-1]["params"]["PROFILE"] == "full"
+    assert no_kernel[-1]["out"] == ROOT / "build" / "runs" / "03_implicit_reasoning-full" / "executed"
+
+
+def test_a_size_far_beyond_the_profile_gets_the_estimate_and_the_refusal(cpu_only: list, no_kernel: list,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    rc = execute.main(["03_implicit_reasoning", "-p", "DEGREE", "100000"])
+    err = capsys.readouterr().err
+    assert rc == 3 and "DEGREE 100,000 is 1,000x the ci profile's 100" in err and "500 h" in err, err
+    assert "--i-know" in err and no_kernel == [] and [c.degree for c in cpu_only] == [100_000]
+    insisted_on_the_cpu = ["-p", "DEGREE", "100000", "-p", "DEVICE", "cpu"]
+    assert execute.main(["03_implicit_reasoning", *insisted_on_the_cpu]) == 3  # not a device matter
+    assert execute.main(["03_implicit_reasoning", "-p", "DEGREE", "100000", "--i-know"]) == 0
+    assert no_kernel[-1]["params"]["DEGREE"] == 100_000
+    # a size of another run than the main one: refused by name, nothing to measure
+    rc = execute.main(["03_implicit_reasoning", "-p", "ABL_STEPS", "100000"])
+    err = capsys.readouterr().err
+    assert rc == 3 and "ABL_STEPS 100,000 is 200x" in err and len(cpu_only) == 3, err
+    # within the exercises' sizes: no measurement, no refusal
+    assert execute.main(["03_implicit_reasoning", "-p", "DEGREE", "300"]) == 0 and len(cpu_only) == 3
+
+
+@pytest.mark.parametrize("device", ["cuda", "mps"])
+def test_a_missing_device_is_refused_before_any_work(device: str, cpu_only: list, no_kernel: list, throwaway: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["03_implicit_reasoning"], ["91_runs", "--notebooks", str(throwaway)]):
+        rc = execute.main([*argv, "-p", "DEVICE", device])
+        err = capsys.readouterr().err
+        assert rc == 1 and f"parameter DEVICE is '{device}' but" in err, err
+        assert no_kernel == []
+
+
+# ============================================================================ 13. make quick (issue 26)
+
+def test_no_test_sees_the_callers_profile() -> None:
+    """`make quick` exports GEOMEM_PROFILE=smoke for the book's tests; no other test reads it."""
+    assert "GEOMEM_PROFILE" not in os.environ
+
+
+@pytest.mark.slow
+def test_the_tests_pass_under_make_quicks_profile() -> None:
+    """A sweep built with only a [ci] section (test_sweep.py) under GEOMEM_PROFILE=smoke, as `make quick` runs it."""
+    tests = ["tests/unit/test_runs.py::test_no_test_sees_the_callers_profile",
+             "tests/unit/test_sweep.py::test_slurm_job_script"]
+    proc = subprocess.run([PY, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+                          env={**_env(), "GEOMEM_PROFILE": "smoke"}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_the_smoke_notebooks_go_to_their_own_folder() -> None:
+    from conftest import build_dirs_for
+
+    book = {"executed": ROOT / "build" / "executed", "results": ROOT / "build" / "results"}
+    assert build_dirs_for("ci") == book  # `make test` writes the book's folders ...
+    quick = build_dirs_for("smoke")  # ... `make quick` its own
+    assert quick == {"executed": ROOT / "build" / "quick" / "executed", "results": ROOT / "build" / "quick" / "results"}
+    for folder in (*quick.values(), *build_dirs_for("full").values()):
+        execute.check_destination(folder, str(folder), book=False)  # nowhere near the book's
+    dry = subprocess.run(["make", "-n", "quick", f"VENV={Path(sys.prefix)}"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert "GEOMEM_PROFILE=smoke" in dry.stdout and "build/quick/executed" in dry.stdout, dry.stdout  # and says where
+    ci = (ROOT / ".ci" / "run").read_text()
+    smoke = ci.index('GEOMEM_PROFILE=smoke')
+    assert ci.index("make test") < smoke and "tests/book" in ci[smoke:] and "notebooks" in ci[smoke:]
