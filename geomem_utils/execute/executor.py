@@ -3,14 +3,15 @@
 ``python -m geomem_utils.execute [STEM ...] --profile ci -p NAME VALUE ...`` reads each
 ``notebooks/STEM.md`` (jupytext MyST), checks the given parameters against the names and
 literal types of its ``parameters`` cell *before anything is touched* (a refused run
-changes no file), executes it with papermill into ``build/executed/STEM.ipynb`` and
-records its wall time in ``build/executed/_runs.json``.
+changes no file), executes it with papermill and records its wall time in the output
+folder's ``_runs.json``.
 
-- **Own folder for other parameters.** A run with any ``-p`` or a profile other than
-  ``ci`` writes its executed notebook and results into ``build/runs/<name>/executed`` and
-  ``.../results`` (named after its notebook, profile and parameters, or ``--run-dir DIR``),
-  never over the book's ``build/executed`` and ``build/results``, unless ``--book`` asks
-  for exactly that. ``book/build_book.py --executed .../executed --results .../results``
+- **Own folder for every run but the book's.** ``make book`` passes ``--book`` and writes
+  ``build/executed/STEM.ipynb`` and ``build/results/STEM.json``. Any other run (other ``-p``
+  values, another profile, or the book's own parameters without ``--book``) writes its
+  executed notebook and results into ``build/runs/<name>/executed`` and ``.../results``
+  (named after its notebook, profile and parameters, or ``--run-dir DIR``), never over the
+  book's folders. ``book/build_book.py --executed .../executed --results .../results``
   builds a book from it. Every way of naming a folder (``--run-dir``, ``--out``,
   ``--results``, ``-p RESULTS_DIR``) is checked before anything runs
   (:func:`check_destination`): the book's folders only with ``--book``; a run folder inside
@@ -365,16 +366,15 @@ def check_destination(path: Path, what: str, book: bool, run_dir: bool = False) 
 def destinations(args: argparse.Namespace, stems: list[str], profile: str, overrides: dict[str, Any],
                  results_param: str | None) -> tuple[Path, Path, Path | None]:
     """(executed folder, results folder, run folder or None) of a run, each checked
-    (:func:`check_destination`). The book's folders only for the book's parameters named by
-    nothing else, or with ``--book``; otherwise what ``--out``, ``--results`` / ``-p
-    RESULTS_DIR`` do not name goes into the run folder (``--run-dir`` or :func:`run_folder`)."""
+    (:func:`check_destination`). The book's folders only with ``--book`` (what ``make book``
+    passes), even for the book's own parameters; otherwise what ``--out``, ``--results`` /
+    ``-p RESULTS_DIR`` do not name goes into the run folder (``--run-dir`` or :func:`run_folder`)."""
     if (args.results is not None and results_param is not None
             and from_root(results_param).resolve() != Path(args.results).resolve()):
         raise NotebookFailed(f"--results {args.results} and -p RESULTS_DIR {results_param} disagree; give it once")
     if args.run_dir is not None:
         check_destination(Path(args.run_dir), f"--run-dir {args.run_dir}", args.book, run_dir=True)
-    named = args.out is not None or args.results is not None or results_param is not None
-    book = args.book or (not overrides and profile == BOOK_PROFILE and not named)
+    book = args.book  # only make book / make test (or a user who says --book) write the book's folders
     folder = None
     if args.run_dir is not None or not book:
         folder = Path(args.run_dir).resolve() if args.run_dir else ROOT / run_folder(stems, profile, overrides)

@@ -642,8 +642,8 @@ def test_the_book_is_written_with_book_and_other_folders_as_named(throwaway: Pat
     assert no_kernel[-1]["params"]["RESULTS_DIR"] == "build/results"
     assert execute.main([*argv, "--book", "--out", "build/executed", "--results", "build/results"]) == 0  # make book
     assert no_kernel[-1]["out"] == ROOT / "build" / "executed"
-    assert execute.main(argv) == 0  # the book's own parameters, nothing named
-    assert no_kernel[-1]["out"] == ROOT / "build" / "executed"
+    assert execute.main(argv) == 0  # the book's own parameters, nothing named: still not the book
+    assert no_kernel[-1]["out"] == ROOT / "build" / "runs" / "91_runs-ci" / "executed"
     assert execute.main([*argv, "-p", "SEED", "3", "-p", "RESULTS_DIR", str(tmp_path / "r")]) == 0
     assert no_kernel[-1]["params"]["RESULTS_DIR"] == str(tmp_path / "r")  # the parameter is the results folder ...
     assert no_kernel[-1]["out"] == ROOT / "build" / "runs" / "91_runs-ci-SEED=3" / "executed"  # ... not in the name
@@ -717,7 +717,7 @@ def test_no_test_sees_the_callers_profile() -> None:
 def test_the_tests_pass_under_make_quicks_profile() -> None:
     """A sweep built with only a [ci] section (test_sweep.py) under GEOMEM_PROFILE=smoke, as `make quick` runs it."""
     tests = ["tests/unit/test_runs.py::test_no_test_sees_the_callers_profile",
-             "tests/unit/test_sweep.py::test_slurm_job_script"]
+             "tests/unit/test_sweep.py::test_slurm_cpu_job_runs_one_single_threaded_worker_per_core"]
     proc = subprocess.run([PY, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
                           env={**_env(), "GEOMEM_PROFILE": "smoke"}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:]
