@@ -435,8 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[execute] refused: {refusal}", file=sys.stderr, flush=True)
         return 3
     if folder is not None and (out, results) == (folder / "executed", folder / "results"):
-        print(f"[execute] other parameters than the book's: writing to {root_relative(folder)}/ "
-              f"(--book writes into {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
+        print(f"[execute] not the book's run: writing to {root_relative(folder)}/ "
+              f"(only make book, make test or --book write {BOOK_EXECUTED} and {BOOK_RESULTS})", flush=True)
     elif (out, results) != (ROOT / BOOK_EXECUTED, ROOT / BOOK_RESULTS):
         print(f"[execute] writing executed notebooks to {root_relative(out)}/ and results to {root_relative(results)}/",
               flush=True)
