@@ -143,9 +143,19 @@ def imports_of(path: Path, modules: Mapping[str, Path] | set[str], package: Path
 
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """Module -> the package modules it imports (the arrows a reader follows)."""
+    """Module -> the package modules it imports (the arrows a reader follows).
+
+    Parsed once per state of the source (each file's path, size and modification time), so
+    the fingerprints of several cached runs in one process read the package once."""
     files = source_files(package)
-    return {m: imports_of(p, files, package) for m, p in files.items()}
+    stamp = tuple((m, p.stat().st_mtime_ns, p.stat().st_size) for m, p in files.items())
+    return {m: set(ts) for m, ts in _import_graph(package, stamp).items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _import_graph(package: Path, stamp: tuple[tuple[str, int, int], ...]) -> dict[str, frozenset[str]]:
+    files = source_files(package)
+    return {m: frozenset(imports_of(p, files, package)) for m, p in files.items()}
 
 
 def import_closure(module: str, package: Path = PACKAGE) -> list[str]:

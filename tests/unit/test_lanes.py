@@ -119,13 +119,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_two_lanes_run_side_by_side_on_one_thread_each(tmp_path: Path, clean_env: None) -> None:
+def test_two_lanes_run_side_by_side_on_one_thread_each(tmp_path: Path, clean_env: None,
+                                                     capfd: pytest.CaptureFixture[str]) -> None:
+    """Two notebooks overlap on one thread each, both rows survive the shared log, and each
+    lane reports its cells (one status line per lane; here every second, off a terminal)."""
     paths = _sleepers(tmp_path / "nb", ["91_a", "92_b"])
     res = tmp_path / "results"
     seen = []
     t0 = time.time()
     out = execute.run_many(paths, {"PROFILE": "ci", "RESULTS_DIR": str(res)}, tmp_path / "ex", jobs=2,
-                           report=lambda stem, record, error, s: seen.append((stem, error)))
+                           report=lambda stem, record, error, s: seen.append((stem, error)),
+                           progress=True, status_every=1.0)
     wall = time.time() - t0
     assert sorted(seen) == [("91_a", None), ("92_b", None)]
     assert list(out) == ["91_a", "92_b"] and all(r["passed"] for r in out.values())
@@ -136,6 +140,10 @@ def test_two_lanes_run_side_by_side_on_one_thread_each(tmp_path: Path, clean_env
     runs = json.loads((tmp_path / "ex" / "_runs.json").read_text())["runs"]
     assert sorted(r["notebook"] for r in runs) == ["91_a", "92_b"]  # both rows survive the shared log
     assert {r["threads"] for r in runs} == {1}
+    err = capfd.readouterr().err
+    lines = re.findall(r"\[execute\] lane ([12]): (9[12]_[ab]), cell (\d+)/(\d+), 0:0\d elapsed", err)
+    assert {stem for _, stem, _, _ in lines} == {"91_a", "92_b"}, err
+    assert {lane for lane, _, _, _ in lines} == {"1", "2"} and any(int(n) >= 1 for _, _, n, _ in lines), err
 
 
 def test_geomem_threads_reaches_the_kernel(tmp_path: Path, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,14 +234,3 @@ def test_the_lanes_are_redrawn_in_place_on_a_terminal() -> None:
     status.show()
     assert out.getvalue() == ("[execute] lane 1: 03_x, cell 1/5, 0:10 elapsed\n" + "\x1b[1A\x1b[2K"
                               + "[execute] lane 1: 03_x, cell 2/5, 0:10 elapsed\n")
-
-
-def test_two_lanes_report_their_cells(tmp_path: Path, clean_env: None, capfd: pytest.CaptureFixture[str]) -> None:
-    paths = _sleepers(tmp_path / "nb", ["96_f", "97_g"])
-    out = execute.run_many(paths, {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path / "r")}, tmp_path / "ex", jobs=2,
-                           progress=True, status_every=1.0)
-    assert all(r["passed"] for r in out.values())
-    err = capfd.readouterr().err
-    lines = re.findall(r"\[execute\] lane ([12]): (9[67]_[fg]), cell (\d+)/(\d+), 0:0\d elapsed", err)
-    assert {stem for _, stem, _, _ in lines} == {"96_f", "97_g"}, err
-    assert {lane for lane, _, _, _ in lines} == {"1", "2"} and any(int(n) >= 1 for _, _, n, _ in lines), err

@@ -287,14 +287,16 @@ def test_runs_back_to_back_in_one_process_give_the_numbers_of_fresh_processes(tm
     monkeypatch.delenv("GEOMEM_CACHE_DIR", raising=False)
     folder = _sweep_dir(tmp_path, steps=20, seeds="[0, 1]")
     configs = [cfg for _, cfg in sweep.load("tiny", "ci", folder).configs()]
-    together = [sweep_rows.run_point(cfg, "cpu") for cfg in configs]
     env = {**_env(tmp_path / "unused"), "GEOMEM_CACHE": "off"}
     env.pop("GEOMEM_CACHE_DIR")
+    fresh = [subprocess.Popen([sys.executable, "-c", _ALONE, str(folder), str(i), *NUMBERS], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(len(configs))]  # the fresh processes run while this one runs both
+    together = [sweep_rows.run_point(cfg, "cpu") for cfg in configs]
     for i, row in enumerate(together):
-        run = subprocess.run([sys.executable, "-c", _ALONE, str(folder), str(i), *NUMBERS], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stderr[-3000:]
-        alone = json.loads(run.stdout.splitlines()[-1])
+        out, err = fresh[i].communicate(timeout=300)
+        assert fresh[i].returncode == 0, err[-3000:]
+        alone = json.loads(out.splitlines()[-1])
         mine = json.loads(json.dumps({k: row[k] for k in NUMBERS}))  # the same float spelling
         assert mine == alone, (i, mine, alone)
     assert not (tmp_path / "unused").exists()
