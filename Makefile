@@ -11,13 +11,14 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run lab lab-settings bench sweep mutate clean clean-cache env help
+.PHONY: book test quick run seeds lab lab-settings bench sweep mutate clean clean-cache env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
 	@echo "make test   unit tests, every notebook with its claim check, the built book in headless Chromium"
 	@echo "make quick  unit tests and every notebook at the smoke profile (checks off), into build/quick/"
 	@echo "make run NB=03_implicit_reasoning ARGS='-p DEGREE 50'   one notebook with parameters (into build/runs/)"
+	@echo "make seeds NB=03_implicit_reasoning SEEDS='1 2'   a chapter at more seeds, into its committed seed table"
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
 	@echo "make lab [LAB_ARGS='--port 8890 --no-browser']   JupyterLab on the notebooks (--allow-root added as root)"
@@ -70,6 +71,14 @@ quick: $(STAMP)
 run: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
 	$(PY) -m geomem_utils.execute $(NB) $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) $(ARGS)
+
+# A chapter at more seeds (its own run folders under build/runs/seeds/), each seed's check
+# values added to the committed table bench/results/seeds/<notebook>.json that the verdicts
+# rest on. FROM=build/results takes the rows from results files already there.
+SEEDS ?= 1 2
+seeds: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make seeds NB='<notebook stem> ...' SEEDS='1 2' [FROM=build/results]"; exit 2; }
+	$(PY) -m geomem_utils.execute.seed_runs $(NB) --seeds $(SEEDS) --profile $(PROFILE) $(if $(FROM),--from $(FROM)) $(ARGS)
 
 # JupyterLab from the `lab` extra (pinned by requirements/constraints-lab.txt), with
 # jupytext's notebook view as the default for the chapters' .md files. Kernels start in

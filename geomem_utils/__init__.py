@@ -12,10 +12,10 @@ from typing import Any, Callable
 
 __version__ = "0.1.0"
 
-#: The ground (validation, files, parameters, results, findings), then the wings from the
+#: The ground (validation, files, parameters, results, findings, seed tables), then the wings from the
 #: bottom up: science, runs, figures, live, sweep, chapters, execute. Each wing imports
 #: only the ground and the wings below it (``tests/unit/test_layers.py``).
-_SUBMODULES = ("validate", "files", "params", "results", "findings",
+_SUBMODULES = ("validate", "files", "params", "results", "findings", "seeds",
                "science", "runs", "figures", "live", "sweep", "chapters", "execute")
 
 

@@ -191,3 +191,51 @@ def source_fingerprint(module: str | None = None, package: Path = PACKAGE) -> st
         h.update(files[name].relative_to(package).as_posix().encode() + b"\0")
         h.update(files[name].read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+#: The modules whose code computes a chapter's numbers: the science, the runs, the sweep
+#: grids the chapters read, the parameters and the chapters' companions (their settings).
+#: Not the verdicts (``findings``, ``results``, ``chapters/*_checks``), the figures, the live
+#: controls or the executor: a change there re-computes no number.
+COMPUTING = ("geomem_utils.science", "geomem_utils.runs", "geomem_utils.sweep.grids", "geomem_utils.params",
+             "geomem_utils.validate", "geomem_utils.chapters")
+
+
+def _computing(name: str) -> bool:
+    if name.endswith(("_checks", "_figures")):
+        return False
+    return any(name == m or name.startswith(m + ".") for m in COMPUTING)
+
+
+def _code_only(source: bytes) -> bytes:
+    """The module's code as its syntax tree, without docstrings or comments: a reworded
+    docstring is not a change of the computation."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
+
+
+@functools.lru_cache(maxsize=4)
+def _science_fingerprint(package: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+    h = hashlib.sha256()
+    for name, path in sorted(source_files(package).items()):
+        if _computing(name):
+            h.update(name.encode() + b"\0" + _code_only(path.read_bytes()) + b"\0")
+    return h.hexdigest()[:16]
+
+
+def science_fingerprint(package: Path = PACKAGE) -> str:
+    """A hash of the code that computes the chapters' numbers (:data:`COMPUTING`, as syntax
+    trees without docstrings): the stamp of a committed seed table
+    (:mod:`geomem_utils.seeds`). A table whose stamp differs was computed by other code and
+    is stale; a change of a notebook's own cells is caught when the book's seed-0 numbers
+    are compared with the table's seed-0 row."""
+    files = source_files(package)
+    stamp = tuple((n, p.stat().st_mtime_ns, p.stat().st_size) for n, p in sorted(files.items()) if _computing(n))
+    return _science_fingerprint(package, stamp)

@@ -1,16 +1,21 @@
-"""The register of the paper's findings, and one verdict per finding.
+"""The register of the paper's findings, the one verdict rule, and one verdict per finding.
 
-Every numbered claim and sub-claim of the paper (spec §2), the ablations of §2.3 and the
-four explanations of the memorization puzzle are listed here once, with the chapter that
-tests them and the verdict the book reaches today. A chapter records one verdict per
-finding it owns with :func:`verdict` and passes the list to
-:func:`geomem_utils.results.finish`, which
+Every numbered claim and sub-claim of the paper, the ablations of its §2.3 and the four
+explanations of the memorization puzzle (§5) are listed here once, with the chapter that
+tests them, the size the paper measured them at, and the verdict the book reaches today;
+the book's own findings (not the paper's claims) are marked ``extension`` and listed apart.
 
-- writes them to the results file under ``"findings"`` (the scorecard's first table);
+A chapter turns its checks into one reading per finding (:func:`verdict_of`, from the
+checks of this run's seed) and passes them to :func:`geomem_utils.results.finish`, which
+reads the chapter's committed seed table (:mod:`geomem_utils.seeds`) and judges each
+finding over every seed by :data:`RULE` (:func:`judge`); it then
+
+- writes the verdicts to the results file under ``"findings"`` (the scorecard's tables);
 - raises :class:`~geomem_utils.results.ClaimCheckFailed` (except at the smoke profile) when
-  a finding the register expects to be *reproduced* comes out lower (a regression), when a
-  chapter records an id the register does not know or assigns to another chapter, records
-  one twice, or misses one the register assigns to it.
+  a finding the register expects to be *reproduced* comes out lower on its seeds (a
+  regression), when a chapter records an id the register does not know or assigns to
+  another chapter, records one twice or misses one, or when an evidence check is named by
+  no finding or by two.
 
 A finding that is "not reproduced at this size" does not fail anything: it is reported,
 with our number next to the paper's. A check is evidence only when it could have come out
@@ -19,6 +24,7 @@ otherwise; see :data:`geomem_utils.results.CHECK_KINDS` for the checks that are 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -29,128 +35,208 @@ REPRODUCED, PARTLY, NOT_REPRODUCED, NOT_TESTED = VERDICTS
 
 @dataclass(frozen=True)
 class Finding:
-    """One finding of the paper: what it says, where, which chapter tests it, today's verdict."""
+    """One finding: what it says, where, which chapter tests it, today's verdict, the size the
+    paper measured it at, and whether it is the book's own (``extension``) or the paper's."""
 
     id: str
     statement: str
     section: str
     chapter: str
     expected: str
+    paper_size: str = ""
+    extension: bool = False
 
     def __post_init__(self) -> None:
         if self.expected not in VERDICTS:
             raise ValueError(f"finding {self.id}: expected must be one of {VERDICTS}, got {self.expected!r}")
 
 
+#: A check's comparisons (``value op threshold``).
+OPS = {
+    ">=": lambda v, t: v >= t,
+    ">": lambda v, t: v > t,
+    "<=": lambda v, t: v <= t,
+    "<": lambda v, t: v < t,
+    "==": lambda v, t: v == t,
+}
+
+#: Seeds a verdict needs; with fewer, a finding is "not tested here".
+MIN_SEEDS = 3
+
+#: The one rule every verdict follows (printed on the scorecard).
+RULE = (
+    f"Every verdict rests on at least {MIN_SEEDS} seeds of the same configuration: the book's build trains "
+    "seed 0 and reads the other seeds from committed seed tables (`make seeds`), stamped with the code that "
+    "computed them; the build fails when its own seed-0 numbers disagree with the table's. A finding's evidence "
+    "is measurements that would have come out otherwise had the finding been false; preconditions, null "
+    "controls and checks of the book's own code are shown apart and never counted, and every evidence check "
+    "belongs to exactly one finding. An evidence check *holds* when it passes at every seed. **Reproduced**: "
+    "every evidence check holds. **Not reproduced at this size**: no evidence check passes at any seed. "
+    "**Partly reproduced**: anything between, naming the checks that hold, those that fail and at how many "
+    "seeds. **Not tested here**: no evidence, or fewer seeds than the rule needs. A chance-level check tests "
+    "the side the paper claims (\"not learnt\" is \"not above chance\"). Each verdict states the size it was "
+    "measured at, next to the paper's."
+)
+
+
 _01, _02, _03, _04 = "01_geometry_emerges", "02_spectral_bias", "03_implicit_reasoning", "04_memorization_puzzle"
 _06 = "06_how_far_it_holds"
 
-#: Every finding of the paper the book answers for, in the order of the paper.
+#: Every finding the book answers for, in the order of the paper (the book's own, ``extension``,
+#: beside the paper's finding they extend).
 REGISTER: tuple[Finding, ...] = (
     # --- claim 1: geometry emerges from local supervision
     Finding("geometry.heatmap",
             "Leaf and first-hop embeddings of the same path are close: the leaf / first-hop cosine-distance "
             "heatmap has a dark diagonal, and a leaf's nearest first hop is its own (a 1-step look-up).",
-            "§2, Fig. 2", _01, REPRODUCED),
+            "§2, Fig. 2", _01, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on G(5000, 5) (20,001 nodes)"),
     Finding("geometry.path_clusters",
             "Nodes of the same path cluster: path-by-path distances are smallest on the diagonal; a UMAP "
             "shows one cluster per path.",
-            "§2, Fig. 2", _01, REPRODUCED),
+            "§2, Fig. 2", _01, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on G(5000, 5)"),
     Finding("geometry.edges_only",
             "The geometry appears even when the model is trained on the edges alone (no path supervision), "
             "so global supervision is not what creates it (the puzzle's third explanation).",
-            "§2, §5, Figs. 2-3", _01, REPRODUCED),
+            "§2, §5, Figs. 2-3", _01, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 and Mamba on G(5000, 5); tiny graphs"),
     Finding("geometry.tiny_graphs",
             "In tiny graphs trained on edges only, the embedding looks like the graph.",
-            "§2, Fig. 3", _01, REPRODUCED),
+            "§2, Fig. 3", _01, REPRODUCED,
+            paper_size="tiny graphs (15-17 nodes), small Transformer / Mamba / Node2Vec"),
     Finding("geometry.mamba_stronger_edges_only",
             "Trained on edges only, Mamba's geometry is stronger than the Transformer's.",
-            "§2, Fig. 3", _01, NOT_REPRODUCED),
+            "§2, Fig. 3", _01, NOT_REPRODUCED,
+            paper_size="12 x 384 Transformer and Mamba on G(5000, 5); tiny graphs"),
     # --- claim 2: spectral bias
     Finding("spectral.node2vec_alignment",
             "Tied Node2Vec's embedding converges onto the top (Fiedler-like) eigenvectors of -L; the other "
             "projections decay to 0.",
-            "§4, Fig. 5", _02, REPRODUCED),
+            "§4, Fig. 5", _02, REPRODUCED,
+            paper_size="tiny graphs (15-17 nodes), Node2Vec"),
     Finding("spectral.ce_vanishes",
             "For the kept eigenvectors e_i, ||C(t) e_i|| -> 0 over training.",
-            "§4, Fig. 5", _02, PARTLY),
+            "§4, Fig. 5", _02, PARTLY,
+            paper_size="tiny graphs (15-17 nodes), Node2Vec"),
     Finding("spectral.transformer_headroom",
             "Transformers show the same spectral alignment, but weaker than Node2Vec (headroom).",
-            "§4, Fig. 5", _02, REPRODUCED),
+            "§4, Fig. 5", _02, REPRODUCED,
+            paper_size="tiny graphs, small Transformer"),
     Finding("spectral.untied_zigzag",
             "With untied embeddings the picture is a zig-zag / bipartite one (weight on the negative-eigenvalue "
             "eigenvectors).",
-            "§4, Fig. 5", _02, REPRODUCED),
+            "§4, Fig. 5", _02, REPRODUCED,
+            paper_size="tiny graphs"),
     Finding("spectral.self_edges",
             "Adding self-edges u -> u removes the negative-eigenvalue zig-zag.",
-            "§4, Fig. 5", _02, REPRODUCED),
+            "§4, Fig. 5", _02, REPRODUCED,
+            paper_size="tiny graphs"),
     # --- claim 3: implicit in-weights reasoning
     Finding("reasoning.heldout_paths",
             "On the in-weights path-star task the model outputs the full path for held-out leaves (up to 100% "
             "exact match at d = 10^4), although each first hop is an (l-2)-fold composition of edges.",
-            "§2.3, Fig. 2", _03, REPRODUCED),
+            "§2.3, Fig. 2", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on G(5000, 5), G(10^4, 6), G(10^4, 10)"),
     Finding("reasoning.mamba_heldout",
             "Mamba also answers held-out paths in weights.",
-            "§2.3, Fig. 2", _03, REPRODUCED),
+            "§2.3, Fig. 2", _03, REPRODUCED,
+            paper_size="Mamba 12 x 384 on the paper's path-stars"),
     Finding("reasoning.no_token_order",
             "The tokens of the path are learned in no particular order (not last-to-first).",
-            "§2.3", _03, REPRODUCED),
+            "§2.3", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
     Finding("reasoning.hardest_token",
             "The first (hardest) token alone is learnable in weights.",
-            "§2.3", _03, REPRODUCED),
+            "§2.3", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
     Finding("reasoning.in_context_fails",
             "The in-context version of the task fails: first-token accuracy ~1/d (Clever-Hans cheat) while the "
             "later tokens are right.",
-            "§2.3", _03, REPRODUCED),
+            "§2.3", _03, REPRODUCED,
+            paper_size="in context on G(2, 5), G(10, 5), G(20, 5)"),
     Finding("reasoning.frozen_fails",
             "With frozen token embeddings the in-weights task fails on held-out paths.",
-            "§2.3", _03, REPRODUCED),
+            "§2.3", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
+    Finding("reasoning.in_context_reverse",
+            "In context, the reverse target (the path from the goal back to the start) is learnable: the failure "
+            "of the forward task is not a failure to read the graph in context (Bachmann & Nagarajan's control).",
+            "§2.3 (the in-context baseline it cites)", _03, REPRODUCED,
+            paper_size="in context on G(2, 5) (Bachmann & Nagarajan)", extension=True),
     Finding("reasoning.edge_directions",
             "Reverse edges are needed: training on forward-only or backward-only edges fails on held-out paths.",
-            "§2.3 (ablation)", _03, REPRODUCED),
+            "§2.3 (ablation)", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
     Finding("reasoning.pause_tokens",
             "Pause tokens speed the learning of held-out paths up.",
-            "§2.3 (ablation)", _03, NOT_TESTED),
+            "§2.3 (ablation)", _03, NOT_TESTED,
+            paper_size="G(10^4, 6) and G(10^4, 10) with as many pauses as path nodes"),
     Finding("reasoning.mixed_vs_staged",
             "Mixed training (edges and paths in the same batches) is the most stable; staged training "
             "(edges first) peaks then decays.",
-            "§2.3 (ablation)", _03, NOT_REPRODUCED),
+            "§2.3 (ablation)", _03, NOT_REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars, long training"),
     Finding("reasoning.tree_star",
             "The tree-star also generalises to held-out leaves / subtrees (first-token split harder).",
-            "§2.3 (ablation)", _03, NOT_REPRODUCED),
+            "§2.3 (ablation)", _03, NOT_REPRODUCED,
+            paper_size="tree-stars (sizes not given)"),
     Finding("reasoning.geometry_predicts_heldout",
             "The geometry is what answers held-out paths: across runs, held-out first-hop accuracy follows the "
             "model's 1-step navigation accuracy.",
-            "§2-§2.3 (the paper's reading of Fig. 2)", _03, REPRODUCED),
+            "§2-§2.3 (the paper's reading of Fig. 2)", _03, REPRODUCED,
+            paper_size="", extension=True),
     # --- claim 4: the memorization puzzle
     Finding("puzzle.associative_learnable",
             "Associative memory is learnable: frozen embeddings + one trainable layer reach 100% edge recall "
             "(the puzzle's first explanation, 'it cannot be learned', is ruled out).",
-            "§5", _04, REPRODUCED),
+            "§5", _04, REPRODUCED,
+            paper_size="tiny graphs, width 512"),
+    Finding("puzzle.geometry_chosen",
+            "Given trainable embeddings, the same one-layer network (and a one-layer Transformer) stores the graph "
+            "geometrically, in its embedding, although the lookup is learnable: the puzzle itself.",
+            "§5", _04, REPRODUCED,
+            paper_size="tiny graphs, width 512"),
     Finding("puzzle.succinctness",
             "Associative memory is at most 2x more costly than geometry in bits and in l2 norm (Prop. 1), so "
             "capacity/succinctness does not explain geometry.",
-            "§5, Prop. 1", _04, REPRODUCED),
+            "§5, Prop. 1", _04, REPRODUCED,
+            paper_size="closed form (Prop. 1), any size"),
     Finding("puzzle.associative_faster",
             "Associative memory is found faster (about 2 steps vs about 100 steps in the tiny graphs).",
-            "§5", _04, PARTLY),
+            "§5", _04, PARTLY,
+            paper_size="tiny graphs, width 512"),
+    Finding("puzzle.edges_then_hardest",
+            "Global supervision does not explain the geometry: a model trained on edges only, then fine-tuned on the "
+            "hardest token alone, answers held-out first hops (the puzzle's third explanation is ruled out).",
+            "§5 (explanation 3), §2.3", _04, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
     Finding("puzzle.knobs",
             "Learning rate, weight decay, init scale and dropout move a model between geometric and associative "
             "memory (edge margin of the skewed low-rank logits).",
-            "§5, Table (skewed low-rank logits)", _04, PARTLY),
+            "§5, Table (skewed low-rank logits)", _04, PARTLY,
+            paper_size="15-cycle, one-layer network, width 512, 10,000 full-batch steps"),
     Finding("puzzle.trainable_associative_path_star",
             "A model with trainable embeddings can be pushed to associative memory on the path-star (large init): "
             "it memorises every edge yet answers held-out paths at chance.",
-            "§5 (knobs), §2.3", _04, REPRODUCED),
+            "§5 (knobs), §2.3", _04, REPRODUCED,
+            paper_size="", extension=True),
     # --- how far claim 3 holds (sweeps)
     Finding("scale.seeds_and_sizes",
             "The in-weights result is not one lucky run: held-out paths are answered at every seed and across "
             "graph sizes (the paper runs G(5000, 5), G(10^4, 6), G(10^4, 10)).",
-            "§2.3, Fig. 2", _06, REPRODUCED),
+            "§2.3, Fig. 2", _06, REPRODUCED,
+            paper_size="G(5000, 5), G(10^4, 6), G(10^4, 10), GPT-mid 12 x 384"),
     Finding("scale.path_length",
             "Longer paths work too: held-out paths of G(10^4, 6) and G(10^4, 10) are answered, although the "
             "first hop is then a 4-fold or 8-fold composition.",
-            "§2.3, Fig. 2", _06, NOT_REPRODUCED),
+            "§2.3, Fig. 2", _06, NOT_REPRODUCED,
+            paper_size="G(10^4, 6) and G(10^4, 10), GPT-mid 12 x 384, pause tokens"),
+    Finding("scale.position_init",
+            "The book's own pitfall: with the authors' release's learned positions at N(0, 1), held-out paths are "
+            "not answered at CPU sizes (the book uses N(0, 0.02), the paper's init).",
+            "the authors' release", _06, REPRODUCED,
+            paper_size="", extension=True),
 )
 
 BY_ID: dict[str, Finding] = {f.id: f for f in REGISTER}
@@ -164,14 +250,15 @@ def for_chapter(notebook: str) -> list[Finding]:
 
 
 def verdict(id: str, verdict: str, ours: str, paper: str, detail: str = "",
-            checks: Iterable[str] = ()) -> dict[str, Any]:
+            checks: Iterable[str] = (), seeds: Sequence[int] | None = None) -> dict[str, Any]:
     """One finding's verdict, as the plain dict a chapter records.
 
-    ``ours``: our number(s) with their seed spread ("0.84-0.96, seeds 0-2"); ``paper``: the
-    paper's number or statement; ``detail``: which part is (not) reproduced, or for "not
-    tested here" the reason and the command that would test it; ``checks``: the names of
-    the chapter's checks that are the evidence. Raises ``ValueError`` on an unknown id or
-    verdict, or a verdict missing the explanation it needs.
+    ``ours``: our number(s); ``paper``: the paper's number or statement; ``detail``: which
+    part is (not) reproduced, or for "not tested here" the reason and the command that would
+    test it; ``checks``: the names of the chapter's checks that are the evidence; ``seeds``:
+    the seeds the chapter's own evidence already spans (a sweep over seeds, as in chapter 06),
+    else ``None`` (one seed: :func:`judge` adds the committed ones). Raises ``ValueError`` on
+    an unknown id or verdict, or a verdict missing the explanation it needs.
     """
     if id not in BY_ID:
         raise ValueError(f"unknown finding id {id!r}; the register (geomem_utils.findings.REGISTER) has "
@@ -189,33 +276,48 @@ def verdict(id: str, verdict: str, ours: str, paper: str, detail: str = "",
         raise ValueError(f"finding {id}: '{verdict}' must name the checks that are its evidence")
     f = BY_ID[id]
     return {"id": id, "verdict": verdict, "ours": str(ours), "paper": str(paper), "detail": str(detail),
-            "checks": checks, "statement": f.statement, "section": f.section, "chapter": f.chapter,
-            "expected": f.expected}
+            "note": str(detail), "checks": checks, "statement": f.statement, "section": f.section,
+            "chapter": f.chapter, "expected": f.expected, "paper_size": f.paper_size, "extension": f.extension,
+            "seeds": list(seeds) if seeds is not None else None}
+
+
+def reading(passed: Sequence[bool]) -> str:
+    """The rule on one seed: every evidence check passes -> reproduced; none -> not
+    reproduced at this size; some -> partly reproduced."""
+    if not passed:
+        return NOT_TESTED
+    if all(passed):
+        return REPRODUCED
+    return PARTLY if any(passed) else NOT_REPRODUCED
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 90 else name[:87] + "..."
 
 
 def from_checks(id: str, evidence: Sequence[Any], ours: str, paper: str, detail: str = "",
-                partly: bool = False, untested: str = "no check of this finding was computed") -> dict[str, Any]:
-    """One finding's verdict from its evidence checks (objects with ``name``, ``passed``,
-    ``value``, ``op``, ``threshold``): reproduced (or, with ``partly``, partly reproduced,
-    ``detail`` saying which part) when every one passes; not reproduced otherwise, naming the
-    failed ones (a failed check is then reported, not raised, by ``results.finish``, unless the
-    register expects the finding reproduced); not tested here (``untested``) without checks."""
+                untested: str = "no check of this finding was computed") -> dict[str, Any]:
+    """One finding's reading at this run's seed from its evidence checks (objects with
+    ``name``, ``passed``, ``value``, ``op``, ``threshold``), by :func:`reading`; ``detail``
+    (the chapter's note: why a size falls short, what differs from the paper) is kept beside
+    the computed list of failed checks; not tested here (``untested``) without checks.
+    :func:`judge` then re-reads it over every seed."""
     if not evidence:
         return verdict(id, NOT_TESTED, ours, paper, detail or untested)
-    names = [c.name for c in evidence]
-    if not all(c.passed for c in evidence):
-        failed = "; ".join(f"{c.name}: {c.value:.3g} not {c.op} {c.threshold:g}" for c in evidence if not c.passed)
-        return verdict(id, NOT_REPRODUCED, ours, paper, f"{detail} Failed: {failed}".strip(), checks=names)
-    return verdict(id, PARTLY if partly else REPRODUCED, ours, paper, detail, checks=names)
+    v = reading([c.passed for c in evidence])
+    failed = "; ".join(f"{_short(c.name)}: {c.value:.3g} not {c.op} {c.threshold:g}" for c in evidence if not c.passed)
+    text = " ".join(x for x in (f"Fails: {failed}." if failed else "", detail) if x)
+    rec = verdict(id, v, ours, paper, text, checks=[c.name for c in evidence])
+    rec["note"] = str(detail)
+    return rec
 
 
 def verdict_of(id: str, checks: Sequence[Any], prefix: str | tuple[str, ...], ours: str, paper: str,
-               detail: str = "", partly: bool = False,
-               untested: str = "no check of this finding was computed") -> dict[str, Any]:
-    """``id``'s verdict from its evidence among ``checks`` (those of kind "finding" named with
+               detail: str = "", untested: str = "no check of this finding was computed") -> dict[str, Any]:
+    """``id``'s reading from its evidence among ``checks`` (those of kind "finding" named with
     ``prefix``): :func:`from_checks` of :func:`evidence`, the one way a chapter's checks module
     turns its checks into a verdict."""
-    return from_checks(id, evidence(checks, prefix), ours, paper, detail, partly=partly, untested=untested)
+    return from_checks(id, evidence(checks, prefix), ours, paper, detail, untested=untested)
 
 
 def evidence(checks: Sequence[Any], prefix: str | tuple[str, ...]) -> list[Any]:
@@ -234,26 +336,94 @@ def ours_text(checks: Sequence[Any]) -> str:
     return "; ".join(f"{m}: {', '.join(v)}" for m, v in groups.items())
 
 
-def graded_from_checks(finding_id: str, checks: Sequence[Any], paper: str, spread: str = "",
-                        why_not: str = "", numbers: str = "") -> dict:
-    """A finding's verdict from its evidence checks: all pass -> reproduced; some ->
-    partly reproduced (the failing ones named); none -> not reproduced at this size
-    (``why_not`` says what differs from the paper's setting). ``numbers``: raw numbers shown
-    before the checks' values in ``ours``."""
-    if not checks:
-        raise ValueError(f"{finding_id}: a verdict needs evidence checks")
-    if any(c.kind != "finding" for c in checks):
-        raise ValueError(f"{finding_id}: controls and machinery are not evidence")
-    ours = (f"{numbers}; " if numbers else "") + ours_text(checks) + (f" [{spread}]" if spread else "")
-    failed = [c for c in checks if not c.passed]
-    if not failed:
-        v, detail = REPRODUCED, ""
-    elif len(failed) < len(checks):
-        v, detail = PARTLY, "not reproduced: " + "; ".join(f"{c.name} ({c.value:.3g}, needs {c.op} {c.threshold:g})"
-                                                                   for c in failed)
+def _passes(value: Any, op: str, threshold: float) -> bool:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(v) and bool(OPS[op](v, threshold))
+
+
+def _seeds_text(seeds: Sequence[int]) -> str:
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}-{seeds[-1]}"
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(str(s) for s in seeds)
+
+
+def judge(rec: Mapping[str, Any], checks: Sequence[Any], by_seed: Mapping[int, Mapping[str, float]],
+          this_run: tuple[int, Mapping[str, float]] | None = None) -> dict[str, Any]:
+    """``rec`` (one seed's reading, :func:`verdict_of`) judged by :data:`RULE` over every seed.
+
+    ``checks``: this run's checks (their ``op`` and ``threshold`` judge every seed's values);
+    ``by_seed``: seed -> check name -> value, the seeds the verdict rests on; ``this_run``:
+    ``(seed, values)`` of a run outside those seeds, read alone and shown beside the verdict.
+    A record whose evidence already spans its own seeds (``rec["seeds"]``) is kept as it is.
+    Adds ``seeds``, ``by_seed`` (each seed's reading), ``holds`` (per evidence check: seeds
+    passed, of how many, the values) and ``this_run``.
+    """
+    out = dict(rec)
+    out.setdefault("note", out.get("detail", ""))
+    out["this_run"] = None
+    names = list(out.get("checks", []))
+    if out.get("seeds") is not None or not names:
+        out["seeds"] = list(out["seeds"] or [])
+        out.setdefault("by_seed", {})
+        out.setdefault("holds", {})
+        return out
+    rule = {c.name: (c.op, c.threshold) for c in checks}
+    if any(n not in rule for n in names):  # reported by problems(): nothing to judge on
+        out.update(seeds=[], by_seed={}, holds={})
+        return out
+    seeds = sorted(s for s, vals in by_seed.items() if all(n in vals for n in names))
+    passed = {n: {s: _passes(by_seed[s][n], *rule[n]) for s in seeds} for n in names}
+    out["seeds"] = seeds
+    out["by_seed"] = {str(s): reading([passed[n][s] for n in names]) for s in seeds}
+    out["holds"] = {n: {"passed": sum(passed[n].values()), "of": len(seeds),
+                        "values": {str(s): by_seed[s][n] for s in seeds}} for n in names}
+    if this_run is not None:
+        seed, values = this_run
+        if all(n in values for n in names):
+            out["this_run"] = {"seed": int(seed), "verdict": reading([_passes(values[n], *rule[n]) for n in names]),
+                               "values": {n: values[n] for n in names}}
+    note = str(out.get("note", "")).strip()
+    if len(seeds) < MIN_SEEDS:
+        alone = (f"; {_seeds_text(seeds)} alone read{'s' if len(seeds) == 1 else ''} "
+                 f"'{', '.join(sorted(set(out['by_seed'].values())))}'" if seeds else "")
+        out["verdict"] = NOT_TESTED
+        out["detail"] = " ".join(x for x in (
+            f"Rests on {len(seeds)} seed(s); the rule needs {MIN_SEEDS} (this size has no committed seed table: "
+            f"a sweep over seeds would test it){alone}.", note) if x)
+        return out
+    hold = [n for n in names if passed[n] and all(passed[n].values())]
+    fail = [n for n in names if not any(passed[n].values())]
+    vary = [n for n in names if n not in hold and n not in fail]
+    n = len(seeds)
+
+    def listing(group: list[str]) -> str:
+        return "; ".join(f"{_short(c)} ({out['holds'][c]['passed']}/{n} seeds)" for c in group)
+
+    if len(hold) == len(names):
+        out["verdict"], computed = REPRODUCED, ""
+    elif len(fail) == len(names):
+        out["verdict"] = NOT_REPRODUCED
+        computed = "Fails at every seed: " + "; ".join(f"{_short(c)} {rule[c][0]} {rule[c][1]:g}" for c in fail) + "."
     else:
-        v, detail = NOT_REPRODUCED, why_not
-    return verdict(finding_id, v, ours, paper, detail, [c.name for c in checks])
+        out["verdict"] = PARTLY
+        computed = " ".join(f"{label}: {listing(g)}." for label, g in
+                            (("Holds", hold), ("Fails", fail), ("Varies across seeds", vary)) if g)
+    out["detail"] = " ".join(x for x in (computed, note) if x)
+    return out
+
+
+def spread(rec: Mapping[str, Any]) -> str:
+    """The evidence over the seeds, for a page: each check's range and how many seeds pass."""
+    parts = []
+    for name, h in (rec.get("holds") or {}).items():
+        vals = [float(v) for v in h["values"].values()]
+        rng = f"{min(vals):.3g}" if min(vals) == max(vals) else f"{min(vals):.3g} to {max(vals):.3g}"
+        parts.append(f"{_short(name)}: {rng} ({h['passed']}/{h['of']} seeds pass)")
+    return "; ".join(parts)
 
 
 def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
@@ -261,14 +431,16 @@ def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
     """What is wrong with the verdicts ``notebook`` recorded; empty when nothing is.
 
     Unknown, foreign, duplicate or missing ids; a finding the register expects to be
-    reproduced that came out lower (a regression); evidence naming a check the chapter
-    does not have, a check that is not of kind "finding", or (for "reproduced") a check
-    that failed. ``checks`` are the chapter's checks as dicts (``name``, ``passed``,
-    ``kind``).
+    reproduced that came out lower on at least :data:`MIN_SEEDS` seeds (a regression; a
+    one-seed reading at another size is reported, not raised); evidence naming a check the
+    chapter does not have or a check that is not of kind "finding"; an evidence check named
+    by no finding or by two. ``checks`` are the chapter's checks as dicts (``name``,
+    ``passed``, ``kind``).
     """
     out: list[str] = []
     by_name = {str(c["name"]): c for c in checks}
     seen: set[str] = set()
+    named: dict[str, list[str]] = {}
     for rec in findings:
         fid = str(rec.get("id"))
         f = BY_ID.get(fid)
@@ -284,40 +456,55 @@ def problems(notebook: str, findings: Sequence[Mapping[str, Any]],
         if got not in VERDICTS:
             out.append(f"{fid}: verdict {got!r} is not one of {VERDICTS}")
             continue
-        if f.expected == REPRODUCED and got != REPRODUCED:
+        judged = rec.get("seeds") is None or len(rec.get("seeds") or []) >= MIN_SEEDS
+        if f.expected == REPRODUCED and got != REPRODUCED and judged:
             out.append(f"{fid}: reproduced until now, today '{got}' (ours: {rec.get('ours')}; paper: "
-                       f"{rec.get('paper')})")
+                       f"{rec.get('paper')}; {rec.get('detail', '')})")
         for name in rec.get("checks", ()):
+            named.setdefault(str(name), []).append(fid)
             c = by_name.get(str(name))
             if c is None:
                 out.append(f"{fid}: evidence names a check this chapter does not have: {name!r}")
             elif c.get("kind", "finding") != "finding":
                 out.append(f"{fid}: evidence names a {c.get('kind')} check, which proves nothing about the "
                            f"paper: {name!r}")
-            elif got == REPRODUCED and not c.get("passed"):
-                out.append(f"{fid}: 'reproduced' although its evidence {name!r} failed")
     for f in for_chapter(notebook):
         if f.id not in seen:
             out.append(f"{f.id}: the register assigns it to {notebook}, which records no verdict for it")
+    for name, c in by_name.items():
+        if c.get("kind", "finding") != "finding":
+            continue
+        owners = named.get(name, [])
+        if not owners and findings:
+            out.append(f"evidence check {name!r} is named by no finding (label it a control or machinery, or "
+                       f"name it as a finding's evidence)")
+        elif len(owners) > 1:
+            out.append(f"evidence check {name!r} is named by {len(owners)} findings ({', '.join(owners)})")
     return out
 
 
 def reported_failures(findings: Sequence[Mapping[str, Any]], checks: Sequence[Mapping[str, Any]]) -> set[str]:
-    """Names of the failed checks of kind "finding" that only findings recorded as not
-    (fully) reproduced name as evidence: what such a verdict reports, not a broken notebook."""
-    by_reproduced = {str(n) for f in findings if f.get("verdict") == REPRODUCED for n in f.get("checks", ())}
-    by_others = {str(n) for f in findings if f.get("verdict") != REPRODUCED for n in f.get("checks", ())}
-    return {str(c["name"]) for c in checks if not c.get("passed") and c.get("kind", "finding") == "finding"
-            and str(c["name"]) in by_others - by_reproduced}
+    """Names of the failed evidence checks: what a finding's verdict reports (a result, not a
+    broken notebook: only a regression of a finding fails the build)."""
+    return {str(c["name"]) for c in checks if not c.get("passed") and c.get("kind", "finding") == "finding"}
 
 
 def markdown(findings: Iterable[Mapping[str, Any]]) -> str:
-    """The verdicts as a Markdown list for a chapter's page: id, verdict, our numbers (with
-    the seed spread), the paper's, and which part / why."""
+    """The verdicts as a Markdown list for a chapter's page: id, verdict with its seeds, our
+    numbers at this run's seed and their spread over the seeds, the paper's, which part / why,
+    and a new seed's own reading when the reader ran one."""
     lines = []
     for f in findings:
-        line = f"- `{f['id']}`: **{f['verdict']}**. Ours: {f['ours']}. Paper: {f['paper']}."
+        seeds = f.get("seeds") or []
+        on = f" ({_seeds_text(seeds)})" if seeds else ""
+        line = f"- `{f['id']}`: **{f['verdict']}**{on}. Ours: {f['ours']}."
+        if f.get("holds") and len(seeds) > 1:
+            line += f" Over the seeds: {spread(f)}."
+        line += f" Paper: {f['paper']}."
         if f.get("detail"):
             line += f" *{str(f['detail']).rstrip('.')}.*"
+        if f.get("this_run"):
+            t = f["this_run"]
+            line += f" This run's seed {t['seed']} alone reads '{t['verdict']}' (not counted: outside the committed seeds)."
         lines.append(line.replace("|", "\\|"))
     return "\n".join(lines)

@@ -16,15 +16,9 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 
-from geomem_utils.files import atomic_write_json, from_root, versions
+from geomem_utils.files import atomic_write_json, from_root, science_fingerprint, versions
+from geomem_utils.findings import OPS
 
-OPS = {
-    ">=": lambda v, t: v >= t,
-    ">": lambda v, t: v > t,
-    "<=": lambda v, t: v <= t,
-    "<": lambda v, t: v < t,
-    "==": lambda v, t: v == t,
-}
 
 
 #: What a check is. Only a ``"finding"`` check is evidence for the paper: it could have come
@@ -94,32 +88,42 @@ def finish(
     started: float,
     extra: Mapping[str, Any] | None = None,
     findings: list[Mapping[str, Any]] | None = None,
+    size: str = "",
 ) -> dict[str, Any]:
     """Write the notebook's results file and enforce its checks and findings.
 
-    ``started`` is ``time.time()`` at the top of the notebook. ``findings``: the verdicts
-    this chapter records (:func:`geomem_utils.findings.verdict`), one per finding the
-    register assigns to it; they are written under ``"findings"``, and a regression (a
-    finding the register expects reproduced, recorded lower), an unknown, foreign,
-    duplicate or missing id, or evidence naming a check that is absent, not of kind
-    "finding", or (for "reproduced") failed, raises :class:`ClaimCheckFailed`. At the
-    ``smoke`` profile checks and findings are recorded but not enforced (a smoke run is
-    too short to reproduce). A failed check of kind "finding" that only findings recorded
-    as partly / not reproduced name as evidence is reported (``reported_failures``), not
-    raised: a finding that does not reproduce is a result, not a broken notebook.
+    ``started`` is ``time.time()`` at the top of the notebook. ``findings``: this run's
+    reading of each finding the register assigns to the chapter
+    (:func:`geomem_utils.findings.verdict_of`); each is judged over the seeds of the
+    chapter's committed seed table (:func:`geomem_utils.seeds.combine`,
+    :func:`geomem_utils.findings.judge`) and written under ``"findings"``. ``size``: the
+    size this run measures at (graph, model, steps, held-out items), stated beside every
+    verdict.
+
+    Raises :class:`ClaimCheckFailed` (except at the ``smoke`` profile, too short to
+    reproduce anything) when a control or machinery check fails, when the findings have a
+    problem (:func:`geomem_utils.findings.problems`: a regression of a finding the register
+    expects reproduced, an unknown, foreign, duplicate or missing id, an evidence check named
+    by no finding or by two), or when this run disagrees with its own seed's committed row (a
+    stale seed table). A failed evidence check is the verdict's report, not a broken notebook.
     """
     from geomem_utils import findings as _findings
+    from geomem_utils import seeds as _seeds
 
     if not checks:
         raise ValueError("finish() needs at least one check: a claim without a check proves nothing")
-    findings = [dict(f) for f in (findings or [])]
     profile = str(params.get("PROFILE", "ci"))
-    problems = _findings.problems(notebook, findings, [asdict(c) for c in checks])
-    # A failed evidence check that only findings reported as not (fully) reproduced name is
-    # the report itself ("not reproduced at this size", our number next to the paper's), not
-    # a crash; every other failed check fails the notebook.
-    reported = _findings.reported_failures(findings, [asdict(c) for c in checks])
-    failed = [c for c in checks if not c.passed and c.name not in reported]
+    values = {c.name: c.value for c in checks}
+    by_seed, table, stale = _seeds.combine(notebook, params, values)
+    seed = int(params.get("SEED", 0))
+    this_run = None if seed in by_seed else (seed, values)
+    findings = [_findings.judge(f, checks, by_seed, this_run) for f in (findings or [])]
+    for f in findings:
+        f["size"] = f.get("size") or size
+    as_dicts = [asdict(c) for c in checks]
+    problems = _findings.problems(notebook, findings, as_dicts) + stale
+    reported = _findings.reported_failures(findings, as_dicts)
+    failed = [c for c in checks if not c.passed and c.kind != "finding"]
     passed = not failed and not problems
     record = {
         "notebook": notebook,
@@ -129,11 +133,15 @@ def finish(
         "passed": passed,
         "reported_failures": sorted(reported),
         "enforced": profile != "smoke",
-        "checks": [asdict(c) for c in checks],
+        "checks": as_dicts,
         "findings": findings,
         "findings_problems": problems,
         "params": dict(params),
         "profile": profile,
+        "size": size,
+        "seed_table": table,
+        "stamp": science_fingerprint(),
+        "rule": _findings.RULE,
         "runtime_s": round(time.time() - started, 2),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": versions(),

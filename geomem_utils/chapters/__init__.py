@@ -43,6 +43,7 @@ class Chapter:
     paper_ref: str
     specs: Mapping[str, Spec] = field(default_factory=dict)
     cross_checks: Callable[[dict[str, Any]], None] | None = None
+    size: Callable[[Mapping[str, Any]], str] | None = None
 
     @property
     def parameter_names(self) -> list[str]:
@@ -74,9 +75,11 @@ class Chapter:
 
     def finish(self, **kwargs: Any) -> dict[str, Any]:
         """Write this chapter's results file: :func:`geomem_utils.results.finish` with its
-        stem, title, claim and paper reference."""
+        stem, title, claim, paper reference and the size its parameters measure at."""
         from geomem_utils.results import finish
 
+        if self.size is not None and "params" in kwargs:
+            kwargs.setdefault("size", self.size(kwargs["params"]))
         return finish(self.stem, title=self.title, claim=self.claim, paper_ref=self.paper_ref, **kwargs)
 
 

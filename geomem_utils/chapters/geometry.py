@@ -10,7 +10,7 @@ UMAP settings. The check thresholds live in :mod:`geomem_utils.chapters.geometry
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from geomem_utils.params import ParameterError, Spec, integer, number
 from geomem_utils.chapters import Chapter
@@ -62,6 +62,15 @@ def _enough_held_out(p: dict[str, Any]) -> None:
                 f"at least {MIN_HELD_OUT} (use {name} >= {4 * MIN_HELD_OUT})")
 
 
+def size(p: Mapping[str, Any]) -> str:
+    """What this chapter's verdicts are measured at, in words."""
+    from geomem_utils.runs.pathstar_config import describe, profile_run
+
+    main = describe(profile_run(p["PROFILE"], degree=p["DEGREE"], path_length=p["PATH_LENGTH"]))
+    return (f"{main}; edges-only Transformer and Mamba on G({p['MAMBA_DEGREE']}, {p['PATH_LENGTH']}), "
+            f"{p['MAMBA_STEPS']:,} steps; tiny graphs of 15-17 nodes ({p['PROFILE']} profile)")
+
+
 CHAPTER = Chapter(
     stem="01_geometry_emerges",
     title="Memorise the edges, get a map: geometry emerges from local supervision",
@@ -90,4 +99,5 @@ CHAPTER = Chapter(
                                "training steps of part 5's two models"),
     },
     cross_checks=_enough_held_out,
+    size=size,
 )

@@ -130,20 +130,6 @@ def geometry_checks(
 
 # ----------------------------------------------------------------------------- one verdict per finding
 
-#: The values behind the thresholds above, per finding: ``python -m bench.seeds
-#: 01_geometry_emerges`` (ci profile; bench/results/seeds.json), each range over the seeds named.
-MEASURED: dict[str, str] = {
-    "geometry.heatmap": "seeds 0-2: p = 0.001, the floor (<= 0.01); navigation 56-92x chance (paths), 44-80x "
-                        "(first hop) (>= 10x)",
-    "geometry.path_clusters": "seeds 0-2: p = 0.001, the floor (<= 0.01)",
-    "geometry.edges_only": "seeds 0-2: p = 0.001 (<= 0.01); navigation 36-72x chance on G(100, 5), 40x on G(40, 5) "
-                           "(>= 10x)",
-    "geometry.tiny_graphs": "seeds 0-2: mean correlation Transformer 0.63-0.67, Mamba 0.51-0.57, Node2Vec 0.98 "
-                            "(>= 0.3); trainable N(0, 1) net -0.00-0.06, frozen -0.09-0.06 (<= 0.25)",
-    "geometry.mamba_stronger_edges_only": "seeds 0-2: Mamba - Transformer -0.07 to -0.14 (correlation), -0.04 to "
-                                          "-0.14 (contrast)",
-}
-
 #: The paper's side of each finding, as the scorecard shows it.
 PAPER = {
     "geometry.heatmap": "dark leaf / first-hop diagonal (Fig. 2); the l-fold composition becomes a 1-step look-up",
@@ -177,16 +163,16 @@ def mamba_numbers(*, tiny_correlation: tuple[float, float], path_star_contrast: 
 
 
 def geometry_verdicts(*, heatmap: Sequence[Check], path_clusters: Sequence[Check], edges_only: Sequence[Check],
-                      tiny_graphs: Sequence[Check], mamba: Sequence[Check], mamba_numbers: str = "",
-                      measured: Mapping[str, str] = MEASURED) -> list[dict]:
-    """One verdict per finding of chapter 01, each from its evidence checks (built by
-    :func:`geometry_checks` and :func:`mamba_checks`). ``measured``: finding id -> the seed
-    spread measured for it."""
+                      tiny_graphs: Sequence[Check], mamba: Sequence[Check], mamba_numbers: str = "") -> list[dict]:
+    """One reading per finding of chapter 01, each from its evidence checks (built by
+    :func:`geometry_checks` and :func:`mamba_checks`; only those of kind "finding" count)."""
     groups = {"geometry.heatmap": heatmap, "geometry.path_clusters": path_clusters,
               "geometry.edges_only": edges_only, "geometry.tiny_graphs": tiny_graphs,
               "geometry.mamba_stronger_edges_only": mamba}
-    return [_fd.graded_from_checks(fid, list(cs), PAPER[fid], measured.get(fid, ""),
-                                why_not=MAMBA_WHY_NOT if fid == "geometry.mamba_stronger_edges_only" else
-                                "the trained models show no geometry on this measure",
-                                numbers=mamba_numbers if fid == "geometry.mamba_stronger_edges_only" else "")
-            for fid, cs in groups.items()]
+    out = []
+    for fid, cs in groups.items():
+        ev = [c for c in cs if c.kind == "finding"]
+        mamba_row = fid == "geometry.mamba_stronger_edges_only"
+        ours = "; ".join(x for x in ((mamba_numbers if mamba_row else ""), _fd.ours_text(ev)) if x)
+        out.append(_fd.from_checks(fid, ev, ours, PAPER[fid], MAMBA_WHY_NOT if mamba_row else ""))
+    return out

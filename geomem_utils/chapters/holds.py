@@ -4,7 +4,7 @@ and the thresholds of its checks (:mod:`geomem_utils.chapters.holds_checks` comp
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping
 
 from geomem_utils.sweep import grids
 from geomem_utils.params import Spec, int_list, integer, parse_ints
@@ -20,8 +20,6 @@ THRESHOLDS: dict[str, float] = {
     "first_hop_chances": 10.0,  # lowest first hop over the degree grid, in multiples of 1/d
     "navigation_min": 0.6,  # mean 1-step navigation accuracy at the largest d
     "pitfall_max_chances": 5.0,  # positions at N(0, 1): highest held-out exact, x chance
-    "ic_z_max": 3.0,  # in context: first hop at most this many binomial SEs above 1/d
-    "ic_later_min": 0.9,  # in context: the look-up tokens after the first hop
 }
 #: Threshold of :func:`~geomem_utils.chapters.holds_checks.length_check` (lowest seed, longest l).
 LENGTH_EXACT_MIN = 0.5
@@ -54,6 +52,12 @@ def sweeps(p: Any) -> dict[str, grids.Sweep]:
     return out
 
 
+def size(p: Mapping[str, Any]) -> str:
+    """What this chapter's verdicts are measured at, in words."""
+    return (f"the {p['PROFILE']} grids of sweeps/degree.toml, length.toml, pos_init.toml and in_context.toml, "
+            f"{p['N_SEEDS']} seeds each")
+
+
 CHAPTER = Chapter(
     stem="06_how_far_it_holds",
     title="Sweep the seeds, the sizes and the path length: how far the finding holds",
@@ -67,6 +71,7 @@ CHAPTER = Chapter(
         "LENGTHS": int_list(None, 3, 16, "path lengths l of the length sweep (None: the sweep file's)"),
         "TABLES_DIR": Spec(str, "bench/results/sweeps", help="sweep tables measured elsewhere, shown only"),
     },
+    size=size,
 )
 
 

@@ -9,8 +9,19 @@ live in :mod:`geomem_utils.chapters.puzzle_checks`, beside the function that app
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from geomem_utils.params import integer
 from geomem_utils.chapters import Chapter
+
+
+def size(p: Mapping[str, Any]) -> str:
+    """What this chapter's verdicts are measured at, in words."""
+    return (f"tiny graphs (15-17 nodes), one-layer networks of width 32 and 512, {p['TINY_STEPS']:,} steps; knob "
+            f"table on the 15-cycle, {p['KNOB_STEPS']:,} full-batch steps; path-star lookup on "
+            f"G({p['LOOKUP_DEGREE']}, 5), {p['LOOKUP_STEPS']:,} steps; edges-only fine-tune on G({p['DEGREE']}, 5); "
+            f"priced graphs up to {p['SUCC_MAX_NODES']} nodes ({p['PROFILE']} profile)")
+
 
 CHAPTER = Chapter(
     stem="04_memorization_puzzle",
@@ -38,6 +49,7 @@ CHAPTER = Chapter(
         "LOOKUP_BATCH": integer({"smoke": 64, "ci": 128, "full": 1024}, 1, 65_536,
                                 "batch size of the trainable lookup"),
     },
+    size=size,
 )
 
 #: The authors' slower associative settings per tiny graph: (width m, learning rate, steps);
@@ -72,13 +84,19 @@ KNOBS: list[tuple[str, dict, dict, tuple[float, float, float]]] = [
     ("lr 1e-4", {}, {"lr": 1e-4}, (15.46, 3.42, 93.3)),
     ("N(0,1) init, lr 1e-4", {"emb_init_std": 1.0}, {"lr": 1e-4}, (1.79, -0.75, 33.3)),
     ("N(0,1) init, lr 1e-1", {"emb_init_std": 1.0}, {"lr": 1e-1}, (-58.32, 11.99, 73.3)),
-    ("N(0,1) init, wd 10", {"emb_init_std": 1.0}, {"lr": 1e-3, "weight_decay": 10.0},
+    ("N(0,1) init, wd 10", {"emb_init_std": 1.0}, {"lr": 1e-4, "weight_decay": 10.0},
      (4.80, 2.97, 100.0)),
     ("N(0,1) init, dropout 0.4, lr 1e-3", {"emb_init_std": 1.0, "dropout": 0.4}, {"lr": 1e-3},
      (24.02, 9.03, 100.0)),
 ]
 #: Rows shown and not checked: Adam at lr 0.1 on N(0,1) embeddings is unstable here.
 UNCHECKED = {"N(0,1) init, lr 1e-1"}
+#: Where the paper's table gives margins but not the direction, the authors' release
+#: (``tiny_neural_network_cycle_regularizers.ipynb``) labels the row; its label wins over the
+#: book's reading of the margins. The release runs the weight-decay row at lr 1e-4 (above),
+#: and labels the N(0, 1), lr 0.1 row (with its learning-rate decay) "-> geometric", though
+#: its skewed top-1 (73.3%) is under the book's 75% line.
+RELEASE_DIRECTION = {"N(0,1) init, lr 1e-1": "geometric"}
 #: A knob row's direction is judged on the medians after this fraction of training
 #: (the last fifth: eight evaluations at 40 per run).
 LATE_FRACTION = 0.8

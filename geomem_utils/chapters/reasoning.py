@@ -38,6 +38,18 @@ def _labels_cover_the_graph(p: dict[str, Any]) -> None:
             "more than the labels; every node needs its own label")
 
 
+def size(p: Mapping[str, Any]) -> str:
+    """What this chapter's verdicts are measured at, in words."""
+    from geomem_utils.runs.pathstar_config import describe, profile_run
+
+    main = describe(profile_run(p["PROFILE"], degree=p["DEGREE"], path_length=p["PATH_LENGTH"]))
+    l = p["PATH_LENGTH"]
+    return (f"{main}; controls on G({p['ABL_DEGREE']}, {l}), {p['ABL_STEPS']:,} steps; Mamba "
+            f"{p['MAMBA_LAYERS']} x {p['MAMBA_WIDTH']} on G({p['MAMBA_DEGREE']}, {l}), {p['MAMBA_STEPS']:,} steps; "
+            f"in context G({p['IC_DEGREE']}, {l}), {p['IC_LAYERS']} layers, {p['IC_STEPS']:,} steps; tree-star "
+            f"T({p['TREE_DEGREE']}, {p['TREE_LENGTH']}) ({p['PROFILE']} profile)")
+
+
 CHAPTER = Chapter(
     stem="03_implicit_reasoning",
     title="Answer paths never asked about: implicit reasoning in weights",
@@ -77,6 +89,7 @@ CHAPTER = Chapter(
         "MAMBA_BETA2": number(0.95, 0, 1, "AdamW's beta2 for the Mamba", open_hi=True),
     },
     cross_checks=_labels_cover_the_graph,
+    size=size,
 )
 
 

@@ -10,7 +10,7 @@ paper's star losses). The check thresholds live in :mod:`geomem_utils.chapters.s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from geomem_utils.params import ParameterError, integer
 from geomem_utils.chapters import Chapter
@@ -41,6 +41,12 @@ def _small_graph(p: dict[str, Any]) -> None:
             f"{MAX_NODES} nodes")
 
 
+def size(p: Mapping[str, Any]) -> str:
+    """What this chapter's verdicts are measured at, in words."""
+    return (f"the four tiny graphs (15-17 nodes) and G({p['DEGREE']}, {p['PATH_LENGTH']}); Node2Vec "
+            f"{p['N2V_STEPS']:,} steps, deep models {p['DEEP_STEPS']:,} steps ({p['PROFILE']} profile)")
+
+
 CHAPTER = Chapter(
     stem="02_spectral_bias",
     title="Trace the geometry to a spectral bias",
@@ -60,4 +66,5 @@ CHAPTER = Chapter(
         "DEEP_WIDTH": integer(32, 4, 512, "width of the one-layer Transformer and network"),
     },
     cross_checks=_small_graph,
+    size=size,
 )

@@ -9,5 +9,5 @@ Modules: ``executor``, ``runner``, ``inputs``, ``report``.
 
 from geomem_utils import lazy_modules
 
-MODULES = ('executor', 'runner', 'inputs', 'report')
+MODULES = ('executor', 'runner', 'inputs', 'report', 'seed_runs')
 __getattr__ = lazy_modules(__name__, MODULES)

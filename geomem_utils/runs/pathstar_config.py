@@ -238,3 +238,17 @@ def table_row(cfg: PathStarRun, record: dict[str, Any]) -> dict[str, Any]:
             "first_hop": final["test_first_hop"], "navigation": final["navigation"],
             "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
             "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}
+
+
+def describe(cfg: PathStarRun) -> str:
+    """The run's size in words, as a verdict states it: "GPT 2 x 128 on G(100, 5), 1,000
+    steps, 25 held-out leaves"."""
+    from geomem_utils.science.tasks import check_split
+
+    kw = {**model_defaults(cfg.arch), **dict(cfg.model)}
+    arch = {"gpt": "GPT", "mamba": "Mamba"}.get(cfg.arch, cfg.arch)
+    layers = f" {kw['n_layers']} x {kw['width']}" if "n_layers" in kw and "width" in kw else ""
+    graph = f"{'T' if cfg.family == 'tree_star' else 'G'}({cfg.degree}, {cfg.path_length})"
+    n_test = check_split(cfg.degree, cfg.test_frac) if cfg.family == "path_star" else None
+    held = f", {n_test} held-out leaves" if n_test else ""
+    return f"{arch}{layers} on {graph}, {cfg.steps:,} steps{held}"

@@ -9,22 +9,43 @@ from pathlib import Path
 import pytest
 
 from geomem_utils import findings as fd
-from geomem_utils import results
+from geomem_utils import results, seeds
 
 ROOT = Path(__file__).resolve().parents[2]
 CH01 = "01_geometry_emerges"
 
 
-def _all_for(notebook: str, verdict: str = fd.REPRODUCED, checks=("c",)) -> list[dict]:
-    return [fd.verdict(f.id, verdict, ours="1.0 (seeds 0-2)", paper="1.0", detail="x", checks=checks)
+def _all_for(notebook: str, verdict: str = fd.REPRODUCED, checks=None) -> list[dict]:
+    """One reading per finding of ``notebook``, each naming its own check ``c:<id>``."""
+    return [fd.verdict(f.id, verdict, ours="1.0", paper="1.0", detail="x",
+                       checks=checks if checks is not None else [f"c:{f.id}"])
             for f in fd.for_chapter(notebook)]
 
 
-def _finish(tmp_path, notebook, findings, checks=None, profile="ci"):
-    checks = checks if checks is not None else [results.check("c", 1.0, ">=", 0.5)]
+def _checks_for(notebook: str, value: float = 1.0, **values: float) -> list:
+    """A passing check ``c:<id>`` per finding (``values`` by finding id override)."""
+    return [results.check(f"c:{f.id}", values.get(f.id.split(".")[1], value), ">=", 0.5)
+            for f in fd.for_chapter(notebook)]
+
+
+@pytest.fixture(autouse=True)
+def _own_seed_tables(tmp_path, monkeypatch):
+    """The committed tables stay out of these tests: each test has its own (empty) folder."""
+    monkeypatch.setattr(seeds, "FOLDER", str(tmp_path / "seeds"))
+
+
+def _finish(tmp_path, notebook, findings, checks=None, profile="ci", seed=0):
+    checks = checks if checks is not None else _checks_for(notebook)
     return results.finish(notebook, title="t", claim="c", paper_ref="r", checks=checks,
-                          params={"PROFILE": profile, "RESULTS_DIR": str(tmp_path)}, started=0.0,
-                          findings=findings)
+                          params={"PROFILE": profile, "SEED": seed, "RESULTS_DIR": str(tmp_path)}, started=0.0,
+                          findings=findings, size="G(100, 5)")
+
+
+def _commit(tmp_path, notebook, by_seed: dict[int, dict[str, float]], profile="ci") -> None:
+    """A committed seed table for ``notebook`` with rows ``seed -> check values``."""
+    for seed, values in by_seed.items():
+        seeds.add(notebook, {"params": {"PROFILE": profile, "SEED": seed, "RESULTS_DIR": str(tmp_path)},
+                             "checks": [{"name": n, "value": v} for n, v in values.items()]})
 
 
 def test_register_ids_unique_well_formed_and_cover_every_chapter_with_findings() -> None:
@@ -65,24 +86,68 @@ def test_finish_writes_findings_and_passes_a_complete_chapter(tmp_path) -> None:
     stored = json.loads((tmp_path / f"{CH01}.json").read_text())
     assert [f["id"] for f in stored["findings"]] == [f.id for f in fd.for_chapter(CH01)]
     assert rec["findings_problems"] == [] and stored["checks"][0]["kind"] == "finding"
+    assert stored["rule"] == fd.RULE and stored["size"] == "G(100, 5)" and stored["stamp"]
+    # one seed and no committed table: every verdict is "not tested here", with this seed's reading
+    assert {f["verdict"] for f in stored["findings"]} == {fd.NOT_TESTED}
+    assert all("the rule needs 3" in f["detail"] and "reads 'reproduced'" in f["detail"] for f in stored["findings"])
+    assert stored["seed_table"] is None and stored["findings"][0]["size"] == "G(100, 5)"
 
 
-def test_finish_fails_on_a_regression_but_not_on_a_reported_non_reproduction(tmp_path) -> None:
-    recs = _all_for(CH01)
-    # a finding expected "not reproduced" may be reported as such (and may improve)
-    assert fd.BY_ID["geometry.mamba_stronger_edges_only"].expected == fd.NOT_REPRODUCED
-    recs[-1] = fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED, "0.1 vs 0.2", "stronger")
-    _finish(tmp_path, CH01, recs)
-    # a finding reproduced today that stops reproducing fails the chapter ...
-    recs[0] = fd.verdict("geometry.heatmap", fd.NOT_REPRODUCED, "p = 0.4", "dark diagonal")
-    with pytest.raises(results.ClaimCheckFailed, match="geometry.heatmap: reproduced until now"):
-        _finish(tmp_path, CH01, recs)
-    # ... also when only "partly" (and smoke records it without raising)
-    recs[0] = fd.verdict("geometry.heatmap", fd.PARTLY, "p = 0.4", "x", detail="half", checks=["c"])
-    with pytest.raises(results.ClaimCheckFailed, match="geometry.heatmap"):
-        _finish(tmp_path, CH01, recs)
-    smoke = _finish(tmp_path, CH01, recs, profile="smoke")
-    assert smoke["findings_problems"]
+def test_the_rule_over_three_seeds(tmp_path) -> None:
+    names = [f"c:{f.id}" for f in fd.for_chapter(CH01)]
+    heat, paths = names[0], names[1]
+    good = {n: 1.0 for n in names}
+    _commit(tmp_path, CH01, {0: good, 1: {**good, paths: 0.1}, 2: {**good, paths: 0.1}}, profile="smoke")
+    rec = _finish(tmp_path, CH01, _all_for(CH01, checks=None)[:1] + [
+        fd.verdict_of(f.id, _checks_for(CH01), f"c:{f.id}", "1", "1") for f in fd.for_chapter(CH01)[1:]],
+        profile="smoke")
+    by = {f["id"]: f for f in rec["findings"]}
+    assert by["geometry.heatmap"]["verdict"] == fd.REPRODUCED and by["geometry.heatmap"]["seeds"] == [0, 1, 2]
+    assert by["geometry.heatmap"]["holds"][heat] == {"passed": 3, "of": 3, "values": {"0": 1.0, "1": 1.0, "2": 1.0}}
+    # passes at seed 0 only: partly, naming the check and its seeds
+    p = by["geometry.path_clusters"]
+    assert p["verdict"] == fd.PARTLY and f"{paths} (1/3 seeds)" in p["detail"]
+    assert p["by_seed"] == {"0": fd.REPRODUCED, "1": fd.NOT_REPRODUCED, "2": fd.NOT_REPRODUCED}
+    # the same at the ci profile is a regression of a finding reproduced until now
+    seeds.path(CH01).unlink()
+    _commit(tmp_path, CH01, {0: good, 1: {**good, paths: 0.1}, 2: {**good, paths: 0.1}}, profile="ci")
+    with pytest.raises(results.ClaimCheckFailed, match="geometry.path_clusters: reproduced until now"):
+        _finish(tmp_path, CH01, _all_for(CH01))
+    # no check passing at any seed: not reproduced; a reading of a two-check finding half way: partly
+    two = [results.check("a", 1.0, ">=", 0.5), results.check("b", 0.0, ">=", 0.5)]
+    one = fd.verdict_of("geometry.heatmap", two, ("a", "b"), "1", "1")
+    assert one["verdict"] == fd.PARTLY and "b: 0 not >= 0.5" in one["detail"]
+    judged = fd.judge(one, two, {s: {"a": 0.0, "b": 0.0} for s in range(3)})
+    assert judged["verdict"] == fd.NOT_REPRODUCED and "Fails at every seed" in judged["detail"]
+
+
+def test_a_stale_table_fails_the_build_and_a_new_seed_is_read_alone(tmp_path) -> None:
+    good = {f"c:{f.id}": 1.0 for f in fd.for_chapter(CH01)}
+    _commit(tmp_path, CH01, {0: {**good, "c:geometry.heatmap": 0.6}, 1: good, 2: good})
+    with pytest.raises(results.ClaimCheckFailed, match="disagrees with this run at seed 0.*make seeds"):
+        _finish(tmp_path, CH01, _all_for(CH01))
+    _commit(tmp_path, CH01, {0: good})
+    rec = _finish(tmp_path, CH01, _all_for(CH01))
+    assert rec["seed_table"]["seeds"] == [0, 1, 2] and rec["seed_table"]["fresh"]
+    assert all(f["verdict"] == fd.REPRODUCED for f in rec["findings"])
+    # a reader's seed 7: the verdict stays on the committed seeds, seed 7 read beside it
+    bad = _checks_for(CH01, heatmap=0.0)
+    rec = _finish(tmp_path, CH01, [fd.verdict_of(f.id, bad, f"c:{f.id}", "1", "1") for f in fd.for_chapter(CH01)],
+                  checks=bad, seed=7)
+    heat = rec["findings"][0]
+    assert heat["verdict"] == fd.REPRODUCED and heat["seeds"] == [0, 1, 2]
+    assert heat["this_run"]["seed"] == 7 and heat["this_run"]["verdict"] == fd.NOT_REPRODUCED
+    assert "seed 7 alone reads 'not reproduced" in fd.markdown(rec["findings"])
+    # a row of another configuration is refused by name; a stale stamp is reported
+    with pytest.raises(ValueError, match="another configuration.*PROFILE"):
+        seeds.add(CH01, {"params": {"PROFILE": "full", "SEED": 3}, "checks": []})
+    table = seeds.load(CH01)
+    assert seeds.stale_rows(table) == [] and seeds.stale_rows(table, "other") == [0, 1, 2]
+
+
+def test_small_numeric_noise_agrees_but_a_changed_number_does_not() -> None:
+    assert seeds.agree(0.0660, 0.0667) and seeds.agree(0.92, 0.88) and seeds.agree(float("nan"), float("nan"))
+    assert not seeds.agree(0.92, 0.5) and not seeds.agree(56.0, 44.0) and not seeds.agree(1.0, float("nan"))
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -96,37 +161,28 @@ def test_finish_fails_when_the_register_and_the_chapter_disagree(tmp_path, mutat
         _finish(tmp_path, CH01, mutate(_all_for(CH01)))
 
 
-def test_evidence_must_be_an_existing_passing_finding_check(tmp_path) -> None:
-    ok = results.check("c", 1.0, ">=", 0.5)
+def test_evidence_must_be_an_existing_finding_check_named_once(tmp_path) -> None:
     with pytest.raises(results.ClaimCheckFailed, match="does not have"):
-        _finish(tmp_path, CH01, _all_for(CH01, checks=("missing",)), checks=[ok])
-    control = results.relabel([ok], "control")
-    assert control[0].kind == "control" and ok.kind == "finding"
+        _finish(tmp_path, CH01, _all_for(CH01, checks=["missing"]))
+    control = results.relabel(_checks_for(CH01), "control")
+    assert control[0].kind == "control"
     with pytest.raises(results.ClaimCheckFailed, match="control check"):
         _finish(tmp_path, CH01, _all_for(CH01), checks=control)
-    failing = [results.check("c", 0.1, ">=", 0.5)]
-    with pytest.raises(results.ClaimCheckFailed, match="its evidence 'c' failed"):
-        _finish(tmp_path, CH01, _all_for(CH01), checks=failing)
+    with pytest.raises(results.ClaimCheckFailed, match="named by 5 findings"):
+        _finish(tmp_path, CH01, _all_for(CH01, checks=["c"]), checks=[results.check("c", 1.0, ">=", 0.5)])
+    stray = results.check("stray", 1.0, ">=", 0.5)
+    with pytest.raises(results.ClaimCheckFailed, match="'stray' is named by no finding"):
+        _finish(tmp_path, CH01, _all_for(CH01), checks=_checks_for(CH01) + [stray])
 
 
-def test_a_failed_check_of_a_finding_reported_as_not_reproduced_is_a_result_not_a_crash(tmp_path) -> None:
-    ok = results.check("c", 1.0, ">=", 0.5)
-    mamba = results.check("Mamba - Transformer contrast", -0.02, ">", 0.0)
-    recs = _all_for(CH01)[:-1] + [fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED,
-                                             "-0.02", "stronger", checks=[mamba.name])]
-    rec = _finish(tmp_path, CH01, recs, checks=[ok, mamba])
-    assert rec["passed"] and rec["reported_failures"] == [mamba.name]
-    # the same failed check named by a finding recorded as reproduced fails the notebook
-    with pytest.raises(results.ClaimCheckFailed, match="Mamba - Transformer contrast"):
-        _finish(tmp_path, CH01, _all_for(CH01, checks=("c", mamba.name)), checks=[ok, mamba])
-    # a failed machinery check is never a result
+def test_a_failed_evidence_check_is_a_result_a_failed_control_is_not(tmp_path) -> None:
+    failing = _checks_for(CH01, mamba_stronger_edges_only=-0.02)
+    recs = [fd.verdict_of(f.id, failing, f"c:{f.id}", "1", "1") for f in fd.for_chapter(CH01)]
+    rec = _finish(tmp_path, CH01, recs, checks=failing)
+    assert rec["passed"] and rec["reported_failures"] == ["c:geometry.mamba_stronger_edges_only"]
     broken = results.check("split disjoint", 0.0, "==", 1.0, kind="machinery")
     with pytest.raises(results.ClaimCheckFailed, match="split disjoint"):
-        _finish(tmp_path, CH01, recs, checks=[ok, mamba, broken])
-    # nor is a failed finding check that no finding names
-    stray = results.check("stray", 0.0, ">=", 1.0)
-    with pytest.raises(results.ClaimCheckFailed, match="stray"):
-        _finish(tmp_path, CH01, recs, checks=[ok, mamba, stray])
+        _finish(tmp_path, CH01, recs, checks=failing + [broken])
 
 
 def test_check_kinds_and_chapters_without_findings(tmp_path) -> None:
