@@ -9,9 +9,10 @@ Steps
    plotly package; ``require.js``, ``@jupyter-widgets/html-manager`` and MathJax 3 from
    the npm registry (``npm pack``, pinned versions, sha512-checked, cached);
 2. copy the executed notebooks into ``book/_generated/``;
-3. write ``_generated/scorecard.md`` (the findings register with one verdict each, then the
-   checks) and ``_generated/findings_summary.md`` (included by the landing page) from the
-   results files only;
+3. write ``_generated/scorecard.md`` (the verdict rule; the paper's findings, then the book's
+   own, one verdict each with its size; the evidence by seed with the command and time that
+   reproduce it; then the chapters and their checks) and ``_generated/findings_summary.md``
+   (included by the landing page) from the results files only;
 4. write ``_generated/runtimes.md`` from ``_runs.json`` and the results files;
 5. write ``book/_toc.yml`` listing the chapters that exist, in order;
 6. run ``jupyter-book build book`` (warnings shown; non-zero exit on failure).
@@ -328,26 +329,64 @@ _VERDICT_MARK = {"reproduced": "✓", "partly reproduced": "◐", "not reproduce
                  "not tested here": "○"}
 
 
+def _rule(results: dict[str, dict[str, Any]]) -> tuple[str | None, list[str]]:
+    """The one verdict rule (``geomem_utils.findings.RULE``; failing that, the ``rule`` a
+    results file recorded) and the chapters whose results file recorded another one."""
+    from geomem_utils import findings as fd
+
+    recorded = {stem: str(r["rule"]).strip() for stem, r in results.items() if r.get("rule")}
+    rule = getattr(fd, "RULE", None) or next((recorded[s] for s in _order(set(recorded))), None)
+    differ = [s for s in _order(set(recorded)) if rule is not None and recorded[s] != str(rule).strip()]
+    return rule, differ
+
+
 def _findings(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every finding of the register with the verdict its chapter recorded (``None`` where
-    the chapter recorded none), in register order; and the recorded ids the register lacks."""
+    the chapter recorded none), in register order; and the recorded ids the register lacks.
+
+    Each row also carries ``extension`` (the book's own finding, not the paper's), ``size`` and
+    ``paper_size`` (the record's, else the chapter's / the register's), and the chapter's
+    ``seed_table`` and checks (``_checks``, by name), so that older results files without
+    these fields still render."""
     from geomem_utils import findings as fd
 
     recorded = {str(f.get("id")): f for r in results.values() for f in (r.get("findings") or [])}
-    rows = [{**{"id": f.id, "statement": f.statement, "section": f.section, "chapter": f.chapter,
-                "executed": f.chapter in results},
-             **(recorded.get(f.id) or {"verdict": None})} for f in fd.REGISTER]
+    rows = []
+    for f in fd.REGISTER:
+        chapter = results.get(f.chapter) or {}
+        row = {"id": f.id, "statement": f.statement, "section": f.section, "chapter": f.chapter,
+               "executed": f.chapter in results, **(recorded.get(f.id) or {"verdict": None})}
+        row["extension"] = bool(row.get("extension", getattr(f, "extension", False)))
+        row["size"] = row.get("size") or chapter.get("size") or ""
+        row["paper_size"] = row.get("paper_size") or getattr(f, "paper_size", "") or ""
+        row["seed_table"] = chapter.get("seed_table")
+        row["_has_seed_table_field"] = "seed_table" in chapter
+        row["_checks"] = {str(c.get("name")): c for c in chapter.get("checks", [])}
+        row["_profile"] = chapter.get("profile")
+        row["_seed"] = (chapter.get("params") or {}).get("SEED")
+        rows.append(row)
     return rows, sorted(set(recorded) - set(fd.BY_ID))
 
 
-def _headline(rows: list[dict[str, Any]]) -> str:
+def _counts(rows: list[dict[str, Any]]) -> str:
     from geomem_utils import findings as fd
 
     n = {v: sum(1 for r in rows if r.get("verdict") == v) for v in fd.VERDICTS}
     missing = sum(1 for r in rows if r.get("verdict") is None)
-    text = (f"**Of the paper's {len(rows)} findings: {n[fd.REPRODUCED]} reproduced, {n[fd.PARTLY]} partly "
-            f"reproduced, {n[fd.NOT_REPRODUCED]} not reproduced at this size, {n[fd.NOT_TESTED]} not tested here")
-    return text + (f", {missing} without a verdict.**" if missing else ".**")
+    return ", ".join([f"{n[v]} {v}" for v in fd.VERDICTS] + ([f"{missing} without a verdict"] if missing else []))
+
+
+def _headline(rows: list[dict[str, Any]]) -> str:
+    """The count of verdicts at the book's sizes: the paper's findings, then the book's own."""
+    paper = [r for r in rows if not r.get("extension")]
+    own = [r for r in rows if r.get("extension")]
+    def findings(n: int) -> str:
+        return f"{n} finding" + ("" if n == 1 else "s")
+
+    text = f"**At the book's sizes, of the paper's {findings(len(paper))}: {_counts(paper)}.**"
+    if own:
+        text += f" **Of the book's own {findings(len(own))} (extensions of the paper): {_counts(own)}.**"
+    return text
 
 
 def _no_verdict(r: dict[str, Any]) -> str:
@@ -364,10 +403,148 @@ def _verdict_mark(r: dict[str, Any]) -> str:
     return _no_verdict(r) if v is None else f"{_VERDICT_MARK.get(v, '')} **{v}**"
 
 
+def _num(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _cell(value)
+
+
+def _seed_list(seeds: Any) -> str:
+    """``[0, 1, 2]`` as "0-2"; anything not a run of consecutive integers listed."""
+    try:
+        s = sorted(int(x) for x in seeds)
+    except (TypeError, ValueError):
+        return _cell(seeds)
+    if len(s) > 2 and s == list(range(s[0], s[-1] + 1)):
+        return f"{s[0]}-{s[-1]}"
+    return ", ".join(map(str, s))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _seed_table_time(table: dict[str, Any]) -> str:
+    """The measured time of a seed table: the median per seed and the sum over its seeds."""
+    times = [float(t) for t in (table.get("runtime_s") or {}).values() if isinstance(t, (int, float))]
+    if not times:
+        return "time not recorded"
+    times.sort()
+    mid = len(times) // 2
+    median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
+    return f"median {_duration(median)} a seed; {_duration(sum(times))} for all {len(times)} seeds (sum)"
+
+
+def _seed_table_flags(table: Any, has_field: bool) -> list[str]:
+    """Warnings a row carries about the seed table its verdict rests on."""
+    if not has_field:
+        return []
+    if table is None:
+        return ["⚠ **no committed seed table at this run's size**"]
+    flags = []
+    if table.get("fresh") is False:
+        flags.append("⚠ **stale seed table**: its code stamp differs from the code")
+    if table.get("same_config") is False:
+        flags.append("⚠ **this run's config differs from the seed table's**")
+    return flags
+
+
+def _row_flags(r: dict[str, Any]) -> list[str]:
+    from geomem_utils import findings as fd
+
+    if r.get("verdict") in (None, fd.NOT_TESTED):
+        return []
+    flags = _seed_table_flags(r.get("seed_table"), r.get("_has_seed_table_field", False))
+    least = getattr(fd, "MIN_SEEDS", None)
+    if least and isinstance(r.get("seeds"), list) and len(r["seeds"]) < least:
+        flags.append(f"⚠ **rests on {len(r['seeds'])} seed(s)**; the rule asks for {least}")
+    return flags
+
+
+def _this_run(r: dict[str, Any]) -> list[str]:
+    run = r.get("this_run")
+    if not isinstance(run, dict) or not run.get("verdict"):
+        return []
+    v = str(run["verdict"])
+    differs = " (differs)" if v != r.get("verdict") else ""
+    return [f"this run, seed {_cell(run.get('seed'))}: {_VERDICT_MARK.get(v, '')} {_cell(v)}{differs}"]
+
+
+def _verdict_table(rows: list[dict[str, Any]], out: Path) -> list[str]:
+    """One row a finding: its verdict (with this run's reading and any warning) and the finding,
+    our size next to the paper's, our numbers next to the paper's and which part holds."""
+    body = []
+    for r in rows:
+        ours_size = r.get("size") or (f"profile {r['_profile']}" if r.get("_profile") else "—")
+        numbers = f"**ours:** {_cell(r.get('ours') or '—')}<br>**paper:** {_cell(r.get('paper') or '—')}"
+        if r.get("detail"):
+            numbers += f"<br>*{_cell(r['detail'])}*"
+        body.append([
+            _Raw("<br>".join([_verdict_mark(r), *_this_run(r), *_row_flags(r), _breakable(r["id"]),
+                              f"{_cell(r['statement'])} ({_cell(r['section'])})", _link(r["chapter"], out)])),
+            _Raw(f"**ours:** {_cell(ours_size)}<br>**paper:** {_cell(r.get('paper_size') or '—')}"),
+            _Raw(numbers),
+        ])
+    return _table(["verdict and finding", "size: ours / the paper's", "numbers: ours / the paper's"], body)
+
+
+def _criterion(check: dict[str, Any] | None) -> str:
+    if not check or check.get("op") is None:
+        return ""
+    return f" (needs {_cell(check.get('op'))} {_num(check.get('threshold'))})"
+
+
+def _evidence_lines(r: dict[str, Any]) -> list[str]:
+    """Each evidence check: its range over the seeds and how many seeds pass it; for a record
+    without per-seed numbers, this run's value."""
+    holds = r.get("holds") or {}
+    lines = []
+    for name in [*holds, *(n for n in r.get("checks") or [] if n not in holds)]:
+        check = r["_checks"].get(str(name))
+        h = holds.get(name)
+        if isinstance(h, dict):
+            values = [v for v in (h.get("values") or {}).values() if isinstance(v, (int, float))]
+            spread = (_num(min(values)) if min(values) == max(values) else
+                      f"{_num(min(values))} to {_num(max(values))}") if values else "—"
+            passing = f"{_cell(h.get('passed'))}/{_cell(h.get('of'))} seeds pass"
+            lines.append(f"{_cell(name)}: {spread}{_criterion(check)}; {passing}")
+        elif check is not None:
+            ok = "passes" if check.get("passed") is True else "**fails**" if check.get("passed") is False else "—"
+            lines.append(f"{_cell(name)}: {_num(check.get('value'))}{_criterion(check)}; {ok}")
+        else:
+            lines.append(f"{_cell(name)}: ⚠ not among the chapter's checks")
+    return lines
+
+
+def _evidence_table(rows: list[dict[str, Any]]) -> list[str]:
+    """One row a recorded finding: the seeds and each seed's own verdict, each evidence check's
+    spread over the seeds, the command that reproduces the row and its measured time."""
+    body = []
+    for r in rows:
+        if r.get("verdict") is None:
+            continue
+        by_seed = r.get("by_seed") or {}
+        if by_seed:
+            seeds = ", ".join(f"{_cell(s)} {_VERDICT_MARK.get(v, _cell(v))}" for s, v in by_seed.items())
+        elif r.get("seeds"):
+            seeds = _seed_list(r["seeds"])
+        else:
+            seed = r.get("_seed")
+            seeds = "this run only" + (f" (seed {_cell(seed)})" if seed is not None else "")
+        table = r.get("seed_table")
+        if isinstance(table, dict) and table.get("command"):
+            how = f"`{_cell(table['command'])}`<br>{_seed_table_time(table)}"
+        else:
+            how = "—"
+        how = "<br>".join([how, *_row_flags(r)])
+        name = _breakable(r["id"]) + ("<br>*the book's own*" if r.get("extension") else "")
+        body.append([_Raw(name), _Raw(seeds), _Raw("<br>".join(_evidence_lines(r)) or "—"), _Raw(how)])
+    return _table(["finding", "seeds (each seed's own verdict)", "evidence: range over the seeds; seeds passing",
+                   "reproduce it (measured time)"], body)
+
+
 def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
     """Write ``findings_summary.md`` (included by the landing page): the headline count and,
     chapter by chapter, every finding that is not reproduced, one sentence each (the
-    statement, the verdict, which part or why); the numbers are on the scorecard."""
+    statement, the verdict and its size, which part or why); the numbers are on the scorecard."""
     rows, _ = _findings(results)
     lines = [_headline(rows), ""]
     for stem in _order({r["chapter"] for r in rows}):
@@ -378,52 +555,85 @@ def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENER
         lines += [f"- {{doc}}`{stem} </_generated/{stem}>`:" if exists else f"- `{stem}`:"]
         for r in bad:
             v = r.get("verdict") or _no_verdict(r)
+            own = " (the book's own finding)" if r.get("extension") else ""
+            at = f" at {_cell(r['size'])}" if r.get("verdict") and r.get("size") else ""
             detail = f": {_cell(r['detail']).rstrip('.')}" if r.get("detail") else ""
-            lines.append(f"  - *{_cell(r['statement']).rstrip('.')}*: **{v}**{detail}.")
+            lines.append(f"  - *{_cell(r['statement']).rstrip('.')}*{own}: **{v}**{at}{detail}.")
     (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
 
 
+def _checks_passed(r: dict[str, Any]) -> str:
+    """A chapter's checks as "n/m passed", and what its failed ones are."""
+    cs = r.get("checks", [])
+    ok = sum(1 for c in cs if c.get("passed") is True)
+    text = f"{ok}/{len(cs)}"
+    if r.get("passed") is False:
+        return text + " ✗ **chapter failed**"
+    failed = {str(c.get("name")) for c in cs if c.get("passed") is not True}
+    if failed and failed <= set(r.get("reported_failures") or []):
+        text += f" ({len(failed)} reported as findings not reproduced)"
+    return text
+
+
 def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: Path = GENERATED) -> None:
-    """Write ``scorecard.md`` from the results files only: the findings register with one
-    verdict each, the chapters, the evidence checks, and the book's machinery (controls and
-    implementation checks, never counted as reproductions)."""
+    """Write ``scorecard.md`` from the results files only: the verdict rule, the paper's findings
+    with one verdict each, the book's own findings, the evidence by seed, the chapters, the
+    evidence checks, and the book's machinery (controls and implementation checks, never
+    counted as reproductions)."""
     titles = dict(CHAPTERS)
     everyone = _order(set(results) | set(stems) | set(titles))
     rows, foreign = _findings(results)
+    paper = [r for r in rows if not r["extension"]]
+    own = [r for r in rows if r["extension"]]
     checks = [(stem, c) for stem in everyone for c in (results.get(stem) or {}).get("checks", [])]
     machinery = [(s, c) for s, c in checks if c.get("kind", "finding") != "finding"]
     n_pass = sum(1 for _, c in checks if c.get("passed") is True)
+    rule, other_rule = _rule(results)
     lines = [
         "# Reproduction scorecard",
         "",
         "Every row below is generated from the results files that the notebooks wrote when "
         "they were executed (`build/results/*.json`); nothing on this page is typed by hand. "
-        "Each finding of the paper gets one verdict, computed in its chapter from measured "
-        "numbers: *reproduced*, *partly reproduced* (which part), *not reproduced at this size* "
-        "(our number next to the paper's), or *not tested here* (why, and the command that "
-        "would test it).",
+        "Each finding gets one verdict, computed in its chapter from measured numbers: "
+        + ", ".join(f"*{v}*" for v in _VERDICT_MARK) + ".",
         "",
+    ]
+    if rule:
+        lines += ["```{admonition} The rule every verdict follows", str(rule).strip(), "```", ""]
+    else:
+        lines += ["⚠ **No verdict rule is recorded** (the results files predate it).", ""]
+    if other_rule:
+        lines += [f"⚠ **Recorded under another rule:** {', '.join(f'`{s}`' for s in other_rule)} "
+                  "(rerun these chapters).", ""]
+    lines += [
         _headline(rows),
+        "",
+        "Marks: " + ", ".join(f"{m} {v}" for v, m in _VERDICT_MARK.items()) + ".",
         "",
         "## The paper's findings",
         "",
     ]
-    lines += _table(["verdict and finding", "the paper", "ours"], [
-        [_Raw(f"{_verdict_mark(r)}<br>{_breakable(r['id'])}<br>{_link(r['chapter'], out)}"),
-         _Raw(f"{_cell(r['statement'])} ({_cell(r['section'])})"
-              + (f"<br>*Paper:* {_cell(r['paper'])}" if r.get("paper") else "")),
-         _Raw(_cell(r.get("ours") or "—") + (f"<br>*{_cell(r['detail'])}*" if r.get("detail") else ""))]
-        for r in rows])
+    lines += _verdict_table(paper, out)
+    if own:
+        lines += ["", "## The book's own findings", "",
+                  "Findings the paper does not state, which the book adds to test its reading; they are not "
+                  "counted among the paper's.", ""]
+        lines += _verdict_table(own, out)
     if foreign:
         lines += ["", f"⚠ **Verdicts recorded for findings the register does not know:** {', '.join(foreign)}"]
     problems = [(stem, p) for stem in everyone for p in (results.get(stem) or {}).get("findings_problems", [])]
     if problems:
         lines += ["", "⚠ **Problems with the recorded findings:**", ""]
         lines += [f"- `{stem}`: {_cell(p)}" for stem, p in problems]
+    lines += ["", "## Evidence by seed", "",
+              "For each verdict: the seeds it rests on with each seed's own reading, each evidence check's "
+              "range over those seeds and how many seeds pass it, and the command that recomputes the "
+              "chapter's seed table with the time it took.", ""]
+    lines += _evidence_table(paper + own)
     lines += [
         "",
-        f"In all, {n_pass} of {len(checks)} checks pass; {len(checks) - len(machinery)} of them are evidence "
-        f"for a finding, {len(machinery)} test the book's machinery or a null control.",
+        f"In all, {n_pass} of {len(checks)} checks pass at this run; {len(checks) - len(machinery)} of them are "
+        f"evidence for a finding, {len(machinery)} test the book's machinery or a null control.",
         "",
         "## Chapters",
         "",
@@ -433,20 +643,23 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         r = results.get(stem)
         link = _link(stem, out)
         if r is None:
-            summary.append([link, "—", "—", "—", "—", _Raw("⚠ no results file")])
+            summary.append([link, "—", "—", "—", _Raw("⚠ no results file"), "—"])
         elif "_error" in r:
-            summary.append([link, "—", "—", "—", "—", _Raw(f"⚠ {r['_error']}")])
+            summary.append([link, "—", "—", "—", _Raw(f"⚠ {_cell(r['_error'])}"), "—"])
         else:
-            cs = r.get("checks", [])
-            ok = sum(1 for c in cs if c.get("passed") is True)
             fs = r.get("findings") or []
             found = ", ".join(f"{sum(1 for f in fs if f.get('verdict') == v)} {v}" for v in _VERDICT_MARK
                               if any(f.get("verdict") == v for f in fs)) or "machinery only"
-            summary.append([link, r.get("paper_ref"), r.get("profile"), found, f"{ok}/{len(cs)}",
-                            _Raw(_verdict(r.get("passed")))])
-    lines += _table(["notebook", "paper", "profile", "findings", "checks passed", "verdict"], summary)
+            table = r.get("seed_table")
+            seeds = ([f"`{_cell(table.get('command'))}`", _seed_table_time(table)]
+                     if isinstance(table, dict) else [])
+            seeds = "<br>".join(seeds + _seed_table_flags(table, "seed_table" in r)) or "—"
+            size = r.get("size") or (f"profile {r['profile']}" if r.get("profile") else None)
+            summary.append([link, r.get("paper_ref"), size, found, _Raw(_checks_passed(r)), _Raw(seeds)])
+    lines += _table(["notebook", "paper", "size", "findings", "checks passed", "seed table"], summary)
     lines += ["", "## Evidence, notebook by notebook", "",
-              "The checks each finding's verdict rests on: each could have failed had the finding been false.", ""]
+              "The checks each finding's verdict rests on, at this run: each could have failed had the "
+              "finding been false.", ""]
     for stem in everyone:
         r = results.get(stem)
         lines += [f"### {stem}", ""]
@@ -461,7 +674,7 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
             lines += [f"**{_cell(r['title'])}**", ""]
         if r.get("claim"):
             lines += [f"*Claim* ({_cell(r.get('paper_ref'))}): {_cell(r['claim'])}", ""]
-        lines += [f"Overall: {_verdict(r.get('passed'))}", ""]
+        lines += [f"Checks passed: {_checks_passed(r)}", ""]
         reported = set(r.get("reported_failures") or [])
         evidence = [
             [c.get("name"), c.get("paper"), c.get("value"), _Raw(f"{_cell(c.get('op'))} {_cell(c.get('threshold'))}"),
@@ -476,7 +689,8 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         params = r.get("params") or {}
         lines += [
             "",
-            f"Profile `{_cell(r.get('profile'))}`, run on {_cell(r.get('date'))}, "
+            (f"Size: {_cell(r['size'])}. " if r.get("size") else "")
+            + f"Profile `{_cell(r.get('profile'))}`, run on {_cell(r.get('date'))}, "
             f"took {_cell(r.get('runtime_s'))} s. Parameters: "
             + (", ".join(f"`{k}={_cell(v)}`" for k, v in params.items()) or "—"),
             "",
@@ -485,8 +699,8 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
         "## The book's machinery",
         "",
         "Checks that are true when the book is built right, not evidence for the paper: "
-        "*machinery* tests the implementation (spectra equal the spec's, the split is disjoint, a "
-        "closed form, a retrain takes under a second); a *null control* measures what a model with "
+        "*machinery* tests the implementation (a spectrum equals its closed form, the split is disjoint, "
+        "a retrain is fast enough for the page); a *null control* measures what a model with "
         "no geometry (embeddings frozen at their random init) reads as, true by construction. They "
         "fail their notebook when they fail, and are never counted as reproductions.",
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -182,7 +183,9 @@ def test_scorecard_comes_from_results_only(bb, fake_build) -> None:
     rows = [line for line in chapters.splitlines() if line.startswith("| ")]
     row00 = next(r for r in rows if "00_tasks <00_tasks>" in r)
     row01 = next(r for r in rows if "01_geometry_emerges <01_geometry_emerges>" in r)
-    assert "pass" in row00 and "fail" in row01
+    # checks passed as n/m, no "pass" word beside the count; a failed chapter says so
+    assert "| 1/1 |" in row00 and "pass" not in row00
+    assert "0/1" in row01 and "chapter failed" in row01
     # a chapter without a results file is shown as such
     assert any("07_extra" in r and "no results file" in r for r in rows)
     assert any("04_memorization_puzzle" in r and "no results file" in r for r in rows)
@@ -212,8 +215,9 @@ def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_bu
     bb.write_scorecard(loaded, stems, out)
     page = (out / "scorecard.md").read_text()
     n01 = len(recs)
-    head = f"**Of the paper's {len(fd.REGISTER)} findings: {n01 - 1} reproduced, 0 partly reproduced, " \
-           f"1 not reproduced at this size, 0 not tested here, {len(fd.REGISTER) - n01} without a verdict"
+    n_paper = sum(1 for f in fd.REGISTER if not getattr(f, "extension", False))
+    head = f"**At the book's sizes, of the paper's {n_paper} findings: {n01 - 1} reproduced, 0 partly reproduced, " \
+           f"1 not reproduced at this size, 0 not tested here, {n_paper - n01} without a verdict"
     assert head in page
     # the findings table comes first, the machinery last and on its own
     assert page.index("## The paper's findings") < page.index("## Chapters") < page.index("## The book's machinery")
@@ -222,8 +226,13 @@ def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_bu
     assert "spectral.ce_vanishes" in findings_part and "no verdict (chapter not executed)" in findings_part
     machinery = page[page.index("## The book's machinery"):]
     assert "frozen nav" in machinery and "null control" in machinery and "| nav |" not in machinery
-    evidence = page[page.index("## Evidence"):page.index("## The book's machinery")]
+    evidence = page[page.index("## Evidence, notebook"):page.index("## The book's machinery")]
     assert "| nav |" in evidence and "frozen nav" not in evidence
+    # a results file from before the seeded schema: this run's numbers, no seed-table warnings
+    by_seed = page[page.index("## Evidence by seed"):page.index("## Chapters")].replace("<wbr>", "")
+    row = next(line for line in by_seed.splitlines() if line.startswith("| geometry.heatmap"))
+    assert "this run only (seed 0)" in row and "nav: 40 (needs >= 10); passes" in row
+    assert "no committed seed table" not in page and "stale seed table" not in page
     # the landing page's list: every finding of a chapter that is not reproduced, one line each
     bb.write_findings_summary(loaded, out)
     summary = (out / "findings_summary.md").read_text()
@@ -232,6 +241,165 @@ def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_bu
     assert "geometry emerges" not in summary.lower()
     assert "01_geometry_emerges </_generated/01_geometry_emerges>" in summary
     assert sum(1 for line in summary.splitlines() if line.startswith("  - ")) == len(fd.REGISTER) - n01 + 1
+
+
+# --- the scorecard of the seeded results (each verdict on >= 3 seeds, with its size) ---------
+
+RULE_TEXT = "Synthetic rule: every verdict rests on 3 seeds and names its size."
+CH03 = "03_implicit_reasoning"
+EXTENSION = "reasoning.geometry_predicts_heldout"
+OUR_SIZE = "GPT 2 x 128 on G(100, 5), 1,000 steps, 25 held-out leaves (ci profile)"
+
+
+def _seeded_result(fresh: bool = True, same_config: bool = True, this_run: dict | None = None) -> dict:
+    """A results file of chapter 03 in the seeded schema: one verdict per finding the register
+    gives it, each with its size, seeds, per-seed readings and per-check spread."""
+    from geomem_utils import findings as fd
+
+    r = _result(CH03, True)
+    r["checks"] = [
+        {"name": "held-out exact", "value": 0.88, "threshold": 0.5, "op": ">=", "passed": True, "paper": "100%",
+         "kind": "finding"},
+        {"name": "nav vs held-out", "value": 0.71, "threshold": 0.3, "op": ">=", "passed": True, "paper": "-",
+         "kind": "finding"},
+    ]
+    r["size"] = OUR_SIZE
+    r["rule"] = RULE_TEXT
+    r["seed_table"] = {"path": f"bench/results/seeds/{CH03}.json", "command": f"make seeds NB={CH03} SEEDS='1 2'",
+                       "seeds": [0, 1, 2], "runtime_s": {"0": 160.2, "1": 158.0, "2": 170.1},
+                       "fresh": fresh, "same_config": same_config}
+    recs = []
+    for f in fd.for_chapter(CH03):
+        check = "nav vs held-out" if f.id == EXTENSION else "held-out exact"
+        rec = fd.verdict(f.id, fd.REPRODUCED, f"ours-{f.id}", f"paper-{f.id}", checks=[check])
+        rec.update(extension=f.id == EXTENSION, size=OUR_SIZE, paper_size="GPT 12 x 384 on G(10^4, 5)",
+                   seeds=[0, 1, 2], by_seed={"0": fd.REPRODUCED, "1": fd.REPRODUCED, "2": fd.REPRODUCED},
+                   holds={check: {"passed": 3, "of": 3, "values": {"0": 0.92, "1": 0.88, "2": 0.96}}},
+                   this_run=None)
+        recs.append(rec)
+    heldout = next(x for x in recs if x["id"] == "reasoning.heldout_paths")
+    heldout.update(verdict=fd.PARTLY, detail="exact match holds; the first hop alone does not",
+                   by_seed={"0": fd.REPRODUCED, "1": fd.PARTLY, "2": fd.REPRODUCED},
+                   holds={"held-out exact": {"passed": 2, "of": 3, "values": {"0": 0.92, "1": 0.41, "2": 0.96}}},
+                   this_run=this_run)
+    r["findings"] = recs
+    return r
+
+
+@pytest.fixture()
+def seeded(bb, tmp_path, monkeypatch):
+    """Write the scorecard and the landing page's summary of a seeded chapter 03; returns a
+    function (keyword arguments as :func:`_seeded_result`) giving the two pages' text."""
+    from geomem_utils import findings as fd
+
+    monkeypatch.setattr(fd, "RULE", RULE_TEXT, raising=False)
+
+    def write(**kw) -> tuple[str, str]:
+        results, out = tmp_path / "results", tmp_path / "out"
+        for d in (results, out):
+            shutil.rmtree(d, ignore_errors=True)
+            d.mkdir()
+        (results / f"{CH03}.json").write_text(json.dumps(_seeded_result(**kw)))
+        loaded = bb._load_results(results)
+        bb.write_scorecard(loaded, [], out)
+        bb.write_findings_summary(loaded, out)
+        return (out / "scorecard.md").read_text().replace("<wbr>", ""), (out / "findings_summary.md").read_text()
+
+    return write
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page[page.index(start):page.index(end)]
+
+
+def _row(part: str, finding_id: str) -> str:
+    return next(line for line in part.splitlines()
+                if line.startswith("| ") and re.search(rf"(\| |<br>){re.escape(finding_id)}( \||<br>)", line))
+
+
+def test_scorecard_prints_the_rule_once_at_the_top(seeded, monkeypatch) -> None:
+    from geomem_utils import findings as fd
+
+    page, _ = seeded()
+    assert page.count(RULE_TEXT) == 1
+    assert page.index(RULE_TEXT) < page.index("At the book's sizes") < page.index("## The paper's findings")
+    # without geomem_utils.findings.RULE the results file's own record of the rule is printed
+    monkeypatch.delattr(fd, "RULE", raising=False)
+    page, _ = seeded()
+    assert page.count(RULE_TEXT) == 1 and page.index(RULE_TEXT) < page.index("## The paper's findings")
+
+
+def test_headline_counts_the_paper_and_the_extensions_apart(seeded) -> None:
+    from geomem_utils import findings as fd
+
+    page, summary = seeded()
+    n_paper = sum(1 for f in fd.REGISTER if f.id != EXTENSION and not getattr(f, "extension", False))
+    n_own = sum(1 for f in fd.REGISTER if f.id == EXTENSION or getattr(f, "extension", False))
+    n03 = len(fd.for_chapter(CH03)) - 1  # the paper's findings chapter 03 records
+    head = (f"**At the book's sizes, of the paper's {n_paper} findings: {n03 - 1} reproduced, 1 partly reproduced, "
+            f"0 not reproduced at this size, 0 not tested here, {n_paper - n03} without a verdict.**")
+    assert head in page and head in summary
+    own = f"{n_own} finding" + ("" if n_own == 1 else "s")
+    assert f"**Of the book's own {own} (extensions of the paper): 1 reproduced" in page
+
+
+def test_finding_row_shows_size_seeds_command_and_time(seeded) -> None:
+    page, summary = seeded()
+    verdicts = _row(_section(page, "## The paper's findings", "## The book's own findings"), "reasoning.heldout_paths")
+    assert "partly reproduced" in verdicts and "§2.3, Fig. 2" in verdicts
+    # our size next to the paper's, in one cell
+    assert f"**ours:** {OUR_SIZE}<br>**paper:** GPT 12 x 384 on G(10^4, 5) |" in verdicts
+    assert "ours-reasoning.heldout_paths" in verdicts and "paper-reasoning.heldout_paths" in verdicts
+    assert "the first hop alone does not" in verdicts
+    seeds = _row(_section(page, "## Evidence by seed", "## Chapters"), "reasoning.heldout_paths")
+    assert "0 ✓, 1 ◐, 2 ✓" in seeds
+    # the spread over the seeds (min to max) with the criterion, and how many seeds pass
+    assert "held-out exact: 0.41 to 0.96 (needs >= 0.5); 2/3 seeds pass" in seeds
+    # the command that reproduces it and its measured time: median a seed and the sum, named as such
+    assert f"`make seeds NB={CH03} SEEDS='1 2'`" in seeds
+    assert "median 2.7 min a seed; 8.1 min for all 3 seeds (sum)" in seeds
+    # the landing page's line names the size the verdict was measured at
+    assert f"**partly reproduced** at {OUR_SIZE}" in summary
+
+
+def test_extensions_have_their_own_table_after_the_papers(seeded) -> None:
+    page, summary = seeded()
+    paper = _section(page, "## The paper's findings", "## The book's own findings")
+    own = _section(page, "## The book's own findings", "## Evidence by seed")
+    assert f"<br>{EXTENSION}<br>" not in paper and f"<br>{EXTENSION}<br>" in own
+    assert "<br>reasoning.heldout_paths<br>" in paper and "<br>reasoning.heldout_paths<br>" not in own
+    assert "the book's own" in _row(_section(page, "## Evidence by seed", "## Chapters"), EXTENSION)
+
+
+def test_chapters_table_counts_checks_as_n_of_m(seeded) -> None:
+    page, _ = seeded()
+    row = next(line for line in _section(page, "## Chapters", "## Evidence, notebook").splitlines()
+               if line.startswith(f"| `{CH03}`"))
+    assert "| 2/2 |" in row and "pass" not in row
+    assert OUR_SIZE in row and f"make seeds NB={CH03}" in row
+
+
+@pytest.mark.parametrize("kw, flag", [({"fresh": False}, "stale seed table"),
+                                      ({"same_config": False}, "config differs from the seed table")])
+def test_stale_or_other_config_seed_table_is_flagged_on_the_row(seeded, kw, flag) -> None:
+    page, _ = seeded()
+    assert flag not in page
+    page, _ = seeded(**kw)
+    for part in (_section(page, "## The paper's findings", "## The book's own findings"),
+                 _section(page, "## Evidence by seed", "## Chapters")):
+        assert flag in _row(part, "reasoning.heldout_paths")
+    assert flag in _section(page, "## Chapters", "## Evidence, notebook")
+
+
+def test_this_runs_seed_is_shown_beside_the_committed_verdict(seeded) -> None:
+    page, _ = seeded(this_run={"seed": 5, "verdict": "not reproduced at this size"})
+    row = _row(_section(page, "## The paper's findings", "## The book's own findings"), "reasoning.heldout_paths")
+    assert "◐ **partly reproduced**<br>this run, seed 5: ✗ not reproduced at this size (differs)" in row
+
+
+def test_scorecard_text_never_says_spec(seeded) -> None:
+    page, summary = seeded()
+    assert not re.search(r"\bspec\b", page + summary, re.I)
 
 
 def test_unreadable_results_file_is_reported(bb, tmp_path) -> None:

@@ -8,7 +8,10 @@ today stops reproducing (a regression; "not reproduced" findings are reported, n
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +61,21 @@ def test_no_finding_reproduced_today_stops_reproducing(build_dirs, profile) -> N
     assert not regressions, "findings reproduced until now no longer reproduce:\n" + "\n".join(regressions)
     problems = {stem: r.get("findings_problems") for stem, r in results.items() if r.get("findings_problems")}
     assert not problems, problems
+
+
+@pytest.mark.notebooks
+def test_scorecard_of_the_executed_results_cites_the_paper_only(build_dirs, tmp_path) -> None:
+    """The scorecard rendered from today's results files never says "spec": every string on it
+    comes from those files (claims, references, check names), and they cite the paper."""
+    _results(build_dirs)
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("build_book", root / "book" / "build_book.py")
+    bb = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(bb)
+    loaded = bb._load_results(build_dirs["results"])
+    bb.write_scorecard(loaded, [], tmp_path)
+    bb.write_findings_summary(loaded, tmp_path)
+    said = [(page, line) for page in ("scorecard.md", "findings_summary.md")
+            for line in (tmp_path / page).read_text().splitlines() if re.search(r"\bspec\b", line, re.I)]
+    assert not said, "the scorecard says 'spec':\n" + "\n".join(f"{p}: {line[:200]}" for p, line in said)
