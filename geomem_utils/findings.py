@@ -1,6 +1,6 @@
 """The register of the paper's findings, and one verdict per finding.
 
-Every numbered claim and sub-claim of the paper (spec §2), the ablations of §2.3 and the
+Every numbered claim and sub-claim of the paper (its §2-§5), the ablations of §2.3 and the
 four explanations of the memorization puzzle are listed here once, with the chapter that
 tests them and the verdict the book reaches today. A chapter records one verdict per
 finding it owns with :func:`verdict` and passes the list to

@@ -63,7 +63,7 @@ def holds_checks(
               navigation_min, paper="a leaf's nearest first hop is its own: one-step navigation (§2)"),
         check(f"positions at N(0, 1): held-out exact match at G({d_pos}, l), highest of {len(released)} seeds",
               released.final_exact.max(), "<=", pitfall_max_chances / d_pos,
-              paper="spec §6 (measured on the release): 0% held-out with N(0, 1) positions, ~90% with N(0, 0.02)"),
+              paper="the authors' release, run with its own trainer: 0% held-out with N(0, 1) positions, ~90% with N(0, 0.02)"),
         check(f"in context {ic_d}: first hop, binomial standard errors above chance 1/d (highest)", z, "<=", ic_z_max,
               paper="in context the first token stays at chance (Bachmann & Nagarajan; §2.3)"),
         check(f"in context {ic_d}: look-up tokens after the first hop (lowest)", fwd.later_tokens.min(), ">=",

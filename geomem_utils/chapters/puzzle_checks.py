@@ -75,10 +75,10 @@ def memorization_puzzle_checks(
                          paper="frozen embeddings + one trainable layer reach 100% edge recall (§5)"))
     out.append(check("capacity: trainable twin, min skewed edge margin over tiny graphs",
                      min(net_skewed_margin.values()), ">", NET_SKEWED_MIN,
-                     paper="the same network with trainable embeddings stores the graph in E (§5, spec §7)"))
+                     paper="the same network with trainable embeddings stores the graph in E (§5)"))
     out.append(check("capacity: trainable twin, mean skewed edge margin over tiny graphs",
                      sum(net_skewed_margin.values()) / len(net_skewed_margin), ">=", NET_SKEWED_MEAN,
-                     paper="the same network with trainable embeddings stores the graph in E (§5, spec §7)"))
+                     paper="the same network with trainable embeddings stores the graph in E (§5)"))
     out.append(check("geometry: 1-layer transformer, min top-4 energy share minus chance",
                      min(gpt_alignment[k] - alignment_chance[k] for k in gpt_alignment), ">=",
                      GPT_ALIGNMENT_OVER_CHANCE, paper="embeddings align with the top eigenvectors of -L (§4)"))
@@ -119,7 +119,7 @@ def memorization_puzzle_checks(
                              paper="... and has no geometry to answer held-out paths with"))
     for row, (paper_geo, ours_geo) in knob_directions.items():
         out.append(check(f"knob '{row}': direction as in the paper (1 = same)", float(paper_geo == ours_geo), "==", 1.0,
-                         paper=f"spec §7 table: {'geometric' if paper_geo else 'not geometric'}"))
+                         paper=f"the paper's skewed low-rank table (§5): {'geometric' if paper_geo else 'not geometric'}"))
     return out
 
 
@@ -193,7 +193,7 @@ def puzzle_findings(p: Any, checks: Sequence[Check], *, assoc: Mapping[str, Any]
             f"paper's way; {len(knobs) - len(same_dir)} row(s) unchecked "
             f"({', '.join(sorted(UNCHECKED))})",
             "lr, weight decay, init scale, dropout move the skewed-logit margin "
-            "(spec §7 table)",
+            "(the paper's §5 table)",
             "The N(0,1), lr 0.1 row is unstable under Adam at this size and is shown, "
             "not checked.",
             partly=bool(UNCHECKED)),
