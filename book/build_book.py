@@ -856,6 +856,7 @@ def main(argv: list[str] | None = None) -> int:
         if GENERATED.exists():
             shutil.rmtree(GENERATED)
         GENERATED.mkdir(parents=True)
+        subprocess.run([sys.executable, str(BOOK / "reproducibility_numbers.py"), str(GENERATED)], check=True)
         stems = copy_notebooks(args.executed)
         results = _load_results(args.results) if args.results.is_dir() else {}
         write_scorecard(results, stems)

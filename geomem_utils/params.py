@@ -72,7 +72,7 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
 
 
 def check_value(name: str, value: Any, spec: Spec) -> Any:
-    """Return ``value`` converted to the spec's type, or raise naming ``name``."""
+    """Return ``value`` converted to the type ``spec`` declares, or raise naming ``name``."""
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     if isinstance(value, bool) and bool not in kinds:
         raise ParameterTypeError(f"parameter {name} must be {_type_name(spec.kind)}, got bool {value}")

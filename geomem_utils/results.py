@@ -25,7 +25,7 @@ from geomem_utils.findings import OPS
 #: out otherwise had the finding been false. A ``"control"`` check measures the null
 #: distribution of a measure (a frozen random embedding has no geometry: true by
 #: construction, it shows what "no geometry" reads as). A ``"machinery"`` check tests the
-#: book's implementation (spectra equal the spec's, the split is disjoint, a closed form,
+#: book's implementation (spectra equal the paper's, the split is disjoint, a closed form,
 #: a retrain takes under a second). Controls and machinery still fail the notebook when
 #: they fail, but the scorecard shows them in their own table and never counts them as
 #: reproductions.

@@ -78,7 +78,7 @@ CHAPTER = Chapter(
           "same-arm leaves and first hops are close although they never co-occur, 1-step "
           "navigation is far above chance, even with edges only; a model that memorises the "
           "same edges associatively shows no geometry.",
-    paper_ref="§2 (claim 1), Figs. 2-3; spec §7",
+    paper_ref="§2 (claim 1), Figs. 2-3",
     specs={
         "DEGREE": integer({"smoke": 20, "ci": 100, "full": 5000}, 2, 100_000,
                           "arms of the shared path-star G(d, l)"),

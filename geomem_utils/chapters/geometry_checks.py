@@ -1,7 +1,7 @@
 """The claim checks and findings of ``01_geometry_emerges``: measured numbers in, checks and
 one verdict per finding out.
 
-Introduced in ``01_geometry_emerges`` (spec §2 claim 1, §7). The chapter measures; this
+Introduced in ``01_geometry_emerges`` (the paper's §2, claim 1). The chapter measures; this
 module only turns its numbers into verdicts, so that a test can feed it the numbers of a
 frozen-embedding run and see the verdict fail. Four kinds of evidence, each optional:
 

@@ -64,7 +64,7 @@ CHAPTER = Chapter(
     claim="The in-weights path-star result holds at every seed and across graph sizes; in context the "
           "first hop stays at chance 1/d; learned positions initialised at N(0, 1), as in the authors' "
           "release, switch held-out generalisation off.",
-    paper_ref="§2.3, Fig. 2; spec §2 claim 3, §6",
+    paper_ref="§2.3, Fig. 2; the authors' release (positional init)",
     specs={
         "N_SEEDS": integer({"smoke": 2, "ci": 3, "full": 3}, 1, 20, "seeds per grid point"),
         "DEGREES": int_list(None, 4, 100_000, "arms d of the degree sweep (None: the sweep file's)"),

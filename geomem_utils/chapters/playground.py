@@ -67,7 +67,7 @@ CHAPTER = Chapter(
     title="Retrain a model on a tiny graph and watch its geometry form",
     claim="Every model family memorises the tiny star's edges (100% top-k recovery); Node2Vec's embedding "
           "lies on the smooth eigenvectors of -L; a retrain and redraw takes about a second.",
-    paper_ref="§3-§4, tiny-graph figures; spec §5 tiny models, §7 top-k recovery and spectra",
+    paper_ref="§3-§4, tiny-graph figures, top-k recovery and spectra; the authors' release notebooks (tiny models)",
     specs={
         "GRAPH": Spec(str, "star", choices=pg.GRAPHS, help="the graph every model trains on"),
         "DEGREE": integer(4, 1, 40, "arms d of a path_star"),

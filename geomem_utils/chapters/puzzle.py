@@ -29,7 +29,7 @@ CHAPTER = Chapter(
     claim="A lookup table of the edges fits, costs at most twice the geometry, is found faster, and edges "
           "alone give geometry; yet models build geometry, and learning rate, init scale, weight decay and "
           "dropout move a one-layer network between the two.",
-    paper_ref="§5 (memorization puzzle), Prop. 1, skewed low-rank table (spec §7)",
+    paper_ref="§5 (memorization puzzle), Prop. 1, skewed low-rank table",
     specs={
         "DEGREE": integer({"smoke": 20, "ci": 100, "full": 5000}, 4, 100_000,
                           "arms of the path-star of the supervision section"),

@@ -56,7 +56,7 @@ CHAPTER = Chapter(
     claim="A model that memorised a path-star's edges outputs the full path for held-out leaves, far above chance; "
           "the first hop alone is learnable in weights; frozen embeddings fail; the in-context task leaves the "
           "first token at chance while the later tokens are right.",
-    paper_ref="§2.3, Fig. 2; spec §2 claim 3, §4, §6",
+    paper_ref="§2.3, Fig. 2",
     specs={
         "DEGREE": integer({"smoke": 20, "ci": 100, "full": 5000}, 4, 100_000, "arms of the main run's G(d, l)"),
         "PATH_LENGTH": integer({"ci": 5, "full": 5}, 3, 16, "nodes per arm, counting the root"),

@@ -79,7 +79,7 @@ def implicit_reasoning_checks(
     direction_n_test: int | None = None,
     arch: str = "gpt",
 ) -> list[Check]:
-    """The checks of the implicit in-weights reasoning claim (spec §2 claim 3).
+    """The checks of the implicit in-weights reasoning claim (the paper's §2.3).
 
     - ``test_exact``: held-out exact match of the main run (G(d, l), edges + paths).
     - ``hardest_first_hop``: held-out first hop of the hardest-token run (edges + v1 only).

@@ -55,7 +55,7 @@ CHAPTER = Chapter(
            "untied embeddings zig-zag and self-edges remove it. ||C e_i|| -> 0 on the kept "
            "eigenvectors holds only where V keeps them exactly."),
     paper_ref=("§4 (spectral bias, Node2Vec), tiny-graph spectra and projections (release "
-               "notebooks); spec §2 claim 2"),
+               "notebooks)"),
     specs={
         "DEGREE": integer({"ci": 8, "full": 16}, 2, 24, "arms of the path-star G(d, l)"),
         "PATH_LENGTH": integer({"ci": 5, "full": 6}, 2, 10, "nodes per arm, counting the root"),

@@ -1,7 +1,7 @@
 """The claim checks and findings of ``02_spectral_bias``: measured numbers in, checks and one
 verdict per finding out.
 
-Introduced in ``02_spectral_bias`` (spec §2 claim 2). The chapter measures (with
+Introduced in ``02_spectral_bias`` (the paper's §4). The chapter measures (with
 :mod:`geomem_utils.science.spectral`); this module turns its numbers into checks, grouped by the
 finding they are evidence for, so that a test can feed it the numbers of a run without
 geometry (an untrained matrix, an untied Node2Vec started at N(0, 1) that fits its edges as
@@ -70,11 +70,11 @@ def machinery_checks(*, spectra_error: Graphs, star_loss_first: float, star_loss
     """The chapter's machinery and null-control checks (never evidence)."""
     return [
         check("tiny-graph spectra: max |ours - paper|", _worst(spectra_error, max), "<=", 5e-4,
-              paper="normalised spectra of D^-1A + (D^-1A)^T (spec §7)", kind="machinery"),
+              paper="normalised spectra of D^-1A + (D^-1A)^T (the paper's §4)", kind="machinery"),
         check("star Node2Vec loss at step 1: |loss - 96.1|", abs(star_loss_first - 96.1), "<=", 19.0,
-              paper="about 96.1 at step 1 (spec §5); it moves with the N(0, 1) draw", kind="machinery"),
+              paper="about 96.1 at step 1 (§4); it moves with the N(0, 1) draw", kind="machinery"),
         check("star Node2Vec loss at step 10,000: |loss - 1.30|", abs(star_loss_last - 1.30), "<=", 0.02,
-              paper="about 1.30 at step 10,000 (spec §5)", kind="machinery"),
+              paper="about 1.30 at step 10,000 (§4)", kind="machinery"),
         check("Node2Vec ||C(0) + L|| / ||L|| (max over graphs)", _worst(c0_error, max), "<=", 1e-3,
               paper="at N(0, 1) init P = I, so C(0) = -L: a derivation, true by construction", kind="machinery"),
         check("Node2Vec ||CV||/(||C|| ||V||), end / start (max over graphs)", _worst(n2v_stationarity_drop, max),

@@ -3,7 +3,7 @@ bars, and a Node2Vec run's spectral story (the live figure).
 
 Introduced in ``02_spectral_bias``. :func:`eigenvector_figure` draws each graph once per
 eigenvector; :func:`profile_bars` / :func:`profile_bars_grid` put the normalised spectrum
-next to normalised projections ``||V^T e_i||`` (spec §7); :func:`node2vec_spectral_figure`
+next to normalised projections ``||V^T e_i||`` (the paper's §4); :func:`node2vec_spectral_figure`
 draws one run of :func:`~geomem_utils.science.spectral.node2vec_spectral_run` in four panels and
 :func:`dynamics_frames_figure` steps through its snapshots. Colours by eigenvector:
 :func:`eigen_colors` (blue smooth, red zig-zag).
@@ -75,7 +75,7 @@ def eigenvector_figure(graphs_: Mapping[str, _graphs.Graph], indices: Sequence[i
 
 def profile_bars(spectrum: Spectrum, profiles: Mapping[str, np.ndarray], title: str = "",
                  height: int = 360) -> go.Figure:
-    """Spec §7 bars: the normalised spectrum next to normalised projections ``||V^T e_i||``."""
+    """The paper's §4 bars: the normalised spectrum next to normalised projections ``||V^T e_i||``."""
     fig = go.Figure()
     x = list(range(1, spectrum.n))
     fig.add_trace(go.Bar(x=x, y=list(spectrum.normalised), name="graph spectrum λi/λ1", marker_color="#009E73"))

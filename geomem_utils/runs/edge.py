@@ -39,7 +39,7 @@ def directed_top_k(logits: torch.Tensor, pairs: np.ndarray, n_nodes: int) -> flo
 
 
 def edge_recovery(model: nn.Module, g: Graph, direction: str = "both", self_edges: bool = False) -> dict[str, float]:
-    """Top-k edge recovery of ``model`` on the edges it was shown: every neighbour (spec §7)
+    """Top-k edge recovery of ``model`` on the edges it was shown: every neighbour (the paper's §3-§4)
     when trained in both directions, else its trained out-neighbours (:func:`directed_top_k`)."""
     logits = edge_logits(model, g, Vocab(g.n_nodes))  # (n, n)
     if direction == "both":

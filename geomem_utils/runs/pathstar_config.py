@@ -167,7 +167,7 @@ def _check_run(cfg: PathStarRun) -> None:
 
 
 #: The main path-star run of each profile. ``ci``: a 2-layer, width-128 GPT on G(100, 5)
-#: reaches about 90% held-out exact match in 1,000 steps on a laptop CPU (spec §6).
+#: reaches about 90% held-out exact match in 1,000 steps on a laptop CPU (chapter 03).
 #: ``full``: the paper's G(5000, 5) with GPT-mid (12 x 384, 8 heads) and the release's
 #: mixed-training settings (lr 5e-4, batch 2048, warm-up 1,000), on one GPU.
 PROFILE_RUNS: dict[str, dict[str, Any]] = {

@@ -9,7 +9,7 @@ families (:data:`MODELS`, defaults :data:`DEFAULTS`) on the edges of a graph of
 - the *spectral alignment*: the share of the (centred) embedding's energy on the smooth
   eigenvectors of ``M = D^-1 A + (D^-1 A)^T`` (the top of ``-L``), from
   :mod:`geomem_utils.science.spectral`, and the projections ``||V^T e_i||``;
-- *top-k edge recovery* (spec §7) from the model's edge logits (``[EDGE] u``), or, for
+- *top-k edge recovery* (the paper's §3-§4) from the model's edge logits (``[EDGE] u``), or, for
   Node2Vec, which has no edge head, from its own logits ``V V^T`` (``U W^T`` untied) with
   the self logit left out unless self-edges are trained.
 
@@ -64,7 +64,7 @@ MAX_WIDTH = 1024
 
 @dataclass(frozen=True)
 class ModelDefaults:
-    """A family's defaults on the tiny graphs (spec §5, release notebooks)."""
+    """A family's defaults on the tiny graphs (the authors' release notebooks)."""
 
     lr: float
     steps: int
@@ -249,7 +249,7 @@ def train_embedding(
     to the family's :data:`DEFAULTS`. Sequence models see ``[EDGE] u v`` in both
     directions (plus ``u -> u`` with ``self_edges``), full batch, AdamW with cosine decay
     to lr/10 and no weight decay; ``init_std`` is the token embedding's N(0, std) init.
-    Node2Vec runs full-batch gradient descent on its own loss (spec §5). ``progress(done,
+    Node2Vec runs full-batch gradient descent on its own loss (the paper's §4). ``progress(done,
     total)`` is called during training (sequence models: about 50 times; Node2Vec: at the
     start and the end).
     ``n_snapshots`` keeps about that many embeddings, log-spaced over the run;

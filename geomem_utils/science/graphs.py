@@ -1,4 +1,4 @@
-"""Graphs of the paper and their spectra (spec §3, §7).
+"""Graphs of the paper and their spectra (the paper's §2-§4).
 
 Introduced in ``00_tasks``. A :class:`Graph` is a fixed set of nodes ``0..n-1`` and
 undirected edges; for the rooted families (path-star, tree-star) each edge is stored
@@ -22,7 +22,7 @@ MAX_NODES = 2_000_000
 
 TINY_GRAPHS = ("star", "grid", "cycle", "irregular")
 
-#: Normalised spectra of the tiny graphs as printed in the paper's release (spec §7).
+#: Normalised spectra of the tiny graphs as printed in the paper's release.
 SPEC_SPECTRA: dict[str, list[float]] = {
     "star": [1, 1, 1, .787, .413, .413, .413, 0, -.413, -.413, -.413, -.787, -1, -1, -1, -1.082],
     "grid": [1, 1, .646, .423, .42, 0, 0, 0, 0, -.42, -.423, -.646, -1, -1, -1.274],
@@ -212,7 +212,7 @@ def grid_graph(side: int) -> Graph:
 
 
 def tiny_graph(name: str) -> Graph:
-    """The four tiny graphs of the paper's figures (spec §3), with fixed canonical ids.
+    """The four tiny graphs of the paper's figures (§3-§4), with fixed canonical ids.
 
     ``star``: path-star d=4, l=5 (root 0); ``grid``: 4x4 row-major; ``cycle``: 15 nodes;
     ``irregular``: the 12-cycle 0..11 with chords (1,3), (5,8), plus K4 on 12..15.
@@ -248,7 +248,7 @@ def degrees(g: Graph) -> np.ndarray:
 
 
 def sym_transition(g: Graph, self_edges: bool = False) -> np.ndarray:
-    """``M = D^-1 A + (D^-1 A)^T`` as a dense (n, n) array (= ``-L + 2I`` of spec §2)."""
+    """``M = D^-1 A + (D^-1 A)^T`` as a dense (n, n) array (= ``-L + 2I`` of the paper's §4)."""
     a = adjacency(g, self_edges).toarray()
     deg = a.sum(axis=1, keepdims=True)
     deg[deg == 0] = 1.0
@@ -269,6 +269,6 @@ def spectrum(g: Graph, self_edges: bool = False) -> tuple[np.ndarray, np.ndarray
 
 
 def normalised_spectrum(g: Graph, self_edges: bool = False) -> np.ndarray:
-    """Spec §7: eigenvalues of ``M`` descending, the top one dropped, divided by the largest left."""
+    """The paper's normalised spectrum (§4): eigenvalues of ``M`` descending, the top one dropped, divided by the largest left."""
     vals = spectrum(g, self_edges)[0][1:]
     return vals / vals[0]

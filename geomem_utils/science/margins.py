@@ -1,4 +1,4 @@
-"""Edge margins and the "skewed low-rank" logits of a one-layer model (spec §7).
+"""Edge margins and the "skewed low-rank" logits of a one-layer model (the paper's §5).
 
 Introduced in ``04_memorization_puzzle``. A :class:`~geomem_utils.science.models.OneLayerNet`
 scores node ``v`` after node ``u`` with ``e_v . (W_lin e_u + b)``, so over the node tokens
@@ -85,7 +85,7 @@ def edge_margins(logits: np.ndarray, g: Graph) -> np.ndarray:
 
 
 def edge_margin(logits: np.ndarray, g: Graph) -> float:
-    """Spec §7 edge margin: the mean over nodes of :func:`edge_margins`."""
+    """The paper's edge margin (§5): the mean over nodes of :func:`edge_margins`."""
     return float(np.nanmean(edge_margins(logits, g)))
 
 

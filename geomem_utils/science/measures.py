@@ -1,4 +1,4 @@
-"""Measures (spec §7): decoding accuracies, edge recovery, and the geometry of embeddings.
+"""Measures (the paper's §2-§4): decoding accuracies, edge recovery, and the geometry of embeddings.
 
 Introduced in ``00_tasks`` (accuracies) and ``01_geometry_emerges`` (geometry). Every
 function here is pure: it reads a model or an embedding matrix and returns numbers.
@@ -93,10 +93,10 @@ def edge_logits(model: nn.Module, g: Graph, vocab: Vocab) -> torch.Tensor:
 
 
 def top_k_recovery(logits: torch.Tensor, g: Graph, self_edges: bool = False) -> dict[str, float]:
-    """Spec §7: for a node of degree k, |neighbours in its top-k predictions| / k; mean x 100.
+    """The paper's top-k edge recovery (§3-§4): for a node of degree k, |neighbours in its top-k predictions| / k; mean x 100.
 
     Also the top-1 accuracy (is the best prediction a neighbour?), whose ceiling is the
-    degree-capped value of the spec (star 53.12%, grid 33.33%, ...) when measured as
+    degree-capped value (star 53.12%, grid 33.33%, ...) when measured as
     the share of edges (u, v) whose v is the top prediction.
     """
     neigh = [set(a.tolist()) for a in g.neighbours()]
@@ -117,7 +117,7 @@ def top_k_recovery(logits: torch.Tensor, g: Graph, self_edges: bool = False) -> 
 
 
 def top1_edge_cap(g: Graph) -> float:
-    """Best possible share of edges recovered by a top-1 prediction per node (spec §7 caps)."""
+    """Best possible share of edges recovered by a top-1 prediction per node (the degree cap)."""
     deg = degrees(g)
     return 100.0 * float((deg > 0).sum() / deg.sum())
 
@@ -135,7 +135,7 @@ def cosine_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def leaf_first_hop_distances(emb: np.ndarray, g: Graph, path_ids: np.ndarray) -> np.ndarray:
-    """Spec §7 heatmap: (i, j) = cosine distance(leaf of path i, first hop of path j)."""
+    """The paper's leaf / first-hop heatmap (§2): (i, j) = cosine distance(leaf of path i, first hop of path j)."""
     paths = np.array(g.paths)[path_ids]
     return cosine_distance(emb[paths[:, -1]], emb[paths[:, 1]])
 
@@ -170,7 +170,7 @@ def navigation_accuracy(emb: np.ndarray, g: Graph, path_ids: np.ndarray) -> floa
 
 
 def path_distance_matrix(emb: np.ndarray, g: Graph, path_ids: np.ndarray) -> np.ndarray:
-    """Spec §7: D(i, i) mean cosine distance over distinct node pairs of path i (root
+    """The paper's path clusters (§2): D(i, i) mean cosine distance over distinct node pairs of path i (root
     excluded); D(i, j) mean over all pairs with one node from each path."""
     nodes = [np.array(g.paths[i][1:]) for i in path_ids]
     out = np.zeros((len(nodes), len(nodes)))

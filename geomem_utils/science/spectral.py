@@ -1,10 +1,10 @@
-"""The spectral lens on embeddings (spec §2 claim 2, §5 Node2Vec, §7 spectra): the maths.
+"""The spectral lens on embeddings (the paper's §4: Node2Vec and the graph's spectrum): the maths.
 
 Introduced in ``02_spectral_bias``; reused by the playground chapter. Everything is
 measured in the eigenbasis of the graph's ``M = D^-1 A + (D^-1 A)^T`` (= ``-L + 2I``):
 eigenvectors ``e_i`` sorted by descending eigenvalue, ``e_0`` the near-constant one. Pieces:
 
-- :class:`Spectrum` / :func:`graph_spectrum`: the eigenpairs, the spec's normalised
+- :class:`Spectrum` / :func:`graph_spectrum`: the eigenpairs, the paper's normalised
   spectrum, the "smooth" set (``e_0`` and every ``e_i`` with a positive normalised
   eigenvalue) and the "zig-zag" set (normalised eigenvalue <= -1/2);
 - :func:`projection_profile` (``||V^T e_i||``), :func:`top_k_projection` (energy on the top-k
@@ -39,7 +39,7 @@ from geomem_utils.science.models.shallow import (
 #: flip sign from most nodes to their neighbours (the bipartite directions).
 ZIGZAG_BELOW = -0.5
 
-#: The Node2Vec settings of the paper's release (spec §5).
+#: The Node2Vec settings of the paper's release (§4).
 NODE2VEC_DEFAULTS = dict(width=100, lr=0.01, steps=10_000, init_std=1.0)
 
 
@@ -61,7 +61,7 @@ class Spectrum:
 
     @property
     def normalised(self) -> np.ndarray:
-        """Spec §7: the top eigenvalue dropped, the rest divided by the largest left: (n-1,)."""
+        """The paper's normalisation (§4): the top eigenvalue dropped, the rest divided by the largest left: (n-1,)."""
         rest = self.values[1:]
         return rest / rest[0]
 
@@ -114,7 +114,7 @@ def projection_profile(emb: np.ndarray | torch.Tensor, spectrum: Spectrum, centr
 
 
 def normalised_profile(profile: np.ndarray) -> np.ndarray:
-    """Spec §7: drop ``e_0``'s entry, divide the rest by their largest: (n-1,)."""
+    """The paper's normalisation (§4): drop ``e_0``'s entry, divide the rest by their largest: (n-1,)."""
     rest = np.asarray(profile, dtype=np.float64)[1:]
     return rest / max(float(rest.max()), 1e-300)
 

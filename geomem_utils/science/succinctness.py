@@ -1,4 +1,4 @@
-"""Proposition 1 (spec §7, "Succinctness"): what each kind of memory costs.
+"""Proposition 1 (the paper's §5, "Succinctness"): what each kind of memory costs.
 
 Introduced in ``04_memorization_puzzle``. For a graph with node set V and edge set E,
 stored in both directions (2|E| directed facts):

@@ -1,4 +1,4 @@
-"""Tasks and their token formats (spec §4).
+"""Tasks and their token formats (the paper's §2, Fig. 1).
 
 Introduced in ``00_tasks``. One token per node (ids ``0..n-1``) plus four specials:
 ``[EDGE]``, ``[PATH]``, ``[PAUSE]``, ``[PAD]``.

@@ -52,7 +52,7 @@ def _iterable(x: object) -> list | None:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimiser, schedule and bookkeeping of one run (spec §6)."""
+    """Optimiser, schedule and bookkeeping of one run (the authors' release settings)."""
 
     steps: int
     lr: float = 1e-3

@@ -55,7 +55,7 @@ def test_block_size_and_dropped_edge_token_follow_the_plain_path() -> None:
 
 def test_default_evaluation_scores_the_trained_direction() -> None:
     """Forward-only edges are scored against the out-neighbours they trained, not all
-    neighbours; both directions against the spec's top-k recovery."""
+    neighbours; both directions against the paper's top-k recovery."""
     g = graphs.tiny_graph("star")
     run = edge_run(g, "net", 300, 5e-2, direction="forward", seed=0, width=16)
     logits = measures.edge_logits(run.model, g, run.vocab)

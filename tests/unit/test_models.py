@@ -58,7 +58,7 @@ def star_adjacency(d: int = 4, l: int = 5) -> np.ndarray:
 
 
 def sym_laplacian(A: np.ndarray) -> np.ndarray:
-    """L = (I - D^-1 A) + (I - D^-1 A)^T (spec section 2)."""
+    """L = (I - D^-1 A) + (I - D^-1 A)^T (the paper's §4)."""
     R = np.eye(len(A)) - A / A.sum(1, keepdims=True)
     return R + R.T
 

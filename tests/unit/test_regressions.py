@@ -220,7 +220,7 @@ def _affine(x: torch.Tensor, lin: nn.Linear) -> torch.Tensor:
 
 
 def reference_logits(model: GPT, idx: torch.Tensor) -> torch.Tensor:
-    """The GPT of spec section 5, written out by hand from the model's weights and switches."""
+    """The GPT of the paper (GPT-mid, scaled down), written out by hand from the model's weights and switches."""
     cfg = model.cfg
     B, T = idx.shape
     x = model.wte.weight[idx]  # (B, T, m)

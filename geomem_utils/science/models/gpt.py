@@ -1,4 +1,4 @@
-"""A small decoder-only Transformer ("GPT-mid" in the paper, spec section 5).
+"""A small decoder-only Transformer ("GPT-mid" in the paper).
 
 Pre-LayerNorm blocks, causal self-attention, a 4x GELU MLP, tied input/output embeddings,
 init N(0, 0.02) with zero biases. Every ablation switch of the authors' release is a field
@@ -7,7 +7,7 @@ of `GPTConfig`: attention off, residual off, LayerNorm off, an MLP that is one l
 
 Positions default to a *learned* table initialised N(0, 0.02), not PyTorch's N(0, 1): the
 release leaves them at N(0, 1), and at CPU scale that alone stops held-out generalisation
-(spec section 6). `pos_init_std` exposes it; `positions="sinusoidal"` is the paper's text.
+(measured on the authors' release; chapter 06). `pos_init_std` exposes it; `positions="sinusoidal"` is the paper's text.
 """
 
 from __future__ import annotations

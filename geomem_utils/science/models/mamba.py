@@ -1,4 +1,4 @@
-"""A small Mamba language model (spec section 5): LayerNorm -> Mamba mixer blocks, tied head.
+"""A small Mamba language model (the paper's Mamba): LayerNorm -> Mamba mixer blocks, tied head.
 
 The mixer is the pure-PyTorch block of `mambapy` on CPU (the reference, default) and
 `mamba_ssm.Mamba` (CUDA kernels) where that package imports and CUDA is present. The two

@@ -1,4 +1,4 @@
-"""Shallow models of the memorization puzzle (spec sections 2 and 5).
+"""Shallow models of the memorization puzzle (the paper's §4 and §5).
 
 - `OneLayerNet`: the "neural network" of the tiny-graph experiments, logits at position t
   = E (W e_{x_t} + b): a tied embedding E and one linear layer (W, b).
@@ -211,7 +211,7 @@ def train_node2vec(
     (``dtype=torch.float32``: the same steps in float32, from the float64 draw rounded; the
     book's in-page Node2Vec is checked against it). The recorded loss is the per-node mean
     (total / n): on the path-star d=4, l=5 with seed 0 it goes from about 96 at step 1 to
-    about 1.3 at step 10,000 (spec: 96.1, 1.30).
+    about 1.3 at step 10,000 (the paper, §4: 96.1, 1.30).
     """
     T, wanted = _gradient_descent_setup("train_node2vec", adjacency, steps, lr, init_std, snapshot_steps,
                                         self_edges, dtype)
