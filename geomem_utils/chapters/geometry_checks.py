@@ -174,5 +174,5 @@ def geometry_verdicts(*, heatmap: Sequence[Check], path_clusters: Sequence[Check
         ev = [c for c in cs if c.kind == "finding"]
         mamba_row = fid == "geometry.mamba_stronger_edges_only"
         ours = "; ".join(x for x in ((mamba_numbers if mamba_row else ""), _fd.ours_text(ev)) if x)
-        out.append(_fd.from_checks(fid, ev, ours, PAPER[fid], MAMBA_WHY_NOT if mamba_row else ""))
+        out.append(_fd.from_checks(fid, ev, ours or "not measured", PAPER[fid], MAMBA_WHY_NOT if mamba_row else ""))
     return out

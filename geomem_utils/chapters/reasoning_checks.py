@@ -254,8 +254,9 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 "first token ~1/d (not learnt), later tokens right",
                 "Below chance is not learnt either: the check is one-sided. The later tokens being right is the "
                 "precondition (the model trained), shown apart."),
-        verdict("reasoning.in_context_reverse", "worst position of the reverse target "
-                f"{min(ic['reverse']['teacher_forced'][1:]):.2f}", "the reverse target is learnable in context"),
+        verdict("reasoning.in_context_reverse", "worst position of the reverse target " + (
+                f"{min(ic['reverse']['teacher_forced'][1:]):.2f}" if "reverse" in ic else "not run"),
+                "the reverse target is learnable in context"),
         verdict("reasoning.frozen_fails", f"frozen {f(frozen['final']['test_exact'])} vs trainable "
                 f"{f(main['final']['test_exact'])} held-out exact match", "frozen embeddings fail (about 0)"),
         verdict("reasoning.edge_directions", ", ".join(f"{d} {f(v)}" for d, v in direction_exact.items())

@@ -181,5 +181,5 @@ def spectral_verdicts(groups: Mapping[str, Sequence[Check]], numbers: Mapping[st
     for fid, cs in groups.items():
         ev = [c for c in cs if c.kind == "finding"]
         ours = "; ".join(x for x in (numbers.get(fid, ""), _fd.ours_text(ev)) if x)
-        out.append(_fd.from_checks(fid, ev, ours, PAPER[fid], CE_WHY_NOT if fid == "spectral.ce_vanishes" else ""))
+        out.append(_fd.from_checks(fid, ev, ours or "not measured", PAPER[fid], CE_WHY_NOT if fid == "spectral.ce_vanishes" else ""))
     return out

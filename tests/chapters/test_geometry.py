@@ -223,9 +223,10 @@ def test_controls_and_preconditions_are_not_evidence():
     assert kinds == {"1-step navigation, binomial z over chance: frozen": "control", "graph correlation: assoc": "control",
                      "graph correlation: n01": "control", "top-k edge recovery (%): net": "machinery",
                      "heatmap diagonal p-value: a": "finding"}
-    from geomem_utils.findings import graded_from_checks as verdict_from_checks
-    with pytest.raises(ValueError, match="not evidence"):
-        verdict_from_checks("geometry.heatmap", checks, "paper")
+    from geomem_utils.chapters.geometry_checks import geometry_verdicts
+    recs = geometry_verdicts(heatmap=checks, path_clusters=checks, edges_only=[], tiny_graphs=[], mamba=[])
+    assert recs[0]["checks"] == ["heatmap diagonal p-value: a"]  # controls and machinery never count
+    assert recs[2]["verdict"] == "not tested here" and recs[2]["checks"] == []
 
 
 # ---------------------------------------------------------------------------- the chapter's figures

@@ -47,10 +47,12 @@ def failed(checks, fragment):
 
 def test_good_numbers_pass():
     checks = implicit_reasoning_checks(**GOOD)
-    assert len(checks) == 12
+    assert len(checks) == 11
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
-    assert [c.kind for c in checks].count("control") == 1  # the frozen run is the null, not evidence
-    assert next(c for c in checks if c.kind == "control").name.startswith("frozen embeddings (null control)")
+    # the frozen run's outcome is the paper's claim, hence evidence; the later tokens are a precondition
+    assert next(c for c in checks if c.name.startswith("frozen embeddings")).kind == "finding"
+    assert [c.kind for c in checks].count("machinery") == 1
+    assert next(c for c in checks if c.kind == "machinery").name.startswith("in context G(2, l): later tokens")
 
 
 def test_trainable_lookup_fails_the_claim():
@@ -59,11 +61,10 @@ def test_trainable_lookup_fails_the_claim():
     catch it, and they must."""
     checks = implicit_reasoning_checks(**{**GOOD, "test_exact": LOOKUP["test_exact"],
                                           "hardest_first_hop": LOOKUP["first_hop"], "token_order_gap": math.inf})
-    for fragment in ("GPT held-out exact match", "hardest-token", "trainable minus frozen", "token order"):
+    for fragment in ("GPT held-out exact match", "hardest-token", "token order"):
         assert failed(checks, fragment), fragment
-    assert not failed(checks, "frozen embeddings (null control)")  # the null cannot tell the two apart
     fv = findings.verdict_of("reasoning.heldout_paths", checks, vr.EVIDENCE["reasoning.heldout_paths"], "0.00", "up to 100%")
-    assert fv["verdict"] == findings.NOT_REPRODUCED and "Failed" in fv["detail"]
+    assert fv["verdict"] == findings.NOT_REPRODUCED and "Fails" in fv["detail"]
 
 
 def test_spearman_ranks_geometry_and_fails_when_answers_do_not_follow_it():
@@ -91,8 +92,8 @@ def test_in_context_chance_uses_the_binomial_se():
     at = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 2.9 * se})
     off = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 + 3.1 * se})
     assert not failed(at, "teacher-forced v1") and failed(off, "teacher-forced v1")
-    below = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 - 3.1 * se})
-    assert failed(below, "teacher-forced v1")  # far below chance is not "at chance" either
+    below = implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.5 - 3.9 * se})
+    assert not failed(below, "teacher-forced v1")  # below chance has not learnt the first hop either (one-sided)
     # the old +-0.15 window would have passed a v1 of 0.6, a clearly learned first hop
     assert failed(implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.6}), "teacher-forced v1")
 
@@ -120,17 +121,16 @@ def test_edge_direction_checks_follow_the_paper():
         implicit_reasoning_checks(**{**GOOD, "direction_degree": None})
 
 
-def test_non_reproductions_are_computed_from_numbers():
-    pauses = vr.pause_verdict({0: 200.0, 1: 200.0, 4: 150.0}, 0.8, 50)
-    assert pauses["verdict"] == findings.NOT_REPRODUCED and "0 pauses: 200" in pauses["ours"]
-    faster = vr.pause_verdict({0: math.nan, 1: 200.0}, 0.8, 50)  # one seed with a speed-up is not a test
-    assert faster["verdict"] == findings.NOT_TESTED and "SEED" in faster["detail"]
-    flat = vr.staged_verdict([0, 0, 0.5, 0.9, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9], 2)
-    assert flat["verdict"] == findings.NOT_REPRODUCED
-    decays = vr.staged_verdict([0, 0, 0.9, 0.7, 0.6], [0.3, 0.9, 0.9, 0.9, 0.9], 2)
-    assert decays["verdict"] == findings.NOT_TESTED
-    tree = vr.tree_verdict({"leaf": 0.0, "subtree": 0.0}, {"leaf": 0.9, "subtree": 0.0}, 16)
-    assert tree["verdict"] == findings.NOT_REPRODUCED and "0.90" in tree["ours"]
+def test_pause_staged_and_tree_checks_are_computed_from_numbers():
+    same = vr.pause_check({0: 200.0, 1: 200.0, 4: 150.0}, 50, 500)
+    assert not same.passed and same.value == 1.0 and same.kind == "finding"
+    never = vr.pause_check({0: math.nan, 1: 200.0}, 50, 500)  # no pauses never reaches it: counted at 550
+    assert never.passed and never.value == 7.0
+    assert not vr.pause_check({0: 100.0, 1: math.nan}, 50, 500).passed
+    assert not vr.staged_check([0, 0, 0.5, 0.9, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9], 2).passed
+    assert vr.staged_check([0, 0, 0.9, 0.7, 0.6], [0.3, 0.9, 0.9, 0.9, 0.9], 2).passed
+    tree = vr.tree_checks({"leaf": 0.0, "subtree": 0.5}, 16)
+    assert [c.passed for c in tree] == [False, True] and tree[1].value == 8.0
 
 
 def test_frozen_run_fails_the_claim(tmp_path):
@@ -145,18 +145,16 @@ def test_frozen_run_fails_the_claim(tmp_path):
                                           "hardest_first_hop": final["test_first_hop"],
                                           "frozen_test_exact": final["test_exact"]})
     assert failed(checks, "GPT held-out exact match")
-    assert failed(checks, "trainable minus frozen")
     assert failed(checks, "hardest-token")
-    with pytest.raises(results.ClaimCheckFailed, match="03_implicit_reasoning"):
-        results.finish("03_implicit_reasoning", title="t", claim="c", paper_ref="p", checks=checks,
-                       params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=0.0)
+    recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in
+            ("reasoning.heldout_paths", "reasoning.hardest_token")]
+    assert {r["verdict"] for r in recs} == {findings.NOT_REPRODUCED}
 
 
 @pytest.mark.parametrize("change, fragment", [
-    ({"frozen_test_exact": 0.6}, "frozen"),  # a frozen control that generalises is not a control
-    ({"ic_first_hop": 0.95}, "teacher-forced v1"),  # the in-context first token solved: not at chance
-    ({"ic_first_hop": 0.05}, "teacher-forced v1"),  # below chance is not "at chance" either
-    ({"ic_later": 0.3}, "Clever-Hans"),  # no cheat: the later tokens are wrong too
+    ({"frozen_test_exact": 0.6}, "frozen"),  # frozen embeddings that answer held-out paths: the claim fails
+    ({"ic_first_hop": 0.95}, "teacher-forced v1"),  # the in-context first token solved: above chance
+    ({"ic_later": 0.3}, "later tokens"),  # no cheat: the later tokens are wrong too (the precondition fails)
     ({"ic_reverse": 0.2}, "reverse"),
     ({"mamba_test_exact": 0.0}, "Mamba"),
     ({"test_exact": 0.5}, "held-out exact match"),
@@ -170,9 +168,10 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
                                                                   + [(0.0, 0.1)]],
                                                                  [r[1] for r in GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
                                                                   + [(0.0, 0.1)]])
+    checks += [vr.pause_check({0: 100.0, 1: 100.0}, 50, 500), vr.staged_check([0, 1, 1], [1, 1, 1], 1),
+               *vr.tree_checks({"leaf": 0.0}, 16)]
     recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in vr.EVIDENCE]
-    recs += [vr.pause_verdict({0: 100.0, 1: 100.0}, 0.8, 50), vr.staged_verdict([0, 1, 1], [1, 1, 1], 1),
-             vr.tree_verdict({"leaf": 0.0}, {"leaf": 0.8}, 16)]
+    assert {r["id"] for r in recs} == {f.id for f in findings.for_chapter("03_implicit_reasoning")}
     assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
     assert findings.problems("03_implicit_reasoning", recs, [c.__dict__ for c in checks]) == []
     # no evidence computed (e.g. the Mamba check left out): "not tested here", never "reproduced"
@@ -184,7 +183,7 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
 def test_optional_checks_and_names():
     checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_test_exact": None, "arch": "mamba",
                                           "token_order_gap": None, "direction_exact": None})
-    assert len(checks) == 6
+    assert len(checks) == 5
     assert checks[0].name.startswith("Mamba held-out exact match")
     frozen = [c for c in checks if c.name.startswith("frozen")][0]
     assert frozen.threshold == pytest.approx(5 / GOOD["degree"])
