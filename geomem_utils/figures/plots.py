@@ -214,3 +214,34 @@ def seed_spread(df: "pd.DataFrame", x: str, y: str, title: str, by: str | None =
     if log_x:
         fig.update_xaxes(type="log")
     return fig
+
+
+def evidence_by_seed(findings: Sequence[dict], checks: Sequence[dict], title: str = "Evidence by seed") -> go.Figure:
+    """One strip per evidence check of the chapter's verdicts: a dot per seed at its value
+    (filled: passes, open: fails) and the check's threshold as a line, so a verdict is seen
+    to rest on every seed, not one run. ``findings``: the results file's verdicts (with
+    ``holds``); ``checks``: its checks (for ``op`` and ``threshold``)."""
+    rule = {c["name"]: (c["op"], c["threshold"]) for c in checks}
+    rows = [(f["id"], name, h) for f in findings for name, h in (f.get("holds") or {}).items() if name in rule]
+    if not rows:
+        return go.Figure(layout=dict(title=f"{title}: no verdict rests on seeds here", height=120))
+    fig = make_subplots(rows=len(rows), cols=1, vertical_spacing=min(0.04, 0.5 / len(rows)),
+                        subplot_titles=[f"{fid}: {name if len(name) < 80 else name[:77] + '...'}"
+                                        for fid, name, _ in rows])
+    for i, (fid, name, h) in enumerate(rows, start=1):
+        op, threshold = rule[name]
+        seeds = list(h["values"])
+        values = [float(h["values"][s]) for s in seeds]
+        ok = [math.isfinite(v) and {">=": v >= threshold, ">": v > threshold, "<=": v <= threshold,
+                                    "<": v < threshold, "==": v == threshold}[op] for v in values]
+        fig.add_trace(go.Scatter(x=values, y=[0] * len(values), mode="markers+text", text=seeds,
+                                 textposition="top center", showlegend=False,
+                                 marker=dict(size=11, symbol=["circle" if p else "circle-open" for p in ok],
+                                             color=["#2a7" if p else "#c33" for p in ok]),
+                                 hovertemplate="seed %{text}: %{x:.4g}<extra>" + f"needs {op} {threshold:g}</extra>"),
+                      row=i, col=1)
+        fig.add_vline(x=threshold, line=dict(color="#888", dash="dash"), row=i, col=1)
+        fig.update_yaxes(visible=False, range=[-1, 1.5], row=i, col=1)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(title=title, height=90 * len(rows) + 80, margin=dict(l=20, r=20, t=70, b=20))
+    return fig

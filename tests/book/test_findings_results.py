@@ -64,6 +64,27 @@ def test_no_finding_reproduced_today_stops_reproducing(build_dirs, profile) -> N
 
 
 @pytest.mark.notebooks
+def test_the_books_verdicts_rest_on_three_seeds_and_state_their_size(build_dirs, profile) -> None:
+    """The rule on the book's own build: every verdict with evidence rests on >= 3 seeds (seed 0
+    trained here, the others from a fresh committed table of the same configuration), and
+    every verdict states the size it was measured at."""
+    if profile == "smoke":
+        pytest.skip("the seed tables are of the ci configuration")
+    short, unsized = [], []
+    for stem, r in _results(build_dirs).items():
+        table = r.get("seed_table")
+        if table is not None:
+            assert table["fresh"] and table["same_config"], (stem, table)
+        for f in r.get("findings", []):
+            if f.get("checks") and len(f.get("seeds") or []) < fd.MIN_SEEDS:
+                short.append(f"{f['id']}: seeds {f.get('seeds')}")
+            if not f.get("size"):
+                unsized.append(f["id"])
+    assert not short, f"verdicts on fewer than {fd.MIN_SEEDS} seeds: {short}"
+    assert not unsized, f"verdicts that do not state their size: {unsized}"
+
+
+@pytest.mark.notebooks
 def test_scorecard_of_the_executed_results_cites_the_paper_only(build_dirs, tmp_path) -> None:
     """The scorecard rendered from today's results files never says "spec": every string on it
     comes from those files (claims, references, check names), and they cite the paper."""

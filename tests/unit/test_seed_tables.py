@@ -1,0 +1,54 @@
+"""The committed seed tables every verdict rests on (``bench/results/seeds/``) are there, fresh
+and of the book's configuration.
+
+A change of the code that computes the chapters' numbers (:data:`geomem_utils.files.COMPUTING`)
+makes every table stale: this test then fails with the command that re-runs it
+(``make seeds NB=... SEEDS="0 1 2"``), so a change of the science cannot keep verdicts
+measured by older code. The book's build checks the other half: its own seed-0 numbers
+agree with the table's seed-0 row (:func:`geomem_utils.seeds.combine`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from geomem_utils import findings, seeds
+from geomem_utils.execute.executor import resolved_parameters
+from geomem_utils.execute.inputs import notebook_paths
+from geomem_utils.files import science_fingerprint
+
+#: Chapters whose verdicts rest on a committed seed table; chapter 06's sweeps span their own
+#: seeds (each grid has a ``seed`` column), so its verdicts carry them.
+TABLED = sorted({f.chapter for f in findings.REGISTER} - {"06_how_far_it_holds"})
+
+
+@pytest.mark.parametrize("stem", TABLED)
+def test_every_chapter_with_findings_has_a_fresh_table_of_its_book_configuration(stem) -> None:
+    table = seeds.load(stem)
+    assert table is not None, f"no committed seed table for {stem}: run `{seeds.command(stem, [0, 1, 2])}`"
+    rows = {int(s): r for s, r in table["rows"].items()}
+    assert len(rows) >= findings.MIN_SEEDS and 0 in rows, f"{stem}: seeds {sorted(rows)}"
+    stale = seeds.stale_rows(table, science_fingerprint())
+    assert not stale, (f"{stem}: rows of seeds {stale} were computed by other code than today's; re-run "
+                       f"`{seeds.command(stem, stale)}`")
+    (path,) = notebook_paths([stem])
+    book = seeds.config_of(resolved_parameters(path, "ci", {}))
+    assert table["config"] == book, f"{stem}: the table is not of the book's ci configuration"
+    names = [set(r["checks"]) for r in rows.values()]
+    assert all(n == names[0] for n in names), f"{stem}: the seeds' rows measure different checks"
+    for r in rows.values():
+        assert r["date"] and r["runtime_s"] and r["machine"] and r["versions"].get("torch")
+
+
+def test_a_changed_computation_makes_a_table_stale(tmp_path) -> None:
+    pkg = tmp_path / "geomem_utils"
+    (pkg / "science").mkdir(parents=True)
+    (pkg / "figures").mkdir()
+    (pkg / "science" / "graphs.py").write_text('"""Graphs."""\nN = 1\n')
+    (pkg / "figures" / "plots.py").write_text("X = 1\n")
+    before = science_fingerprint(pkg)
+    (pkg / "science" / "graphs.py").write_text('"""Graphs, reworded."""\n# a comment\nN = 1\n')
+    (pkg / "figures" / "plots.py").write_text("X = 2\n")
+    assert science_fingerprint(pkg) == before  # docstrings, comments and figures compute nothing
+    (pkg / "science" / "graphs.py").write_text('"""Graphs."""\nN = 2\n')
+    assert science_fingerprint(pkg) != before
