@@ -452,8 +452,9 @@ def _row_flags(r: dict[str, Any]) -> list[str]:
 
     if r.get("verdict") in (None, fd.NOT_TESTED):
         return []
-    flags = _seed_table_flags(r.get("seed_table"), r.get("_has_seed_table_field", False))
     least = getattr(fd, "MIN_SEEDS", None)
+    own = r.get("seed_table") is None and least and len(r.get("seeds") or []) >= least  # its sweeps span the seeds
+    flags = [] if own else _seed_table_flags(r.get("seed_table"), r.get("_has_seed_table_field", False))
     if least and isinstance(r.get("seeds"), list) and len(r["seeds"]) < least:
         flags.append(f"⚠ **rests on {len(r['seeds'])} seed(s)**; the rule asks for {least}")
     return flags
@@ -580,6 +581,8 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
     with one verdict each, the book's own findings, the evidence by seed, the chapters, the
     evidence checks, and the book's machinery (controls and implementation checks, never
     counted as reproductions)."""
+    from geomem_utils import findings as fd
+
     titles = dict(CHAPTERS)
     everyone = _order(set(results) | set(stems) | set(titles))
     rows, foreign = _findings(results)
@@ -653,7 +656,11 @@ def write_scorecard(results: dict[str, dict[str, Any]], stems: list[str], out: P
             table = r.get("seed_table")
             seeds = ([f"`{_cell(table.get('command'))}`", _seed_table_time(table)]
                      if isinstance(table, dict) else [])
-            seeds = "<br>".join(seeds + _seed_table_flags(table, "seed_table" in r)) or "—"
+            least = getattr(fd, "MIN_SEEDS", 3)
+            own = table is None and all(len(f.get("seeds") or []) >= least or not f.get("checks") for f in fs)
+            if own and fs:
+                seeds = ["its sweeps span their own seeds"]
+            seeds = "<br>".join(seeds + ([] if own else _seed_table_flags(table, "seed_table" in r))) or "—"
             size = r.get("size") or (f"profile {r['profile']}" if r.get("profile") else None)
             summary.append([link, r.get("paper_ref"), size, found, _Raw(_checks_passed(r)), _Raw(seeds)])
     lines += _table(["notebook", "paper", "size", "findings", "checks passed", "seed table"], summary)

@@ -123,7 +123,11 @@ def finish(
     as_dicts = [asdict(c) for c in checks]
     problems = _findings.problems(notebook, findings, as_dicts) + stale
     reported = _findings.reported_failures(findings, as_dicts)
-    failed = [c for c in checks if not c.passed and c.kind != "finding"]
+    # a failed precondition of a finding voids that finding at this seed (its reading is "not
+    # tested here"), a failed evidence check is the verdict's report; any other failed check,
+    # an evidence check no finding names included, is a broken notebook
+    reported_by = {n for f in findings for n in (*f.get("requires", ()), *f.get("checks", ()))}
+    failed = [c for c in checks if not c.passed and c.name not in reported_by]
     passed = not failed and not problems
     record = {
         "notebook": notebook,

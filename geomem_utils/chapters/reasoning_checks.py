@@ -216,6 +216,12 @@ EVIDENCE = {
 }
 
 
+#: Finding -> the start of the names of its preconditions (kind "machinery"): when one fails
+#: at a seed (the in-context model did not even learn the look-ups), that seed says nothing
+#: about the finding and is left out of its verdict.
+REQUIRES = {"reasoning.in_context_fails": ("in context G(",)}
+
+
 #: Why a finding can have no evidence in a run of this chapter.
 UNTESTED = "no check of this finding was computed (e.g. ARCH = 'mamba' replaces the GPT run)"
 
@@ -231,7 +237,8 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
         return f"{x:.2f}"
 
     def verdict(fid: str, ours: str, paper: str, detail: str = "") -> dict[str, Any]:
-        return fd.verdict_of(fid, checks, EVIDENCE[fid], ours, paper, detail, untested=UNTESTED)
+        return fd.verdict_of(fid, checks, EVIDENCE[fid], ours, paper, detail, untested=UNTESTED,
+                             requires=REQUIRES.get(fid, ()))
 
     chance = 1 / p["DEGREE"]
     g = f"G({p['DEGREE']}, {p['PATH_LENGTH']})"

@@ -299,11 +299,11 @@ def test_top_k_energy_share_of_an_eigenvector_embedding() -> None:
 def test_finish_writes_atomically_and_raises_on_failure(tmp_path) -> None:
     import time
 
-    ok = [results.check("a", 1.0, ">=", 0.5)]
+    ok = [results.check("a", 1.0, ">=", 0.5, kind="machinery")]
     rec = results.finish("nb", title="t", claim="c", paper_ref="r", checks=ok,
                          params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=time.time())
     assert rec["passed"] and json.loads((tmp_path / "nb.json").read_text())["passed"]
-    bad = [results.check("a", 0.1, ">=", 0.5)]
+    bad = [results.check("a", 0.1, ">=", 0.5, kind="machinery")]
     with pytest.raises(results.ClaimCheckFailed, match="nb2"):
         results.finish("nb2", title="t", claim="c", paper_ref="r", checks=bad,
                        params={"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, started=time.time())

@@ -383,33 +383,29 @@ def test_relative_cache_and_out_are_taken_from_the_repository_root(tmp_path, mon
     assert summary["cache_dir"] == "c" and summary["table"] == "o/tiny-ci.csv"
 
 
-def _tables(exact_40: float, nav: float, released: float, ic_first: float, ic_later: float):
+def _tables(exact_40: float, nav: float, released: float):
     rows = [dict(degree=d, path_length=5, seed=s, final_exact=(exact_40 if d == 40 else 0.9),
                  first_hop=(exact_40 if d == 40 else 0.9), navigation=nav, chance=1 / d, status="done")
             for d in (20, 40) for s in range(3)]
     pos = [dict(degree=40, seed=s, final_exact=(released if std == 1.0 else 0.9), chance=1 / 40, status="done",
                 **{"model.pos_init_std": std}) for std in (1.0, 0.02) for s in range(3)]
-    ic = [dict(variant="forward", degree=2, path_length=5, seed=0, first_hop=ic_first, chance=0.5, n_test=1000,
-               later_tokens=ic_later, status="done")]
-    return dict(degree=pd.DataFrame(rows), pos_init=pd.DataFrame(pos), in_context=pd.DataFrame(ic))
+    return dict(degree=pd.DataFrame(rows), pos_init=pd.DataFrame(pos))
 
 
 def test_chapter_06_checks_fail_when_the_finding_is_false() -> None:
     from geomem_utils.chapters.holds_checks import holds_checks
 
-    assert all(c.passed for c in holds_checks(**_tables(0.9, 0.9, 0.0, 0.5, 1.0)))
+    assert all(c.passed for c in holds_checks(**_tables(0.9, 0.9, 0.0)))
     planted = {  # each planted falsehood fails its own check
-        "lowest of 3 seeds": _tables(0.3, 0.9, 0.0, 0.5, 1.0),  # one size fails at some seed
-        "navigation": _tables(0.9, 0.2, 0.0, 0.5, 1.0),  # no geometry
-        "N(0, 1)": _tables(0.9, 0.9, 0.6, 0.5, 1.0),  # the pitfall does not bite
-        "above chance": _tables(0.9, 0.9, 0.0, 0.7, 1.0),  # in context plans the first hop
-        "look-up tokens": _tables(0.9, 0.9, 0.0, 0.5, 0.3),  # in context: an idle model
+        "lowest of 3 seeds": _tables(0.3, 0.9, 0.0),  # one size fails at some seed
+        "navigation": _tables(0.9, 0.2, 0.0),  # no geometry
+        "N(0, 1)": _tables(0.9, 0.9, 0.6),  # the pitfall does not bite
     }
     for name, tables in planted.items():
         failed = [c.name for c in holds_checks(**tables) if not c.passed]
         assert failed and all(name in f for f in failed), (name, failed)
     with pytest.raises(ValueError, match="failed runs"):
-        t = _tables(0.9, 0.9, 0.0, 0.5, 1.0)
+        t = _tables(0.9, 0.9, 0.0)
         t["degree"].loc[0, "status"] = "failed"
         holds_checks(**t)
 
@@ -426,14 +422,17 @@ def test_chapter_06_findings_follow_their_checks() -> None:
     from geomem_utils import findings as fd
     from geomem_utils.chapters.holds_checks import holds_checks, holds_findings, length_check
 
-    def verdicts(exact_40: float, exact_6: float) -> dict[str, str]:
-        t = _tables(exact_40, 0.9, 0.0, 0.5, 1.0)
+    def verdicts(exact_40: float, exact_6: float, released: float = 0.0) -> dict[str, str]:
+        t = _tables(exact_40, 0.9, released)
         checks = holds_checks(**t) + [length_check(_length(exact_6))]
-        out = holds_findings(checks, t["degree"], _length(exact_6))
-        assert not fd.problems("06_how_far_it_holds", out, [c.__dict__ for c in checks]) or exact_40 < 0.5
+        out = holds_findings(checks, t["degree"], _length(exact_6), t["pos_init"])
+        assert not fd.problems("06_how_far_it_holds", out, [c.__dict__ for c in checks]) or exact_40 < 0.5 or released
+        assert all(f["seeds"] == [0, 1, 2] for f in out)  # each sweep spans its own seeds
         return {f["id"]: f["verdict"] for f in out}
 
-    assert verdicts(0.9, 0.9) == {"scale.seeds_and_sizes": fd.REPRODUCED, "scale.path_length": fd.REPRODUCED}
+    assert verdicts(0.9, 0.9) == {"scale.seeds_and_sizes": fd.REPRODUCED, "scale.path_length": fd.REPRODUCED,
+                                  "scale.position_init": fd.REPRODUCED}
+    assert verdicts(0.9, 0.9, released=0.6)["scale.position_init"] == fd.NOT_REPRODUCED
     assert verdicts(0.9, 0.0)["scale.path_length"] == fd.NOT_REPRODUCED
     assert verdicts(0.3, 0.9)["scale.seeds_and_sizes"] == fd.NOT_REPRODUCED
     with pytest.raises(ValueError, match="failed runs"):
