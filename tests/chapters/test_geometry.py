@@ -282,3 +282,9 @@ def test_hop_distance_correlation_is_one_for_the_graphs_own_drawing_and_near_zer
     # pairs in different components (infinite hop distance) are left out, not counted as far
     two = graphs.tiny_graph("irregular")
     assert np.isfinite(measures.hop_distance_correlation(np.random.default_rng(1).normal(size=(two.n_nodes, 8)), two))
+
+
+def test_mamba_numbers_show_both_architectures() -> None:
+    from geomem_utils.chapters.geometry_checks import mamba_numbers
+    text = mamba_numbers(tiny_correlation=(0.1, 0.2), path_star_contrast=(0.3, 0.4))
+    assert "Mamba 0.100 vs Transformer 0.200" in text and "Mamba 0.300 vs Transformer 0.400" in text

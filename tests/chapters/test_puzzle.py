@@ -311,3 +311,8 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding():
     assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
     ease = next(r for r in recs if r["id"] == "puzzle.associative_faster")
     assert ease["verdict"] == findings.PARTLY and "m=32: frozen 301/301 vs trainable 29/29" in ease["ours"]
+
+
+def test_every_check_quotes_what_it_stands_for():
+    checks = memorization_puzzle_checks(**GOOD)
+    assert all(isinstance(c.paper, str) and c.paper.strip() for c in checks), [c.name for c in checks if not c.paper]

@@ -131,6 +131,7 @@ def test_pause_staged_and_tree_checks_are_computed_from_numbers():
     assert vr.staged_check([0, 0, 0.9, 0.7, 0.6], [0.3, 0.9, 0.9, 0.9, 0.9], 2).passed
     tree = vr.tree_checks({"leaf": 0.0, "subtree": 0.5}, 16)
     assert [c.passed for c in tree] == [False, True] and tree[1].value == 8.0
+    assert all(isinstance(c.paper, str) and c.paper.strip() for c in tree)  # each quotes what it stands for
 
 
 def test_frozen_run_fails_the_claim(tmp_path):

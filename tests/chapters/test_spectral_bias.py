@@ -290,3 +290,18 @@ def test_alignment_figures_draw_what_they_are_given(tiny) -> None:
     assert over.layout.shapes[0].y0 == 0.4
     a = np.eye(4)[:, :2]
     assert np.allclose(af.eigenvector_match(a, a).data[0].z, np.eye(2))
+
+
+def test_a_spectrum_off_the_papers_fails_the_machinery_check() -> None:
+    good = dict(spectra_error={"a": 0.0}, star_loss_first=96.1, star_loss_last=1.3, c0_error={"a": 0.0},
+                n2v_stationarity_drop={"a": 1e-3}, assoc_alignment={"a": 0.4}, random_alignment={"a": 0.4},
+                assoc_top_k={"a": 100.0})
+    failed = [c.name for c in vs.machinery_checks(**{**good, "spectra_error": {"a": 0.0, "b": 1e-2}}) if not c.passed]
+    assert failed == ["tiny-graph spectra: max |ours - paper|"]
+
+
+def test_every_untied_check_quotes_what_it_stands_for() -> None:
+    g = {"a": 0.3}
+    checks = vs.untied_checks(tied_zigzag={"a": 0.0}, untied_zigzag=g, random_zigzag={"a": 0.1},
+                              untied_transformer_zigzag=g)
+    assert all(isinstance(c.paper, str) and c.paper.strip() for c in checks)

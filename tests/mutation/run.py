@@ -1,17 +1,25 @@
 """`make mutate`: mutation testing of the science-critical code (issue 17), with mutmut 3.
 
     python tests/mutation/run.py [--sample N] [--per-function K] [--functions PAT ...]
-                                 [--jobs J] [--seed S] [--names FILE] [--report PATH]
+                                 [--exclude FILE] [--jobs J] [--seed S] [--names FILE] [--report PATH]
 
 mutmut ([tool.mutmut] in pyproject.toml) mutates the modules where a silent bug changes a
 scientific result (graphs, tasks, the path-star run and its config, train, measures, params,
-models/gpt.py) and runs, for each mutant, the fast unit tests that cover the mutated
-function (never the notebooks, the browser or the book build). All ~3,300 mutants would
+models/gpt.py) and, since issue 26, the modules that turn numbers into verdicts or serve
+runs (findings.py, seeds.py, results.py, chapters/*_checks.py, runs/in_context.py,
+runs/cache.py, sweep/rows.py). For each mutant it runs the fast unit tests that cover the
+mutated function (never the notebooks, the browser or the book build): mutmut's stats run
+executes the tests of ``pytest_add_cli_args_test_selection`` once and records which test
+calls which mutated function, and each mutant then runs only the tests recorded for its
+function (a function no selected test calls is "no tests", and counts as not killed). All ~3,300 mutants would
 take several hours on the 2-core machine, so this script samples them: every function keeps at least
 ``--per-function`` mutants (or all it has), the rest of ``--sample`` is drawn in
 proportion to the functions' sizes, with a fixed seed (the same code gives the same
 sample). ``--functions`` restricts to names matching shell patterns (e.g. ``'*split_leaves'``;
-``@tests/mutation/functions.txt`` reads them from a file: the 38 highest-value functions).
+``@tests/mutation/functions.txt`` reads them from a file: the 38 highest-value functions;
+``'geomem_utils.findings.*'`` takes one module). ``--exclude FILE`` leaves out the mutants
+listed in FILE (one a line, e.g. an earlier pass's ``mutants/selected.txt``): a held-out
+sample drawn with another ``--seed`` after the tests were written for the first one.
 The report (mutants, killed, survived, score) goes to ``--report``; every survivor is
 looked up in tests/mutation/survivors.txt, where it is marked ``equivalent`` (no test can
 kill it: the behaviour is the same) or ``justified`` (a real gap, with the reason it is
@@ -91,7 +99,7 @@ def read_survivors() -> dict[str, tuple[str, str]]:
     return out
 
 
-def report(names: list[str], path: Path, command: str) -> dict:
+def report(names: list[str], path: Path, command: str, pool: int | None = None) -> dict:
     codes = {k: v for m in metas().values() for k, v in m["exit_code_by_key"].items()}
     status = {n: STATUS.get(codes.get(n), "suspicious") for n in names}
     marks = read_survivors()
@@ -109,7 +117,8 @@ def report(names: list[str], path: Path, command: str) -> dict:
     lines = [
         "# Mutation testing report (`make mutate`, issue 17)", "",
         f"Command: `{command}`", "",
-        f"- mutants run: {len(names)} (sampled from {len(all_mutants())} in the science-critical modules)",
+        f"- mutants run: {len(names)} (sampled from {pool if pool is not None else len(all_mutants())} "
+        f"{'eligible mutants' if pool is not None else 'in the mutated modules'})",
         f"- killed: {killed} ({counts['timeout']} of them by timeout); not killed: {len(survivors)} "
         f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()) if k not in detected) or 'none'})",
         f"- equivalent (no test can tell): {len(equivalent)}",
@@ -143,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-function", type=int, default=2, help="at least this many mutants of every function")
     ap.add_argument("--functions", nargs="*", default=[], help="only functions matching these patterns")
     ap.add_argument("--names", type=Path, help="run exactly the mutants listed in this file (one a line)")
+    ap.add_argument("--exclude", type=Path, action="append", default=[],
+                    help="leave out the mutants listed in this file (one a line; repeatable)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--report", type=Path, default=HERE / "REPORT.md")
@@ -159,18 +170,21 @@ def main(argv: list[str] | None = None) -> int:
     if not names:
         print("mutmut wrote no mutants (see [tool.mutmut] in pyproject.toml)", file=sys.stderr)
         return 2
+    excluded = {n for f in args.exclude for n in f.read_text().split()}
     if args.names:
         wanted = set(args.names.read_text().split())
-        chosen = sorted(n for n in names if n in wanted)
+        pool = [n for n in names if n in wanted and n not in excluded]
+        chosen = sorted(pool)
     else:
-        pool = [n for n in names if not args.functions or any(fnmatch.fnmatch(function_of(n), p) for p in args.functions)]
+        pool = [n for n in names if n not in excluded and
+                (not args.functions or any(fnmatch.fnmatch(function_of(n), p) for p in args.functions))]
         chosen = sample(pool, args.sample, args.per_function, args.seed)
     (ROOT / "mutants" / "selected.txt").write_text("\n".join(chosen) + "\n")
-    print(f"{len(chosen)} of {len(names)} mutants selected")
+    print(f"{len(chosen)} of {len(pool)} eligible mutants selected ({len(names)} in all, {len(excluded)} excluded)")
     if not args.report_only:
         subprocess.run([str(MUTMUT), "run", "--max-children", str(args.jobs), *chosen], cwd=ROOT, env=env, check=False)
     command = "python tests/mutation/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    summary = report(chosen, args.report, command.strip())
+    summary = report(chosen, args.report, command.strip(), pool=len(pool))
     print(f"killed {summary['killed']} of {summary['mutants']}; score {100 * summary['score']:.1f}% of non-equivalent; "
           f"{len(summary['unmarked'])} survivors unmarked; report: {args.report}")
     return 0

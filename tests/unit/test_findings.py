@@ -245,3 +245,36 @@ def test_markdown_list_keeps_every_number() -> None:
     md = fd.markdown(recs)
     assert md.startswith("- `spectral.ce_vanishes`: **partly reproduced**")
     assert "\\|\\|C e\\|\\| 1.71 (star)" in md and "*cycle only.*" in md
+
+
+# ---------------------------------------------------------------- issue 26: mutation testing of the rule
+
+def test_a_verdict_whose_evidence_spans_its_own_seeds_is_kept_as_it_is() -> None:
+    rec = fd.verdict("geometry.heatmap", fd.PARTLY, "1", "1", detail="sweep", checks=["c"], seeds=(2, 0, 1))
+    assert rec["seeds"] == [2, 0, 1]
+    judged = fd.judge(rec, [results.check("c", 0.0, ">=", 0.5)], {})
+    assert judged["verdict"] == fd.PARTLY and judged["seeds"] == [2, 0, 1] and judged["detail"] == "sweep"
+
+
+def test_a_long_check_name_is_shortened_in_the_verdicts_text() -> None:
+    name = "x" * 120
+    rec = fd.from_checks("geometry.heatmap", [results.check(name, 0.0, ">=", 0.5)], "1", "1")
+    assert f"{'x' * 87}...: 0 not >= 0.5" in rec["detail"] and name not in rec["detail"]
+    assert rec["checks"] == [name]  # the evidence keeps the full name
+
+
+def test_a_reading_naming_checks_the_run_does_not_have_is_judged_on_nothing() -> None:
+    rec = fd.verdict("geometry.heatmap", fd.REPRODUCED, "1", "1", checks=["missing"])
+    judged = fd.judge(rec, [results.check("c", 1.0, ">=", 0.5)], {s: {"missing": 1.0} for s in range(3)})
+    assert judged["seeds"] == [] and judged["by_seed"] == {} and judged["holds"] == {}
+
+
+def test_a_regression_without_a_detail_says_nothing_of_it() -> None:
+    rec = {"id": "geometry.heatmap", "verdict": fd.PARTLY, "ours": "1", "paper": "2", "checks": [], "seeds": None}
+    [msg] = [p for p in fd.problems(CH01, [rec]) if "reproduced until now" in p]
+    assert msg.endswith("(ours: 1; paper: 2; )")
+
+
+def test_a_results_file_is_dated_in_utc(tmp_path) -> None:
+    rec = _finish(tmp_path, CH01, _all_for(CH01))
+    assert rec["date"].endswith("+00:00")

@@ -10,6 +10,8 @@ agree with the table's seed-0 row (:func:`geomem_utils.seeds.combine`).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from geomem_utils import findings, seeds
@@ -52,3 +54,26 @@ def test_a_changed_computation_makes_a_table_stale(tmp_path) -> None:
     assert science_fingerprint(pkg) == before  # docstrings, comments and figures compute nothing
     (pkg / "science" / "graphs.py").write_text('"""Graphs."""\nN = 2\n')
     assert science_fingerprint(pkg) != before
+
+
+# ---------------------------------------------------------------- issue 26: mutation testing of the tables
+
+def test_a_row_records_what_computed_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(seeds, "FOLDER", str(tmp_path))
+    record = {"params": {"PROFILE": "ci", "SEED": 1}, "checks": [{"name": "a", "value": 0.5}],
+              "runtime_s": 12.5, "date": "2026-12-01T00:00:00+00:00", "stamp": "abc", "versions": {"torch": "2"}}
+    table = seeds.add("nb", record)
+    row = table["rows"]["1"]
+    assert row["checks"] == {"a": 0.5} and row["stamp"] == "abc" and row["runtime_s"] == 12.5
+    assert row["date"] == "2026-12-01T00:00:00+00:00" and row["versions"] == {"torch": "2"} and row["machine"]
+    assert seeds.load("nb") == table and table["command"] == 'make seeds NB=nb SEEDS="1"'
+
+
+def test_a_table_without_its_command_is_given_the_one_that_reruns_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(seeds, "FOLDER", str(tmp_path))
+    params = {"PROFILE": "ci", "SEED": 0}
+    rows = {str(s): {"stamp": "old", "checks": {"a": 1.0}} for s in (2, 0, 1)}
+    (tmp_path / "nb.json").write_text(json.dumps({"config": seeds.config_of(params), "rows": rows}))
+    by_seed, info, problems = seeds.combine("nb", params, {"a": 1.0})
+    assert info["command"] == 'make seeds NB=nb SEEDS="0 1 2"' and info["seeds"] == [0, 1, 2] and not problems
+    assert info["stale_seeds"] == [2, 0, 1] and not info["fresh"] and sorted(by_seed) == [0, 1, 2]
