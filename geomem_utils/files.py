@@ -194,16 +194,19 @@ def source_fingerprint(module: str | None = None, package: Path = PACKAGE) -> st
 
 
 #: The modules whose code computes a chapter's numbers: the science, the runs, the sweep
-#: grids the chapters read, the parameters and the chapters' companions (their settings).
-#: Not the verdicts (``findings``, ``results``, ``chapters/*_checks``), the figures, the live
-#: controls or the executor: a change there re-computes no number.
+#: grids the chapters read, the parameters and the chapters' common part. Not the verdicts
+#: (``findings``, ``results``, ``chapters/*_checks``), the figures, the live controls or the
+#: executor: a change there re-computes no number. A chapter's own companion
+#: (``chapters/NAME.py``, its settings) counts for that chapter's stamp only.
 COMPUTING = ("geomem_utils.science", "geomem_utils.runs", "geomem_utils.sweep.grids", "geomem_utils.params",
              "geomem_utils.validate", "geomem_utils.chapters")
 
 
-def _computing(name: str) -> bool:
+def _computing(name: str, chapter: str | None = None) -> bool:
     if name.endswith(("_checks", "_figures")):
         return False
+    if name.startswith("geomem_utils.chapters."):
+        return name == f"geomem_utils.chapters.{chapter}"
     return any(name == m or name.startswith(m + ".") for m in COMPUTING)
 
 
@@ -221,21 +224,24 @@ def _code_only(source: bytes) -> bytes:
     return ast.dump(tree, include_attributes=False).encode()
 
 
-@functools.lru_cache(maxsize=4)
-def _science_fingerprint(package: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+@functools.lru_cache(maxsize=16)
+def _science_fingerprint(package: Path, stamp: tuple[tuple[str, int, int], ...], chapter: str | None) -> str:
     h = hashlib.sha256()
     for name, path in sorted(source_files(package).items()):
-        if _computing(name):
+        if _computing(name, chapter):
             h.update(name.encode() + b"\0" + _code_only(path.read_bytes()) + b"\0")
     return h.hexdigest()[:16]
 
 
-def science_fingerprint(package: Path = PACKAGE) -> str:
-    """A hash of the code that computes the chapters' numbers (:data:`COMPUTING`, as syntax
-    trees without docstrings): the stamp of a committed seed table
-    (:mod:`geomem_utils.seeds`). A table whose stamp differs was computed by other code and
-    is stale; a change of a notebook's own cells is caught when the book's seed-0 numbers
-    are compared with the table's seed-0 row."""
+def science_fingerprint(package: Path = PACKAGE, chapter: str | None = None) -> str:
+    """A hash of the code that computes numbers (:data:`COMPUTING`, as syntax trees without
+    docstrings); with ``chapter`` (a companion module's name, e.g. ``"reasoning"``) that
+    chapter's settings too. The stamp of a committed table: a seed table
+    (:mod:`geomem_utils.seeds`) carries its chapter's, a sweep table's rows
+    (:mod:`geomem_utils.sweep.tables`) the common one. A table whose stamp differs was
+    computed by other code and is stale; a change of a notebook's own cells is caught when
+    the book's seed-0 numbers are compared with the table's seed-0 row."""
     files = source_files(package)
-    stamp = tuple((n, p.stat().st_mtime_ns, p.stat().st_size) for n, p in sorted(files.items()) if _computing(n))
-    return _science_fingerprint(package, stamp)
+    stamp = tuple((n, p.stat().st_mtime_ns, p.stat().st_size) for n, p in sorted(files.items())
+                  if _computing(n, chapter))
+    return _science_fingerprint(package, stamp, chapter)

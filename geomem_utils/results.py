@@ -89,6 +89,7 @@ def finish(
     extra: Mapping[str, Any] | None = None,
     findings: list[Mapping[str, Any]] | None = None,
     size: str = "",
+    stamp: str | None = None,
 ) -> dict[str, Any]:
     """Write the notebook's results file and enforce its checks and findings.
 
@@ -98,7 +99,9 @@ def finish(
     chapter's committed seed table (:func:`geomem_utils.seeds.combine`,
     :func:`geomem_utils.findings.judge`) and written under ``"findings"``. ``size``: the
     size this run measures at (graph, model, steps, held-out items), stated beside every
-    verdict.
+    verdict. ``stamp``: the code that computed this run's numbers (the chapter's
+    :func:`geomem_utils.files.science_fingerprint`; default the common one), which its
+    committed seed table's rows must carry.
 
     Raises :class:`ClaimCheckFailed` (except at the ``smoke`` profile, too short to
     reproduce anything) when a control or machinery check fails, when the findings have a
@@ -114,7 +117,8 @@ def finish(
         raise ValueError("finish() needs at least one check: a claim without a check proves nothing")
     profile = str(params.get("PROFILE", "ci"))
     values = {c.name: c.value for c in checks}
-    by_seed, table, stale = _seeds.combine(notebook, params, values)
+    stamp = stamp or science_fingerprint()
+    by_seed, table, stale = _seeds.combine(notebook, params, values, stamp=stamp)
     seed = int(params.get("SEED", 0))
     this_run = None if seed in by_seed else (seed, values)
     findings = [_findings.judge(f, checks, by_seed, this_run) for f in (findings or [])]
@@ -144,7 +148,7 @@ def finish(
         "profile": profile,
         "size": size,
         "seed_table": table,
-        "stamp": science_fingerprint(),
+        "stamp": stamp,
         "rule": _findings.RULE,
         "runtime_s": round(time.time() - started, 2),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -124,8 +124,10 @@ def disagreements(row: Mapping[str, Any], values: Mapping[str, float]) -> list[s
     return out
 
 
-def combine(stem: str, params: Mapping[str, Any], values: Mapping[str, float]) -> tuple[dict, dict | None, list[str]]:
-    """What a run's verdicts rest on.
+def combine(stem: str, params: Mapping[str, Any], values: Mapping[str, float],
+            stamp: str | None = None) -> tuple[dict, dict | None, list[str]]:
+    """What a run's verdicts rest on (``stamp``: the code that computes the chapter today,
+    its :func:`~geomem_utils.files.science_fingerprint`).
 
     Returns ``(by_seed, info, problems)``: ``by_seed`` maps each seed of the verdict to its
     check values (this run's values for its own seed); ``info`` describes the table for the
@@ -147,7 +149,7 @@ def combine(stem: str, params: Mapping[str, Any], values: Mapping[str, float]) -
     by_seed = {s: dict(r["checks"]) for s, r in rows.items()}
     if seed in rows:
         by_seed[seed] = dict(values)
-    stale = stale_rows(table)
+    stale = stale_rows(table, stamp)
     info = {"path": f"{FOLDER}/{stem}.json", "command": table.get("command") or command(stem, sorted(rows)),
             "seeds": sorted(rows), "runtime_s": {str(s): r.get("runtime_s") for s, r in sorted(rows.items())},
             "fresh": not stale, "stale_seeds": stale, "same_config": True, "this_seed_committed": seed in rows,

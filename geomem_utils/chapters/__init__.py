@@ -76,8 +76,10 @@ class Chapter:
     def finish(self, **kwargs: Any) -> dict[str, Any]:
         """Write this chapter's results file: :func:`geomem_utils.results.finish` with its
         stem, title, claim, paper reference and the size its parameters measure at."""
+        from geomem_utils.files import science_fingerprint
         from geomem_utils.results import finish
 
+        kwargs.setdefault("stamp", science_fingerprint(chapter=MODULES[self.stem]))
         if self.size is not None and "params" in kwargs:
             kwargs.setdefault("size", self.size(kwargs["params"]))
         return finish(self.stem, title=self.title, claim=self.claim, paper_ref=self.paper_ref, **kwargs)

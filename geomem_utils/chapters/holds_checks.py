@@ -62,6 +62,18 @@ def holds_checks(
     ]
 
 
+def committed_check(disagreements: dict[str, list[str]]) -> Check:
+    """Machinery: every run trained here whose committed row (same configuration, same code)
+    exists holds the same numbers; a difference means the committed table is not what
+    today's code computes (or another machine rounds a held-out leaf the other way), and the
+    other seeds read from it cannot be trusted."""
+    lines = [f"{name}: {line}" for name, found in disagreements.items() for line in found]
+    return check("runs trained here that differ from their committed row" + (f" ({'; '.join(lines[:3])})"
+                                                                            if lines else ""),
+                 len(lines), "<=", 0, kind="machinery",
+                 paper="the same code gives the same numbers at the same seed")
+
+
 def length_check(length: pd.DataFrame, exact_min: float = 0.5) -> Check:
     """Held-out exact match on the longest paths of the ``length`` table (lowest over the seeds):
     at least ``exact_min`` when longer paths are answered as the paper reports."""

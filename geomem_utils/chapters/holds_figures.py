@@ -18,9 +18,6 @@ from geomem_utils.sweep import tables
 from geomem_utils.science.measures import chance_z
 from geomem_utils.figures.plots import PALETTE
 
-#: Columns that identify a run across two tables of the same grid.
-RUN_KEYS = ("arch", "degree", "path_length", "model.pos_init_std", "variant", "seed")
-
 
 def first_hop_against_chance(ic: pd.DataFrame, deg: pd.DataFrame) -> go.Figure:
     """First-hop accuracy against chance 1/d, with 2 binomial standard errors: the
@@ -58,26 +55,33 @@ def in_context_table(ic: pd.DataFrame) -> pd.DataFrame:
 def committed_tables(folder: str | os.PathLike, profile: str,
                      mine: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """One row per sweep table under ``folder`` (``*.csv`` with its ``*.json`` summary): the
-    command, machine, date and torch that measured it, and, for a table of ``profile``, how
-    many of its runs equal this notebook's (``mine``: sweep name -> table), matched by their
-    grid coordinates. ``None`` when there is none."""
+    command, machine, date and torch that measured it, how many of its rows today's code
+    computed (the others are stale), and, for a table of ``profile`` that this page read
+    (``mine``: sweep name -> table), how many runs the page took from it and how many of the
+    runs it trained itself the table also holds, with the same numbers. ``None`` when there
+    is none."""
+    from geomem_utils.files import science_fingerprint
+
     folder = Path(folder)
+    stamp = science_fingerprint()
     rows = []
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         info = json.loads(path.with_suffix(".json").read_text())
         theirs = tables.read_table(path)
         ours = mine.get(info["sweep"]) if info["profile"] == profile else None
-        same = "-"
+        taken = checked = "-"
         if ours is not None:
-            keys = [c for c in RUN_KEYS if c in theirs]
-            both = ours.merge(theirs, on=keys, suffixes=("", "_t"))
-            cols = ["final_exact", "first_hop", "navigation"]
-            equal = both[cols].fillna(-1).values == both[[c + "_t" for c in cols]].fillna(-1).values
-            same = f"{int(equal.all(axis=1).sum())} of {len(both)} in both"
+            taken = int((ours.status == "committed").sum())
+            ran = ours[ours.status != "committed"]
+            differ = len(tables.disagreements(ran, theirs))
+            held = len(set(tables.keys(ran)) & set(tables.keys(tables.fresh(theirs, stamp)))) \
+                if tables.fresh(theirs, stamp) is not None and len(ran) else 0
+            checked = f"{held - differ} of {held} equal"
         machine = info["machine"]
+        current = int((theirs.get("stamp", pd.Series(dtype=str)) == stamp).sum())
         rows.append({"table": path.name, "command": info["command"],
                      "machine": f"{machine['processor'] or '?'}, {machine['cpus']} CPUs",
                      "date": info["started"], "torch": info["versions"]["torch"], "runs": len(theirs),
-                     "held-out exact (mean)": round(theirs.final_exact.mean(), 3),
-                     "runs equal to this notebook's": same})
+                     "by today's code": current, "read by this page": taken,
+                     "trained here, in the table": checked})
     return pd.DataFrame(rows) if rows else None

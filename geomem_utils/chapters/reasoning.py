@@ -111,3 +111,28 @@ def in_context_setting(p: Mapping[str, Any], variant: str, seed: int) -> InConte
         width=p["IC_WIDTH"], n_layers=p["IC_LAYERS"], n_heads=IC_HEADS, mlp="none", lr=p["IC_LR"],
         steps=p["IC_STEPS"], batch=IC_BATCH, n_train=IC_N_TRAIN, n_test=IC_TEST, seed=seed,
         stop_at=None if variant == "forward" else IC_STOP_AT)
+
+
+#: The committed sweeps of the token-order test (``sweeps/NAME.toml``): the main run's
+#: held-out paths evaluated every 10 steps at 5 seeds, and its positive control in context.
+TOKEN_ORDER_SWEEPS = ("token_order", "cascade")
+
+
+def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The token-order test's two tables at ``PROFILE``, read from the committed sweep tables
+    (their rows computed by today's code only; the book's build has no time to train five
+    seeds evaluated every 10 steps). ``(None, None)`` when either is not committed fresh at
+    this profile: the finding is then not tested by this run."""
+    from geomem_utils.sweep import grids, tables
+
+    out = []
+    for name in TOKEN_ORDER_SWEEPS:
+        try:
+            sweep = grids.load(name, p["PROFILE"])
+        except (KeyError, ValueError):
+            return None, None
+        t = tables.fresh(tables.committed(sweep))
+        if t is None or t.empty:
+            return None, None
+        out.append(t)
+    return out[0], out[1]

@@ -24,7 +24,7 @@ from geomem_utils.results import Check, check
 EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 60, 100, 150 too)
 HARDEST_MIN = 0.5  # hardest-token held-out first hop (given the root): see the chapter
 FROZEN_MAX_CHANCES = 5.0  # frozen embeddings: held-out exact match <= 5/d (the paper: about 0)
-# token order: the inner tokens' arrival spread must stay below a leaf-to-root cascade's (l - 3 evaluations)
+ORDER_P_MIN = 0.05  # token order: a leaf-to-root order is found when a one-sided sign test over the seeds gives p < 0.05
 IC_SE_MAX = 3.0  # in context: v1 at most 3 binomial standard errors above chance 1/d (one-sided: "not learnt")
 IC_LATER_MIN = 0.9
 IC_REVERSE_MIN = 0.9
@@ -46,17 +46,58 @@ def steps_to(history: Sequence[Mapping[str, Any]], key: str, level: float, index
     return math.nan
 
 
-def order_gap(history: Sequence[Mapping[str, Any]], path_length: int, level: float = 0.5) -> float:
-    """Evaluations between the first and the last inner token (v1 ... leaf's parent) of the
-    held-out path reaching ``level``; ``inf`` when one of them never does. A leaf-to-root
-    cascade (v1 last, one evaluation per hop) gives about ``path_length - 3``."""
-    if len(history) < 2:
-        raise ValueError("order_gap needs at least two evaluations")
-    every = history[1]["step"] - history[0]["step"]
-    reached = [steps_to(history, "test_per_position", level, i) for i in range(1, path_length - 1)]
-    if any(math.isnan(s) for s in reached):
-        return math.inf
-    return (max(reached) - min(reached)) / every
+def sign_test(deltas: Sequence[float]) -> tuple[int, int, float]:
+    """One-sided sign test of "positive" over ``deltas`` (ties left out): ``(k, n, p)`` with
+    ``k`` positive of ``n`` non-zero and ``p`` the chance of ``k`` or more under a fair coin."""
+    nonzero = [d for d in deltas if d != 0 and not math.isnan(d)]
+    k, n = sum(d > 0 for d in nonzero), len(nonzero)
+    return k, n, sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+
+
+def order_deltas(table: Any, early: int, late: int) -> list[float]:
+    """Per run of a sweep table with crossing steps (``cross_J``, :func:`geomem_utils.runs.
+    pathstar_config.crossing_columns`): the step at which position ``early`` is learnt minus
+    that of position ``late``, in seed order; a position never learnt counts as after the
+    end (``inf``), two never learnt as a tie. Positive: ``late`` was learnt first."""
+    out = []
+    for _, r in table.sort_values("seed").iterrows():
+        a, b = (float(r[f"cross_{j}"]) for j in (early, late))
+        a, b = (math.inf if math.isnan(x) else x for x in (a, b))
+        out.append(0.0 if a == b else a - b)
+    return out
+
+
+def token_order_checks(order: Any, control: Any) -> list[Check]:
+    """The token-order test, from two committed sweep tables (one row per seed).
+
+    - ``order`` (``sweeps/token_order.toml``): the main run's held-out paths evaluated
+      teacher-forced every few steps; per seed, the step at which v1 is learnt minus that of
+      the last inner token v(l-2). A leaf-to-root cascade makes it positive at every seed:
+      the one-sided sign test's p must stay at or above :data:`ORDER_P_MIN`.
+    - ``control`` (``sweeps/cascade.toml``): in context, the teacherless objective, which
+      the paper sees learn right to left; per seed, v2's step minus v3's. Machinery: it is
+      positive at every seed (the measure can see an order where there is one); otherwise
+      the test says nothing.
+    """
+    for name, t in (("token_order", order), ("cascade", control)):
+        if t is None or t.empty or (t.status == "failed").any():
+            raise ValueError(f"the {name} table is missing, empty or has failed runs")
+    l = int(order.path_length.iloc[0])
+    if l < 4:
+        raise ValueError(f"the token-order test needs two inner tokens (l >= 4), got l = {l}")
+    k, n, p_order = sign_test(order_deltas(order, 1, l - 2))
+    lc = int(control.path_length.iloc[0])
+    ctrl = order_deltas(control, lc - 3, lc - 2)
+    return [
+        check(f"token order: one-sided sign test p, v1 learnt after v{l - 2} (leaf to root) in {k} of {n} seeds, "
+              f"teacher-forced held-out, G({int(order.degree.iloc[0])}, {l})", p_order, ">=", ORDER_P_MIN,
+              paper="the tokens are learned in no particular order, not leaf to root (§2.3)"),
+        check(f"token-order control: in context, teacherless, G({int(control.degree.iloc[0])}, {lc}): seeds "
+              f"with v{lc - 2} learnt before v{lc - 3}, of {len(ctrl)}", sum(d > 0 for d in ctrl), ">=", len(ctrl),
+              kind="machinery",
+              paper="in context the teacherless objective learns the path right to left (§2.3): the measure "
+                    "sees an order where there is one"),
+    ]
 
 
 def implicit_reasoning_checks(
@@ -72,8 +113,6 @@ def implicit_reasoning_checks(
     ic_reverse: float | None = None,
     mamba_test_exact: float | None = None,
     mamba_degree: int | None = None,
-    token_order_gap: float | None = None,
-    path_length: int | None = None,
     direction_exact: Mapping[str, float] | None = None,
     direction_degree: int | None = None,
     direction_n_test: int | None = None,
@@ -92,9 +131,6 @@ def implicit_reasoning_checks(
       precondition (machinery); ``ic_reverse`` (worst position of the reverse target) at
       least 0.9, the evidence of its own finding.
     - ``mamba_test_exact``: the Mamba's held-out exact match on G(``mamba_degree``, l).
-    - ``token_order_gap``: :func:`order_gap` of the main run on paths of ``path_length`` nodes
-      (``None``: not checked); below the ``path_length - 3`` evaluations of a leaf-to-root
-      cascade (one evaluation per hop).
     - ``direction_exact``: held-out exact match of the forward path task on the controls'
       graph G(``direction_degree``, l) with ``"both"``, ``"forward"`` and ``"backward"``
       edges (``direction_n_test`` held-out leaves): both directions answer, each single
@@ -127,12 +163,6 @@ def implicit_reasoning_checks(
             raise ValueError(f"mamba_degree must be >= 1 when mamba_test_exact is given, got {mamba_degree}")
         checks.append(check(f"Mamba held-out exact match, G({mamba_degree}, l)", mamba_test_exact, ">=",
                             MAMBA_EXACT_MIN, paper="Mamba answers held-out paths too (§2.3)"))
-    if token_order_gap is not None:
-        if path_length is None or path_length < 4:
-            raise ValueError(f"token_order_gap needs path_length >= 4 (two inner tokens), got {path_length}")
-        checks.append(check("token order: evaluations between the first and last inner token at 50% held-out "
-                            "(a leaf-to-root cascade: l - 3)", token_order_gap, "<", path_length - 3,
-                            paper="the tokens are learned in no particular order, not leaf to root (§2.3)"))
     if direction_exact is not None:
         if not direction_degree or not direction_n_test:
             raise ValueError("direction_exact needs direction_degree and direction_n_test")
@@ -219,7 +249,7 @@ EVIDENCE = {
 #: Finding -> the start of the names of its preconditions (kind "machinery"): when one fails
 #: at a seed (the in-context model did not even learn the look-ups), that seed says nothing
 #: about the finding and is left out of its verdict.
-REQUIRES = {"reasoning.in_context_fails": ("in context G(",)}
+REQUIRES = {"reasoning.in_context_fails": ("in context G(",), "reasoning.no_token_order": ("token-order control",)}
 
 
 #: Why a finding can have no evidence in a run of this chapter.
@@ -227,7 +257,7 @@ UNTESTED = "no check of this finding was computed (e.g. ARCH = 'mamba' replaces 
 
 
 def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dict, hard: dict, frozen: dict,
-                       mamba: dict, mamba_slow: dict, lookup: dict, ic: dict, token_gap: float,
+                       mamba: dict, mamba_slow: dict, lookup: dict, ic: dict, order: Any,
                        direction_exact: Mapping[str, float], pause_steps: Mapping[int, float], pause_every: int,
                        staged: dict, mixed: dict, trees: Mapping[str, dict], n_runs: int,
                        rho: float) -> list[dict[str, Any]]:
@@ -240,6 +270,24 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
         return fd.verdict_of(fid, checks, EVIDENCE[fid], ours, paper, detail, untested=UNTESTED,
                              requires=REQUIRES.get(fid, ()))
 
+    def order_verdict(t: Any) -> dict[str, Any]:
+        if t is None:
+            return fd.verdict_of("reasoning.no_token_order", checks, EVIDENCE["reasoning.no_token_order"],
+                                 "not measured", "no particular order (not last-to-first)",
+                                 untested=f"no committed token-order tables at the {p['PROFILE']} profile")
+        l = int(t.path_length.iloc[0])
+        rec = verdict("reasoning.no_token_order", "steps at which v1, v2, ... are learnt (teacher-forced, held-out), "
+                      "per seed: " + "; ".join(
+                          f"seed {int(r.seed)}: " + ", ".join(
+                              "never" if math.isnan(getattr(r, f"cross_{j}")) else f"{getattr(r, f'cross_{j}'):.0f}"
+                              for j in range(1, l - 1)) for r in t.sort_values("seed").itertuples())
+                      + f" (evaluations every {int(t.eval_every.iloc[0])} steps)",
+                      "no particular order (not last-to-first)",
+                      "Measured on the committed sweep tables token_order-ci and cascade-ci (make sweep NAME=token_order "
+                      "and NAME=cascade), not in this run.")
+        rec["seeds"] = sorted(int(x) for x in t.seed)
+        return rec
+
     chance = 1 / p["DEGREE"]
     g = f"G({p['DEGREE']}, {p['PATH_LENGTH']})"
     fwd_tf = ic["forward"]["teacher_forced"]
@@ -251,8 +299,7 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 f"; {f(mamba_slow['final']['test_exact'])} with the GPT's optimiser",
                 "Mamba (12 x 384) answers held-out paths", "Reproduced with the Mamba's own optimiser at "
                 "d >= 100; with the GPT's optimiser, or at d <= 60, the small Mamba does not generalise."),
-        verdict("reasoning.no_token_order", f"inner tokens reach 50% held-out within {token_gap:g} "
-                "evaluation(s) of each other", "no particular order (not last-to-first)"),
+        order_verdict(order),
         verdict("reasoning.hardest_token", f"{f(hard['final']['test_first_hop'])} held-out first hop "
                 f"(root given), chance {chance:.2f}", "the first token alone is learnable in weights"),
         verdict("reasoning.in_context_fails", f"v1 {fwd_tf[1]:.3f} (chance {1 / p['IC_DEGREE']:.2f}, "

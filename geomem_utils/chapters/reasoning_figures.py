@@ -113,3 +113,28 @@ def geometry_scatter(geo: pd.DataFrame, null: Mapping[str, float], rho: float) -
                       yaxis_title="held-out first-hop accuracy", height=460, xaxis_range=[-0.05, 1.1],
                       yaxis_range=[-0.05, 1.1])
     return fig
+
+
+def token_order_figure(order: pd.DataFrame, control: pd.DataFrame) -> go.Figure:
+    """When each inner token is learnt (the step from which it stays halfway from chance to
+    1, teacher-forced): one line per seed, in weights (left) and, as the positive control,
+    in context with the teacherless objective (right). A leaf-to-root cascade slopes down
+    from v1 to the leaf's parent; "never" is drawn at the end of training."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        f"in weights: held-out paths of G({int(order.degree.iloc[0])}, {int(order.path_length.iloc[0])})",
+        f"control, in context, teacherless: G({int(control.degree.iloc[0])}, {int(control.path_length.iloc[0])})"))
+    for col, t in enumerate((order, control), start=1):
+        l, end = int(t.path_length.iloc[0]), float(t.steps.max())
+        names = [f"v{j}" for j in range(1, l - 1)]
+        for i, r in enumerate(t.sort_values("seed").itertuples()):
+            ys = [getattr(r, f"cross_{j}") for j in range(1, l - 1)]
+            fig.add_trace(go.Scatter(
+                x=names, y=[end if np.isnan(y) else y for y in ys], mode="lines+markers",
+                name=f"seed {int(r.seed)}", legendgroup=f"seed {int(r.seed)}", showlegend=col == 1,
+                line=dict(color=PALETTE[i % len(PALETTE)]),
+                text=["never" if np.isnan(y) else f"{y:.0f}" for y in ys],
+                hovertemplate="%{x}: learnt at step %{text}<extra>seed " + str(int(r.seed)) + "</extra>"),
+                row=1, col=col)
+        fig.update_yaxes(title_text="step at which it is learnt", row=1, col=col)
+    fig.update_layout(title="Which inner token is learnt first: one line per seed", height=380)
+    return fig

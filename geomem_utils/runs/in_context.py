@@ -21,6 +21,7 @@ from geomem_utils.science.graphs import size_of
 from geomem_utils.science.models import build_model
 from geomem_utils.validate import ConfigError, check_choice, check_int, check_number
 from geomem_utils.runs.cache import cached
+from geomem_utils.runs.pathstar_config import crossing_columns
 from geomem_utils.science.train import TrainConfig, seeded, train
 
 
@@ -131,4 +132,6 @@ def table_row(cfg: InContextRun, record: dict[str, Any]) -> dict[str, Any]:
     return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
             "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
             "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
-            "steps": record["steps_run"], "train_s": record["wall_s"]}
+            "steps": record["steps_run"], "train_s": record["wall_s"],
+            **crossing_columns([r["step"] for r in record["history"]], [r["teacher_forced"] for r in record["history"]],
+                               1 / cfg.degree)}

@@ -74,6 +74,7 @@ def _evaluator(cfg: PathStarRun, data: PathStarData):
         return {
             "test_exact": test["exact_match"], "test_first_hop": test["first_hop"],
             "test_per_position": test["per_position"],
+            "test_teacher_forced": measures.teacher_forced_path(model, q_test),
             "train_exact": tr["exact_match"], "train_first_hop": tr["first_hop"],
             "navigation": measures.navigation_accuracy(emb, g, data.test_ids),
         }

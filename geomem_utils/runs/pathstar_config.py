@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from geomem_utils.science import graphs, tasks
+from geomem_utils.science import graphs, measures, tasks
 from geomem_utils.science.train import TrainConfig
 from geomem_utils.validate import (
     ConfigError, check_bool, check_choice, check_int, check_number, show,
@@ -237,7 +237,17 @@ def table_row(cfg: PathStarRun, record: dict[str, Any]) -> dict[str, Any]:
     return {"final_exact": final["test_exact"], "best_exact": max(r["test_exact"] for r in hist),
             "first_hop": final["test_first_hop"], "navigation": final["navigation"],
             "train_exact": final["train_exact"], "later_tokens": float("nan"), "chance": 1 / cfg.degree,
-            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"]}
+            "n_test": len(record["test_ids"]), "steps": final["step"], "train_s": record["wall_s"],
+            **crossing_columns([r["step"] for r in hist], [r["test_teacher_forced"] for r in hist], 1 / cfg.degree)}
+
+
+def crossing_columns(steps: list[int], curves: list[list[float]], chance: float) -> dict[str, float]:
+    """``cross_1``, ``cross_2``, ...: the step from which each target position after the first
+    (v1, v2, ..., the leaf) stays at least halfway from ``chance`` to 1, teacher-forced, on
+    the held-out items (:func:`geomem_utils.science.measures.crossing_steps`): when each
+    token is learnt."""
+    level = (1 + chance) / 2
+    return {f"cross_{j}": v for j, v in enumerate(measures.crossing_steps(steps, curves, level)) if j > 0}
 
 
 def describe(cfg: PathStarRun) -> str:

@@ -63,6 +63,34 @@ def first_hop_given_root(model: nn.Module, queries: PathQueries) -> float:
 
 
 @torch.no_grad()
+def teacher_forced_path(model: nn.Module, queries: PathQueries) -> list[float]:
+    """Accuracy of each answer position of whole paths given the true earlier tokens: one
+    forward pass over prefix + answer, position ``j`` read where it is predicted. Unlike
+    greedy decoding, a wrong early token does not drag the later ones with it, so the
+    positions are learnt (or not) each on its own (the token-order test of chapter 03)."""
+    device = next(model.parameters()).device
+    seqs = torch.cat([queries.prefixes, queries.answers], dim=1).to(device)  # (N, P + L)
+    p, n = queries.prefixes.shape[1], queries.answers.shape[1]
+    pred = model(seqs[:, :-1]).argmax(-1)[:, p - 1: p - 1 + n]  # (N, L): column j predicts answer j
+    return (pred == queries.answers.to(device)).float().mean(0).cpu().tolist()
+
+
+def crossing_steps(steps: list[int], curves: list[list[float]], level: float = 0.5) -> list[float]:
+    """For each position, the first evaluation step from which its accuracy stays at or above
+    ``level`` to the end of training (NaN: never): when each token is learnt. ``curves``
+    holds one list of per-position accuracies per evaluation, in step order."""
+    if len(steps) != len(curves) or not curves:
+        raise ValueError("one accuracy list per evaluation step is needed")
+    acc = np.asarray(curves, dtype=float)  # (evaluations, positions)
+    out = []
+    for j in range(acc.shape[1]):
+        below = np.nonzero(acc[:, j] < level)[0]
+        first = 0 if below.size == 0 else int(below[-1]) + 1
+        out.append(float(steps[first]) if first < len(steps) else float("nan"))
+    return out
+
+
+@torch.no_grad()
 def teacher_forced_accuracy(model: nn.Module, bucket: Bucket, batch_size: int = 2048) -> list[float]:
     """Accuracy of each target position given the true earlier tokens (Clever-Hans probe)."""
     device = next(model.parameters()).device

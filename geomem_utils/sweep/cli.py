@@ -30,9 +30,9 @@ from geomem_utils.params import DEVICES, pick_device
 from geomem_utils.runs.cache import default_cache_dir
 from geomem_utils.sweep import grids
 from geomem_utils.sweep.grids import Sweep, describe, load, profiles_of, sweeps_dir
-from geomem_utils.sweep.tables import table
+from geomem_utils.sweep.tables import read_table, table
 from geomem_utils.sweep.cluster import local_workers, machine, run_sweep, shown_path, slurm_cluster
-from geomem_utils.sweep.rows import write_table
+from geomem_utils.sweep.rows import keys, write_table
 from geomem_utils.validate import ConfigError
 
 
@@ -40,7 +40,7 @@ def report(summary: dict[str, Any], stream: Any = None) -> int:
     """Print the outcome; the exit code: 0, or 1 naming the failed runs."""
     stream = stream or sys.stdout
     print(f"sweep {summary['sweep']} [{summary['profile']}]: {summary['n_runs']} runs, {summary['done']} done, "
-          f"{summary['cached']} cached, {summary['failed']} failed in {summary['wall_s']:.1f} s; "
+          f"{summary['cached']} cached, {summary.get('kept', 0)} kept from the table, {summary['failed']} failed in {summary['wall_s']:.1f} s; "
           f"table {summary['table']}", file=stream)
     for f in summary["failed_runs"]:
         print(f"FAILED run {f['index']} ({f['point']}): {f['error']}", file=stream)
@@ -212,11 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m geomem_utils.sweep " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.workers == 0:  # serially, in this process
         t0 = time.time()
-        df = table(sweep, device=args.device, progress=True)
         table_path = out / f"{sweep.name}-{sweep.profile}.{args.format}"
-        write_table(df.to_dict("records"), table_path)
+        previous = read_table(table_path) if table_path.is_file() else None
+        df = table(sweep, device=args.device, progress=True, reuse=previous)
+        others = [] if previous is None or previous.empty else [
+            r for k, r in zip(keys(previous), previous.to_dict("records")) if k not in set(keys(df))]
+        write_table(df.to_dict("records") + [{**r, "index": n + j} for j, r in enumerate(others)], table_path)
         summary = {"sweep": sweep.name, "profile": sweep.profile, "n_runs": n, "done": int((df.status == "done").sum()),
-                   "cached": int((df.status == "cached").sum()), "failed": 0, "failed_runs": [],
+                   "cached": int((df.status == "cached").sum()), "kept": int((df.status == "committed").sum()),
+                   "other_rows": len(others), "failed": 0, "failed_runs": [],
                    "wall_s": time.time() - t0, "table": shown_path(table_path),
                    "cache_dir": shown_path(cache or default_cache_dir()),
                    "command": command, "scheduler": "serial", "machine": machine(), "complete": True,

@@ -25,7 +25,8 @@ from typing import Any
 
 from geomem_utils.files import from_root, repo_root
 from geomem_utils.sweep.grids import Sweep, describe
-from geomem_utils.sweep.rows import frame, row_of, run_point, write_table
+from geomem_utils.sweep.rows import frame, keys, row_of, run_point, write_table
+from geomem_utils.sweep.tables import fresh, read_table
 
 
 def local_workers() -> int:
@@ -87,6 +88,12 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     A run that raises (or whose worker dies) is recorded as ``failed`` with its error and
     does not stop the others. The table is rewritten atomically as runs finish, so a
     killed sweep leaves a consistent partial table (and the cache, which a rerun reuses).
+
+    A table already at the output path is added to, not replaced: a run whose row it holds,
+    computed by today's code (the row's ``stamp``), is kept (status ``committed``) and not
+    run again, even on a machine whose cache is empty; its other rows (another grid's, or
+    stale ones, which say so by their stamp) stay. A grid too long for one sitting is so
+    committed in pieces.
     """
     from dask.distributed import as_completed
     from tqdm.auto import tqdm
@@ -102,24 +109,32 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
     summary_path = out / f"{sweep.name}-{sweep.profile}.json"
     started = time.time()
+    previous = read_table(table_path) if table_path.is_file() else None
+    planned = keys(frame([row_of(sweep, i, p, c, None) for i, (p, c) in enumerate(configs)]))
+    ok = fresh(previous)
+    have = dict(zip(keys(ok), ok.to_dict("records"))) if ok is not None and len(ok) else {}
+    rows: dict[int, dict[str, Any]] = {i: {**have[k], "sweep": sweep.name, "profile": sweep.profile, "index": i,
+                                           "status": "committed"} for i, k in enumerate(planned) if k in have}
+    others = [] if previous is None or previous.empty else [
+        r for k, r in zip(keys(previous), previous.to_dict("records")) if k not in set(planned)]
+    counts = {"done": 0, "cached": 0, "failed": 0, "kept": len(rows)}
     futures = {client.submit(run_point, cfg, device, threads, str(cache), pure=False,
                              key=f"{sweep.name}-{sweep.profile}-{i}-{time.time_ns()}"): i
-               for i, (_, cfg) in enumerate(configs)}
-    rows: dict[int, dict[str, Any]] = {}
-    counts = {"done": 0, "cached": 0, "failed": 0}
-    bar = tqdm(total=len(configs), desc=f"sweep {sweep.name} [{sweep.profile}]", disable=not progress,
+               for i, (_, cfg) in enumerate(configs) if i not in rows}
+    bar = tqdm(total=len(configs), initial=len(rows), desc=f"sweep {sweep.name} [{sweep.profile}]", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     summary: dict[str, Any] = {}
 
     def write(final: bool) -> None:
-        write_table(list(rows.values()), table_path)
+        write_table(list(rows.values()) + [{**r, "index": len(configs) + j} for j, r in enumerate(others)],
+                    table_path)
         failed = [rows[i] for i in sorted(rows) if rows[i]["status"] == "failed"]
         summary.clear()
         summary.update({
             "sweep": sweep.name, "profile": sweep.profile, "kind": sweep.kind, "description": sweep.description,
             "grid": sweep.grid, "fixed": sweep.fixed, "bundles": sweep.bundles, "command": command,
             "complete": final and len(rows) == len(configs), "n_runs": len(configs), "finished": len(rows),
-            **counts, "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
+            **counts, "other_rows": len(others), "failed_runs": [{"index": r["index"], "point": describe(configs[r["index"]][0]),
                                        "error": r["error"]} for r in failed],
             "table": shown_path(table_path), "cache_dir": shown_path(cache),
             "scheduler": str(getattr(client, "scheduler", "")),

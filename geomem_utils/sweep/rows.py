@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 #: Columns of every table, in this order (then the grid's and configuration's columns).
 METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "train_exact", "later_tokens",
-           "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error")
+           "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error", "stamp")
+
+#: Columns of a row that are not the configuration of its run (with the ``version_*`` ones).
+NOT_KEY = ("sweep", "profile", "index", *METRICS)
 
 
 def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str | None = None) -> dict[str, Any]:
@@ -90,11 +93,40 @@ def row_of(sweep: Sweep, index: int, point: dict[str, Any], cfg: Any, result: di
     row.update({k: point[k] for k in sweep.bundles})
     row.update(_config_columns(cfg))
     row.update({k: float("nan") for k in METRICS})
-    row.update(status="failed", error=error, device="", host="", date="")
+    row.update(status="failed", error=error, device="", host="", date="", stamp="")
     if result is not None:
+        from geomem_utils.files import science_fingerprint
+
         row.update(result)
-        row["error"] = ""
+        # the code that computes the numbers today: the run cache keys a run by the code it
+        # executes, so a row loaded or trained now is today's (a committed table's stamp)
+        row.update(error="", stamp=science_fingerprint())
     return row
+
+
+def _canon(v: Any) -> str:
+    if isinstance(v, str):
+        try:
+            return repr(float(v))
+        except ValueError:
+            return v
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return str(bool(v))
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return "nan" if f != f else repr(f)
+
+
+def keys(df: "pd.DataFrame") -> list[tuple[str, ...]]:  # noqa: F821
+    """Each row's run configuration, as a CSV file reads it back (``16`` and ``16.0`` alike,
+    an empty cell as ``nan``): a committed table's rows and freshly made ones compare equal."""
+    import pandas as pd
+
+    cols = sorted(c for c in df if c not in NOT_KEY and not c.startswith("version_"))
+    back = pd.read_csv(io.StringIO(df[cols].to_csv(index=False)))
+    return [tuple(f"{c}={_canon(v)}" for c, v in zip(cols, r)) for r in back.itertuples(index=False)]
 
 
 def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821

@@ -22,7 +22,7 @@ from geomem_utils.chapters.reasoning_checks import implicit_reasoning_checks, sp
 
 GOOD = dict(degree=100, test_exact=0.88, hardest_first_hop=0.9, frozen_test_exact=0.0, ic_degree=2,
             ic_first_hop=0.5, ic_n_test=1000, ic_later=1.0, ic_reverse=0.96, mamba_test_exact=0.88, mamba_degree=100,
-            token_order_gap=1.0, path_length=5, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
+            direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
             direction_degree=40, direction_n_test=10)
 
 #: The trainable associative counterexample as measured (G(40, 5), 500 steps, N(0, 1) embedding
@@ -47,7 +47,7 @@ def failed(checks, fragment):
 
 def test_good_numbers_pass():
     checks = implicit_reasoning_checks(**GOOD)
-    assert len(checks) == 11
+    assert len(checks) == 10
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
     # the frozen run's outcome is the paper's claim, hence evidence; the later tokens are a precondition
     assert next(c for c in checks if c.name.startswith("frozen embeddings")).kind == "finding"
@@ -60,8 +60,8 @@ def test_trainable_lookup_fails_the_claim():
     edge and training path, so only checks that look at held-out answers and geometry can
     catch it, and they must."""
     checks = implicit_reasoning_checks(**{**GOOD, "test_exact": LOOKUP["test_exact"],
-                                          "hardest_first_hop": LOOKUP["first_hop"], "token_order_gap": math.inf})
-    for fragment in ("GPT held-out exact match", "hardest-token", "token order"):
+                                          "hardest_first_hop": LOOKUP["first_hop"]})
+    for fragment in ("GPT held-out exact match", "hardest-token"):
         assert failed(checks, fragment), fragment
     fv = findings.verdict_of("reasoning.heldout_paths", checks, vr.EVIDENCE["reasoning.heldout_paths"], "0.00", "up to 100%")
     assert fv["verdict"] == findings.NOT_REPRODUCED and "Fails" in fv["detail"]
@@ -98,16 +98,40 @@ def test_in_context_chance_uses_the_binomial_se():
     assert failed(implicit_reasoning_checks(**{**GOOD, "ic_first_hop": 0.6}), "teacher-forced v1")
 
 
-def test_order_gap_and_a_leaf_to_root_cascade():
-    def hist(per_pos):
-        return [{"step": 100 * (k + 1), "test_per_position": p} for k, p in enumerate(per_pos)]
-    together = hist([[1, 0, 0, 0, 1], [1, 0.9, 0.9, 0.95, 1], [1, 1, 1, 1, 1]])
-    cascade = hist([[1, 0, 0, 0.9, 1], [1, 0, 0.9, 0.9, 1], [1, 0.9, 0.9, 0.9, 1]])  # v3, then v2, then v1
-    assert vr.order_gap(together, 5) == 0
-    assert vr.order_gap(cascade, 5) == 2
-    assert failed(implicit_reasoning_checks(**{**GOOD, "token_order_gap": vr.order_gap(cascade, 5)}), "token order")
-    untrained = hist([[1, 0.01, 0.0, 0.02, 1]] * 3)  # an untrained model: no inner token ever at 50%
-    assert vr.order_gap(untrained, 5) == math.inf
+def _crossings(rows, l=5, degree=100, steps=1000):
+    """A sweep table with crossing steps: ``rows`` holds, per seed, the steps of v1..v(l-2)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"seed": s, "degree": degree, "path_length": l, "steps": steps, "eval_every": 10,
+                          "status": "committed", **{f"cross_{j + 1}": v for j, v in enumerate(r)}}
+                         for s, r in enumerate(rows)])
+
+
+#: The in-context teacherless control with its right-to-left cascade (v3 before v2), 3 seeds.
+CASCADE = _crossings([[math.nan, 900, 300], [math.nan, 1200, 400], [math.nan, math.nan, 500]], degree=2, steps=3000)
+
+
+def test_sign_test_and_order_deltas():
+    assert vr.sign_test([10, 20, 30, 40, 50]) == (5, 5, 1 / 32)
+    assert vr.sign_test([10, -20, 0, 40]) == (2, 3, 0.5)  # the tie is left out
+    assert vr.sign_test([]) == (0, 0, 1.0)
+    t = _crossings([[100, 80, 60], [math.nan, 80, 60], [math.nan, 90, math.nan]])
+    assert vr.order_deltas(t, 1, 3) == [40.0, math.inf, 0.0]  # never learnt: after the end; both never: a tie
+
+
+def test_a_leaf_to_root_cascade_at_every_seed_fails_the_token_order_finding():
+    cascade = _crossings([[300 + 10 * s, 200, 100] for s in range(5)])  # v3, then v2, then v1, at every seed
+    together = _crossings([[100, 100, 100], [110, 100, 120], [90, 100, 80], [100, 110, 100], [120, 100, 110]])
+    assert failed(vr.token_order_checks(cascade, CASCADE), "token order: one-sided")
+    ok = vr.token_order_checks(together, CASCADE)
+    assert all(c.passed for c in ok) and ok[1].kind == "machinery"
+    # a control without its cascade voids the test: the finding is then not tested
+    flat = _crossings([[math.nan, 300, 300]] * 3, degree=2, steps=3000)
+    checks = vr.token_order_checks(together, flat)
+    assert not checks[1].passed
+    rec = findings.verdict_of("reasoning.no_token_order", checks, vr.EVIDENCE["reasoning.no_token_order"], "x", "y",
+                              requires=vr.REQUIRES["reasoning.no_token_order"])
+    assert rec["verdict"] == findings.NOT_TESTED
 
 
 def test_edge_direction_checks_follow_the_paper():
@@ -170,7 +194,7 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
                                                                  [r[1] for r in GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
                                                                   + [(0.0, 0.1)]])
     checks += [vr.pause_check({0: 100.0, 1: 100.0}, 50, 500), vr.staged_check([0, 1, 1], [1, 1, 1], 1),
-               *vr.tree_checks({"leaf": 0.0}, 16)]
+               *vr.tree_checks({"leaf": 0.0}, 16), *vr.token_order_checks(_crossings([[100, 100, 100]] * 5), CASCADE)]
     recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in vr.EVIDENCE]
     assert {r["id"] for r in recs} == {f.id for f in findings.for_chapter("03_implicit_reasoning")}
     assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
@@ -183,7 +207,7 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
 
 def test_optional_checks_and_names():
     checks = implicit_reasoning_checks(**{**GOOD, "ic_reverse": None, "mamba_test_exact": None, "arch": "mamba",
-                                          "token_order_gap": None, "direction_exact": None})
+                                          "direction_exact": None})
     assert len(checks) == 5
     assert checks[0].name.startswith("Mamba held-out exact match")
     frozen = [c for c in checks if c.name.startswith("frozen")][0]
@@ -239,14 +263,17 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
     kw = dict(main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0), mamba=_record(0.9),
               mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
               ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}},
-              token_gap=1.0, direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
+              order=_crossings([[100, 100, 100]] * 5), direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0},
               pause_steps={0: 300.0, 1: 200.0}, pause_every=50, staged={"history": history},
               mixed={"history": history}, trees={"T(16, 4)": _record(0.0, 0.0)}, n_runs=10, rho=0.83)
     runs = GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
     rho = spearman_checks([r[0] for r in runs], [r[1] for r in runs])
-    checks = implicit_reasoning_checks(**GOOD) + rho
+    checks = implicit_reasoning_checks(**GOOD) + rho + vr.token_order_checks(kw["order"], CASCADE)
     recs = vr.reasoning_findings(p, checks, **kw)
+    order = next(r for r in recs if r["id"] == "reasoning.no_token_order")
+    assert order["seeds"] == [0, 1, 2, 3, 4] and order["verdict"] == findings.REPRODUCED
     assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("03_implicit_reasoning"))
     assert findings.problems("03_implicit_reasoning", recs, [c.__dict__ for c in checks]) == []
-    worse = vr.reasoning_findings(p, implicit_reasoning_checks(**{**GOOD, "test_exact": 0.0}) + rho, **kw)
+    worse = vr.reasoning_findings(p, implicit_reasoning_checks(**{**GOOD, "test_exact": 0.0}) + rho
+                                  + vr.token_order_checks(kw["order"], CASCADE), **kw)
     assert next(r for r in worse if r["id"] == "reasoning.heldout_paths")["verdict"] == findings.NOT_REPRODUCED

@@ -1,8 +1,8 @@
 """The committed seed tables every verdict rests on (``bench/results/seeds/``) are there, fresh
 and of the book's configuration.
 
-A change of the code that computes the chapters' numbers (:data:`geomem_utils.files.COMPUTING`)
-makes every table stale: this test then fails with the command that re-runs it
+A change of the code that computes the chapters' numbers (:data:`geomem_utils.files.COMPUTING`,
+and a chapter's own companion for that chapter) makes its tables stale: this test then fails with the command that re-runs it
 (``make seeds NB=... SEEDS="0 1 2"``), so a change of the science cannot keep verdicts
 measured by older code. The book's build checks the other half: its own seed-0 numbers
 agree with the table's seed-0 row (:func:`geomem_utils.seeds.combine`).
@@ -11,13 +11,17 @@ agree with the table's seed-0 row (:func:`geomem_utils.seeds.combine`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from geomem_utils import findings, seeds
 from geomem_utils.execute.executor import resolved_parameters
 from geomem_utils.execute.inputs import notebook_paths
+from geomem_utils.chapters import MODULES
 from geomem_utils.files import science_fingerprint
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Chapters whose verdicts rest on a committed seed table; chapter 06's sweeps span their own
 #: seeds (each grid has a ``seed`` column), so its verdicts carry them.
@@ -30,7 +34,7 @@ def test_every_chapter_with_findings_has_a_fresh_table_of_its_book_configuration
     assert table is not None, f"no committed seed table for {stem}: run `{seeds.command(stem, [0, 1, 2])}`"
     rows = {int(s): r for s, r in table["rows"].items()}
     assert len(rows) >= findings.MIN_SEEDS and 0 in rows, f"{stem}: seeds {sorted(rows)}"
-    stale = seeds.stale_rows(table, science_fingerprint())
+    stale = seeds.stale_rows(table, science_fingerprint(chapter=MODULES[stem]))
     assert not stale, (f"{stem}: rows of seeds {stale} were computed by other code than today's; re-run "
                        f"`{seeds.command(stem, stale)}`")
     (path,) = notebook_paths([stem])
@@ -40,6 +44,39 @@ def test_every_chapter_with_findings_has_a_fresh_table_of_its_book_configuration
     assert all(n == names[0] for n in names), f"{stem}: the seeds' rows measure different checks"
     for r in rows.values():
         assert r["date"] and r["runtime_s"] and r["machine"] and r["versions"].get("torch")
+
+
+#: The committed sweep tables a chapter reads (chapter 06 reads the seeds it does not train).
+SWEEP_TABLES = sorted(p.stem for p in (ROOT / "bench" / "results" / "sweeps").glob("*-ci.csv"))
+
+
+@pytest.mark.parametrize("name", SWEEP_TABLES)
+def test_every_committed_sweep_table_was_computed_by_todays_code(name) -> None:
+    import pandas as pd
+
+    t = pd.read_csv(ROOT / "bench" / "results" / "sweeps" / f"{name}.csv")
+    sweep, profile = name.rsplit("-", 1)
+    stale = sorted(set(t.index[t.get("stamp", pd.Series(index=t.index, dtype=str)) != science_fingerprint()]))
+    assert not stale, (f"{name}: rows {stale} were computed by other code than today's; re-run "
+                       f"`make sweep NAME={sweep} PROFILE={profile} ARGS=\"--workers 2 --out bench/results/sweeps\"`")
+    assert (t.status != "failed").all() and set(t.seed) >= {0, 1, 2}
+
+
+def test_a_chapters_stamp_sees_its_own_settings_and_not_another_chapters(tmp_path) -> None:
+    pkg = tmp_path / "geomem_utils"
+    (pkg / "chapters").mkdir(parents=True)
+    (pkg / "science").mkdir()
+    (pkg / "science" / "graphs.py").write_text("N = 1\n")
+    (pkg / "chapters" / "__init__.py").write_text("A = 1\n")
+    (pkg / "chapters" / "reasoning.py").write_text("STEPS = 1\n")
+    (pkg / "chapters" / "holds.py").write_text("STEPS = 1\n")
+    common, mine = science_fingerprint(pkg), science_fingerprint(pkg, chapter="reasoning")
+    (pkg / "chapters" / "holds.py").write_text("STEPS = 2\n")
+    assert science_fingerprint(pkg, chapter="reasoning") == mine and science_fingerprint(pkg) == common
+    (pkg / "chapters" / "reasoning.py").write_text("STEPS = 2\n")
+    assert science_fingerprint(pkg, chapter="reasoning") != mine and science_fingerprint(pkg) == common
+    (pkg / "chapters" / "__init__.py").write_text("A = 2\n")
+    assert science_fingerprint(pkg) != common
 
 
 def test_a_changed_computation_makes_a_table_stale(tmp_path) -> None:

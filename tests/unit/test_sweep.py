@@ -22,8 +22,9 @@ import pytest
 import torch
 
 from geomem_utils.runs import pathstar
+from geomem_utils import files
 from geomem_utils.sweep import (
-    grids as sweep, cli as sweep_cli, cluster as sweep_cluster, rows as sweep_rows,
+    grids as sweep, cli as sweep_cli, cluster as sweep_cluster, rows as sweep_rows, tables as sweep_tables,
 )
 from geomem_utils.validate import ConfigError
 
@@ -167,12 +168,87 @@ def test_a_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path) -> N
     rerun = subprocess.run(cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     second = pd.read_csv(table)
-    assert len(second) == 5 and set(second.status) <= {"done", "cached"}
-    assert (second.set_index("seed").loc[first.seed, "status"] == "cached").all()
+    assert len(second) == 5 and set(second.status) <= {"done", "cached", "committed"}
+    # the rows the killed run wrote are kept from its table, not run again
+    assert (second.set_index("seed").loc[first.seed, "status"] == "committed").all()
     assert (second.status == "done").sum() <= 5 - len(first)
     assert all(p.stat().st_mtime_ns == t for p, t in entries.items()), "a finished run was recomputed"
     summary = json.loads((out / "tiny-ci.json").read_text())
-    assert summary["complete"] and summary["cached"] >= len(first)
+    assert summary["complete"] and summary["kept"] == len(first)
+
+
+def _fake_runs(monkeypatch) -> list[int]:
+    """run_point replaced by a recorder: the seeds it was asked to run (no training)."""
+    calls: list[int] = []
+
+    def fake(cfg, device="auto", threads=1, cache_dir=None):
+        calls.append(cfg.seed)
+        return {"status": "done", "final_exact": 0.5 + cfg.seed / 100, "first_hop": 0.9, "navigation": 1.0,
+                "train_exact": 1.0, "chance": 1 / 6, "n_test": 4, "steps": 30}
+
+    monkeypatch.setattr(sweep_tables, "run_point", fake)
+    return calls
+
+
+def test_a_row_reads_back_from_csv_with_the_same_configuration(tmp_path, monkeypatch) -> None:
+    _fake_runs(monkeypatch)
+    s = sweep.Sweep("t", "ci", grid={"recipe": ["gpt", "mamba"], "seed": [0]},
+                    fixed={"degree": 6, "path_length": 4, "steps": 30, "snapshot_steps": []},
+                    bundles={"recipe": {"gpt": {}, "mamba": {"arch": "mamba", "lr": 3e-2,
+                                                             "model": {"n_layers": 1, "width": 32}}}})
+    df = sweep_tables.table(s)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert sweep_rows.keys(back) == sweep_rows.keys(df) and len(set(sweep_rows.keys(df))) == 2
+    assert set(df.stamp) == {files.science_fingerprint()}
+    # another configuration is another key
+    other = sweep_tables.table(replace(s, fixed={**s.fixed, "degree": 7}))
+    assert not set(sweep_rows.keys(other)) & set(sweep_rows.keys(df))
+
+
+def test_a_notebook_trains_its_seed_and_reads_the_others_from_a_committed_table(tmp_path, monkeypatch) -> None:
+    calls = _fake_runs(monkeypatch)
+    s = sweep.load("tiny", "ci", _sweep_dir(tmp_path, seeds="[0, 1, 2]"))
+    committed = sweep_tables.table(s)
+    assert calls == [0, 1, 2]
+    calls.clear()
+    mine = sweep_tables.table(s, reuse=committed, train_seeds=[0])
+    assert calls == [0] and list(mine.status) == ["done", "committed", "committed"]
+    assert list(mine.final_exact) == list(committed.final_exact)
+    assert sweep_tables.disagreements(mine, committed) == []
+    # a committed row with other numbers at the seed trained here is named
+    planted = committed.copy()
+    planted.loc[planted.seed == 0, "first_hop"] = 0.2
+    lines = sweep_tables.disagreements(mine, planted)
+    assert len(lines) == 1 and "seed 0" in lines[0] and "first_hop" in lines[0]
+    # a stale row (other code) is not read: its run is trained here
+    calls.clear()
+    stale = committed.copy()
+    stale.loc[stale.seed == 2, "stamp"] = "0" * 16
+    again = sweep_tables.table(s, reuse=stale, train_seeds=[0])
+    assert calls == [0, 2] and list(again.status) == ["done", "committed", "done"]
+    assert sweep_tables.disagreements(again, stale) == []
+
+
+def test_a_rerun_into_a_table_computes_only_the_rows_it_lacks(tmp_path, monkeypatch, capsys) -> None:
+    """A grid committed in pieces: the second invocation (another machine: an empty cache)
+    keeps the first one's rows, runs the missing ones, and keeps another grid's rows."""
+    calls = _fake_runs(monkeypatch)
+    out = tmp_path / "out"
+    folder = _sweep_dir(tmp_path, seeds="[0, 1]")
+    base = ["tiny", "--sweeps", str(folder), "--out", str(out), "--workers", "0"]
+    assert sweep_cli.main(base) == 0 and calls == [0, 1]
+    other = _sweep_dir(tmp_path, seeds="[7]", name="tiny")  # the same file, another grid
+    assert sweep_cli.main(["tiny", "--sweeps", str(other), "--out", str(out), "--workers", "0"]) == 0
+    assert calls == [0, 1, 7]
+    _sweep_dir(tmp_path, seeds="[0, 1, 2]")
+    calls.clear()
+    assert sweep_cli.main(base) == 0 and calls == [2]
+    t = pd.read_csv(out / "tiny-ci.csv")
+    assert sorted(t.seed) == [0, 1, 2, 7] and list(t.status[:3]) == ["committed", "committed", "done"]
+    summary = json.loads((out / "tiny-ci.json").read_text())
+    assert summary["kept"] == 2 and summary["other_rows"] == 1
+    assert "2 kept from the table" in capsys.readouterr().out
 
 
 def test_a_real_cluster_gives_the_serial_runs_bit_for_bit(tmp_path, monkeypatch, one_thread) -> None:
@@ -439,3 +515,12 @@ def test_chapter_06_findings_follow_their_checks() -> None:
         bad = _length(0.9)
         bad.loc[0, "status"] = "failed"
         length_check(bad)
+
+
+def test_chapter_06_fails_its_build_when_a_run_differs_from_its_committed_row() -> None:
+    from geomem_utils.chapters.holds_checks import committed_check
+
+    ok = committed_check({"degree": [], "length": []})
+    assert ok.passed and ok.kind == "machinery" and ok.value == 0
+    bad = committed_check({"degree": ["degree run 0 (seed 0): final_exact 0.8 here, 0.4 committed"], "length": []})
+    assert not bad.passed and bad.value == 1 and "final_exact 0.8 here" in bad.name
