@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "train_exact", "later_tokens",
            "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error", "stamp")
 
-#: Columns of a row that are not the configuration of its run (with the ``version_*`` ones).
+#: Columns of a row that are not the configuration of its run (with those starting with
+#: :data:`NOT_KEY_PREFIXES`: library versions, and the crossing steps of a run's positions).
 NOT_KEY = ("sweep", "profile", "index", *METRICS)
+NOT_KEY_PREFIXES = ("version_", "cross_")
 
 
 def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str | None = None) -> dict[str, Any]:
@@ -124,7 +126,7 @@ def keys(df: "pd.DataFrame") -> list[tuple[str, ...]]:  # noqa: F821
     an empty cell as ``nan``): a committed table's rows and freshly made ones compare equal."""
     import pandas as pd
 
-    cols = sorted(c for c in df if c not in NOT_KEY and not c.startswith("version_"))
+    cols = sorted(c for c in df if c not in NOT_KEY and not c.startswith(NOT_KEY_PREFIXES))
     back = pd.read_csv(io.StringIO(df[cols].to_csv(index=False)))
     return [tuple(f"{c}={_canon(v)}" for c, v in zip(cols, r)) for r in back.itertuples(index=False)]
 

@@ -184,7 +184,7 @@ def _fake_runs(monkeypatch) -> list[int]:
     def fake(cfg, device="auto", threads=1, cache_dir=None):
         calls.append(cfg.seed)
         return {"status": "done", "final_exact": 0.5 + cfg.seed / 100, "first_hop": 0.9, "navigation": 1.0,
-                "train_exact": 1.0, "chance": 1 / 6, "n_test": 4, "steps": 30}
+                "train_exact": 1.0, "chance": 1 / 6, "n_test": 4, "steps": 30, "cross_1": 20.0, "cross_2": 10.0}
 
     monkeypatch.setattr(sweep_tables, "run_point", fake)
     return calls
