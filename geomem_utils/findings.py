@@ -144,6 +144,20 @@ REGISTER: tuple[Finding, ...] = (
             paper_size="Mamba 12 x 384 on the paper's path-stars"),
     Finding("reasoning.no_token_order",
             "The tokens of the path are learned in no particular order (not last-to-first).",
+            "§2.3", _03, NOT_TESTED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
+    Finding("reasoning.teacherless_cascade",
+            "In context, the teacherless objective learns the path right to left: the tokens next to the goal "
+            "first, the first hop last (if at all).",
+            "§2.3", _03, NOT_REPRODUCED,
+            paper_size="in context on G(2, 5), G(10, 5), G(20, 5)"),
+    Finding("reasoning.reverse_paths_trivial",
+            "Generating the reverse path (leaf to root) in weights is trivial: each step is a memorised "
+            "child-to-parent edge (Remark 1).",
+            "§2.3, Remark 1", _03, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
+    Finding("reasoning.backward_edges_reverse",
+            "Backward (child-to-parent) edges alone answer the reverse path task on held-out leaves.",
             "§2.3", _03, REPRODUCED,
             paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
     Finding("reasoning.hardest_token",
@@ -329,10 +343,11 @@ def verdict_of(id: str, checks: Sequence[Any], prefix: str | tuple[str, ...], ou
                detail: str = "", untested: str = "no check of this finding was computed",
                requires: str | tuple[str, ...] = ()) -> dict[str, Any]:
     """``id``'s reading from its evidence among ``checks`` (those of kind "finding" named with
-    ``prefix``; its preconditions: those of kind "machinery" named with ``requires``):
+    ``prefix``; its preconditions: those named with ``requires``, machinery or another
+    finding's evidence, e.g. a positive control the paper also claims):
     :func:`from_checks` of :func:`evidence`, the one way a chapter's checks module turns its
     checks into a verdict."""
-    pre = [c for c in checks if c.kind == "machinery" and c.name.startswith(requires)] if requires else []
+    pre = [c for c in checks if c.name.startswith(requires)] if requires else []
     return from_checks(id, evidence(checks, prefix), ours, paper, detail, untested=untested, requires=pre)
 
 

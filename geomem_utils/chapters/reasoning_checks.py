@@ -67,17 +67,40 @@ def order_deltas(table: Any, early: int, late: int) -> list[float]:
     return out
 
 
+REVERSE_MIN = 0.5  # reverse path task: held-out teacher-forced look-ups (chance 1/d); measured 0.9-1.0 at G(40, 5)
+
+
+def reverse_checks(reverse_tf: Mapping[str, float], degree: int) -> list[Check]:
+    """The reverse path task (leaf to root) on held-out leaves, read teacher-forced (greedy
+    decoding fails on the first token, a copy of the query leaf): ``reverse_tf`` maps the
+    edge direction trained (``"both"``, ``"backward"``) to the mean accuracy of the target
+    positions after that copy, each a child-to-parent look-up (chance ``1/degree``). Each
+    must reach :data:`REVERSE_MIN`."""
+    return [
+        check(f"reverse path task, edges both, G({degree}, l): held-out teacher-forced look-ups, mean",
+              reverse_tf["both"], ">=", REVERSE_MIN,
+              paper="reverse path generation is trivial in weights (Remark 1): every step a memorised edge"),
+        check(f"reverse path task, edges backward only, G({degree}, l): held-out teacher-forced look-ups, mean",
+              reverse_tf["backward"], ">=", REVERSE_MIN,
+              paper="child-to-parent edges alone answer the reverse task (§2.3)"),
+    ]
+
+
 def token_order_checks(order: Any, control: Any) -> list[Check]:
     """The token-order test, from two committed sweep tables (one row per seed).
 
     - ``order`` (``sweeps/token_order.toml``): the main run's held-out paths evaluated
       teacher-forced every few steps; per seed, the step at which v1 is learnt minus that of
-      the last inner token v(l-2). A leaf-to-root cascade makes it positive at every seed:
-      the one-sided sign test's p must stay at or above :data:`ORDER_P_MIN`.
+      the last inner token v(l-2), and (l >= 5) that of v(l-3) minus v(l-2), among the
+      tokens that teacher-forced are one memorised edge from the true token before them. A
+      leaf-to-root cascade makes both positive at every seed: each one-sided sign test's p
+      must stay at or above :data:`ORDER_P_MIN`. v1, the only composed token, can come last
+      for another reason than a cascade, so the second test reads the cascade alone.
     - ``control`` (``sweeps/cascade.toml``): in context, the teacherless objective, which
-      the paper sees learn right to left; per seed, v2's step minus v3's. Machinery: it is
-      positive at every seed (the measure can see an order where there is one); otherwise
-      the test says nothing.
+      the paper sees learn right to left; per seed, v2's step minus v3's, positive at every
+      seed. The evidence of ``reasoning.teacherless_cascade`` and the precondition of the
+      token-order test (the measure can see an order where there is one; otherwise the test
+      says nothing).
     """
     for name, t in (("token_order", order), ("cascade", control)):
         if t is None or t.empty or (t.status == "failed").any():
@@ -86,17 +109,21 @@ def token_order_checks(order: Any, control: Any) -> list[Check]:
     if l < 4:
         raise ValueError(f"the token-order test needs two inner tokens (l >= 4), got l = {l}")
     k, n, p_order = sign_test(order_deltas(order, 1, l - 2))
+    k2, n2, p_inner = sign_test(order_deltas(order, l - 3, l - 2)) if l >= 5 else (0, 0, math.nan)
     lc = int(control.path_length.iloc[0])
     ctrl = order_deltas(control, lc - 3, lc - 2)
     return [
         check(f"token order: one-sided sign test p, v1 learnt after v{l - 2} (leaf to root) in {k} of {n} seeds, "
               f"teacher-forced held-out, G({int(order.degree.iloc[0])}, {l})", p_order, ">=", ORDER_P_MIN,
               paper="the tokens are learned in no particular order, not leaf to root (§2.3)"),
-        check(f"token-order control: in context, teacherless, G({int(control.degree.iloc[0])}, {lc}): seeds "
-              f"with v{lc - 2} learnt before v{lc - 3}, of {len(ctrl)}", sum(d > 0 for d in ctrl), ">=", len(ctrl),
-              kind="machinery",
-              paper="in context the teacherless objective learns the path right to left (§2.3): the measure "
-                    "sees an order where there is one"),
+        *([check(f"token order among the look-ups: one-sided sign test p, v{l - 3} learnt after v{l - 2} in {k2} "
+                 f"of {n2} seeds (ties left out)", p_inner, ">=", ORDER_P_MIN,
+                 paper="no leaf-to-root cascade (§2.3): the parent of the leaf is not learnt before its own parent")]
+          if l >= 5 else []),
+        check(f"in context, teacherless G({int(control.degree.iloc[0])}, {lc}): seeds with v{lc - 2} learnt "
+              f"before v{lc - 3} (right to left), of {len(ctrl)}", sum(d > 0 for d in ctrl), ">=", len(ctrl),
+              paper="in context the teacherless objective learns the path right to left (§2.3); the positive "
+                    "control of the token-order test: the measure sees an order where there is one"),
     ]
 
 
@@ -234,6 +261,9 @@ EVIDENCE = {
     "reasoning.heldout_paths": ("GPT held-out exact match",),
     "reasoning.mamba_heldout": ("Mamba held-out exact match",),
     "reasoning.no_token_order": ("token order",),
+    "reasoning.teacherless_cascade": ("in context, teacherless",),
+    "reasoning.reverse_paths_trivial": ("reverse path task, edges both",),
+    "reasoning.backward_edges_reverse": ("reverse path task, edges backward",),
     "reasoning.hardest_token": ("hardest-token",),
     "reasoning.in_context_fails": ("in context G(",),
     "reasoning.in_context_reverse": ("in context reverse target",),
@@ -249,7 +279,7 @@ EVIDENCE = {
 #: Finding -> the start of the names of its preconditions (kind "machinery"): when one fails
 #: at a seed (the in-context model did not even learn the look-ups), that seed says nothing
 #: about the finding and is left out of its verdict.
-REQUIRES = {"reasoning.in_context_fails": ("in context G(",), "reasoning.no_token_order": ("token-order control",)}
+REQUIRES = {"reasoning.in_context_fails": ("in context G(",), "reasoning.no_token_order": ("in context, teacherless",)}
 
 
 #: Why a finding can have no evidence in a run of this chapter.
@@ -257,7 +287,8 @@ UNTESTED = "no check of this finding was computed (e.g. ARCH = 'mamba' replaces 
 
 
 def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dict, hard: dict, frozen: dict,
-                       mamba: dict, mamba_slow: dict, lookup: dict, ic: dict, order: Any,
+                       mamba: dict, mamba_slow: dict, lookup: dict, ic: dict, order: Any, control: Any,
+                       reverse_tf: Mapping[str, float],
                        direction_exact: Mapping[str, float], pause_steps: Mapping[int, float], pause_every: int,
                        staged: dict, mixed: dict, trees: Mapping[str, dict], n_runs: int,
                        rho: float) -> list[dict[str, Any]]:
@@ -270,21 +301,20 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
         return fd.verdict_of(fid, checks, EVIDENCE[fid], ours, paper, detail, untested=UNTESTED,
                              requires=REQUIRES.get(fid, ()))
 
-    def order_verdict(t: Any) -> dict[str, Any]:
+    def crossing_verdict(fid: str, t: Any, paper: str, tables_: str, note: str = "") -> dict[str, Any]:
+        """A verdict read from a committed table of crossing steps, over its own seeds."""
         if t is None:
-            return fd.verdict_of("reasoning.no_token_order", checks, EVIDENCE["reasoning.no_token_order"],
-                                 "not measured", "no particular order (not last-to-first)",
-                                 untested=f"no committed token-order tables at the {p['PROFILE']} profile")
+            return fd.verdict_of(fid, checks, EVIDENCE[fid], "not measured", paper,
+                                 untested=f"no committed {tables_} table at the {p['PROFILE']} profile")
         l = int(t.path_length.iloc[0])
-        rec = verdict("reasoning.no_token_order", "steps at which v1, v2, ... are learnt (teacher-forced, held-out), "
-                      "per seed: " + "; ".join(
-                          f"seed {int(r.seed)}: " + ", ".join(
-                              "never" if math.isnan(getattr(r, f"cross_{j}")) else f"{getattr(r, f'cross_{j}'):.0f}"
-                              for j in range(1, l - 1)) for r in t.sort_values("seed").itertuples())
-                      + f" (evaluations every {int(t.eval_every.iloc[0])} steps)",
-                      "no particular order (not last-to-first)",
-                      "Measured on the committed sweep tables token_order-ci and cascade-ci (make sweep NAME=token_order "
-                      "and NAME=cascade), not in this run.")
+        per_seed = "; ".join(f"seed {int(r.seed)}: " + ", ".join(
+            "never" if math.isnan(getattr(r, f"cross_{j}")) else f"{getattr(r, f'cross_{j}'):.0f}"
+            for j in range(1, l - 1)) for r in t.sort_values("seed").itertuples())
+        every = f" (evaluations every {int(t.eval_every.iloc[0])} steps)" if "eval_every" in t else ""
+        rec = verdict(fid, f"steps at which v1 ... v{l - 2} are learnt (teacher-forced, held-out), per seed: "
+                      f"{per_seed}{every}",
+                      paper, " ".join(x for x in (note, f"Measured on the committed sweep table(s) {tables_} "
+                                                        "(make sweep NAME=...), not in this run.") if x))
         rec["seeds"] = sorted(int(x) for x in t.seed)
         return rec
 
@@ -299,7 +329,19 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 f"; {f(mamba_slow['final']['test_exact'])} with the GPT's optimiser",
                 "Mamba (12 x 384) answers held-out paths", "Reproduced with the Mamba's own optimiser at "
                 "d >= 100; with the GPT's optimiser, or at d <= 60, the small Mamba does not generalise."),
-        order_verdict(order),
+        crossing_verdict("reasoning.no_token_order", order, "no particular order (not last-to-first)",
+                         "token_order-ci and cascade-ci",
+                         "Teacher-forced, v1 is the only composed token (every later one is one memorised edge "
+                         "from the true token before it), so v1 last is no cascade by itself; the look-ups test "
+                         "reads the cascade, and needs the positive control to show one."),
+        crossing_verdict("reasoning.teacherless_cascade", control, "right to left", "cascade-ci"),
+        verdict("reasoning.reverse_paths_trivial", f"{reverse_tf['both']:.2f} held-out teacher-forced look-ups "
+                f"with both edge directions at G({p['ABL_DEGREE']}, {p['PATH_LENGTH']}), chance {1 / p['ABL_DEGREE']:.3f}",
+                "trivially learnable (Remark 1)", "Read teacher-forced: greedy decoding fails on the first token, "
+                "a copy of the query leaf that these small models only emit for training leaves."),
+        verdict("reasoning.backward_edges_reverse", f"{reverse_tf['backward']:.2f} with backward edges only, "
+                f"{reverse_tf['forward']:.2f} with forward edges only (held-out teacher-forced look-ups)",
+                "backward edges answer the reverse task"),
         verdict("reasoning.hardest_token", f"{f(hard['final']['test_first_hop'])} held-out first hop "
                 f"(root given), chance {chance:.2f}", "the first token alone is learnable in weights"),
         verdict("reasoning.in_context_fails", f"v1 {fwd_tf[1]:.3f} (chance {1 / p['IC_DEGREE']:.2f}, "

@@ -138,3 +138,18 @@ def token_order_figure(order: pd.DataFrame, control: pd.DataFrame) -> go.Figure:
         fig.update_yaxes(title_text="step at which it is learnt", row=1, col=col)
     fig.update_layout(title="Which inner token is learnt first: one line per seed", height=380)
     return fig
+
+
+def crossing_text(t: pd.DataFrame) -> str:
+    """The steps at which each inner token is learnt, as a range over the seeds of a table of
+    crossing steps ("v1 at steps 140-190, v2 at 50-70, ..."), for the page's prose."""
+    l = int(t.path_length.iloc[0])
+    parts = []
+    for j in range(1, l - 1):
+        col = t[f"cross_{j}"]
+        never = int(col.isna().sum())
+        seen = col.dropna()
+        span = "never" if seen.empty else (f"{seen.min():.0f}" if seen.min() == seen.max()
+                                          else f"{seen.min():.0f}-{seen.max():.0f}")
+        parts.append(f"v{j} at {span}" + (f" ({never} of {len(col)} seeds never)" if never and not seen.empty else ""))
+    return ", ".join(parts) + f" over seeds {int(t.seed.min())}-{int(t.seed.max())}"
