@@ -103,12 +103,26 @@ REGISTER: tuple[Finding, ...] = (
             paper_size="GPT-mid 12 x 384 and Mamba on G(5000, 5); tiny graphs"),
     Finding("geometry.tiny_graphs",
             "In tiny graphs trained on edges only, the embedding looks like the graph.",
-            "§2, Fig. 3", _01, REPRODUCED,
+            "§2, Fig. 3", _01, PARTLY,
             paper_size="tiny graphs (15-17 nodes), small Transformer / Mamba / Node2Vec"),
     Finding("geometry.mamba_stronger_edges_only",
             "Trained on edges only, Mamba's geometry is stronger than the Transformer's.",
             "§2, Fig. 3", _01, NOT_REPRODUCED,
             paper_size="12 x 384 Transformer and Mamba on G(5000, 5); tiny graphs"),
+    Finding("geometry.mamba_weaker_clusters",
+            "Mamba's path clusters are weaker than the Transformer's (the paper shows it with UMAPs: one "
+            "cluster per path, less cleanly separated for Mamba).",
+            "§2, Fig. 2 (UMAP)", _01, PARTLY,
+            paper_size="12 x 384 Transformer and Mamba on G(5000, 5)"),
+    Finding("geometry.one_direction_weaker",
+            "Edges shown in one direction only give a weaker geometry than edges shown in both directions.",
+            "§2.3 (ablation: edge directions)", _01, REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on the paper's path-stars"),
+    Finding("geometry.no_path_diagonal_edges_only",
+            "Trained on edges only, the model shows no path-by-path diagonal: the nodes of a path do not cluster "
+            "by path without path supervision (the paper's path-by-path distance matrix of the edges-only model).",
+            "§2, Fig. 2", _01, NOT_REPRODUCED,
+            paper_size="GPT-mid 12 x 384 on G(5000, 5)"),
     # --- claim 2: spectral bias
     Finding("spectral.node2vec_alignment",
             "Tied Node2Vec's embedding converges onto the top (Fiedler-like) eigenvectors of -L; the other "
@@ -132,6 +146,11 @@ REGISTER: tuple[Finding, ...] = (
             "Adding self-edges u -> u removes the negative-eigenvalue zig-zag.",
             "§4, Fig. 5", _02, REPRODUCED,
             paper_size="tiny graphs"),
+    Finding("spectral.eigenvectors_match",
+            "The top eigenvectors of P + P^T (the graph operator Node2Vec learns) match those of V V^T (the "
+            "embedding's Gram matrix).",
+            "§4, Observation 8", _02, REPRODUCED,
+            paper_size="tiny graphs (15-17 nodes), Node2Vec"),
     # --- claim 3: implicit in-weights reasoning
     Finding("reasoning.heldout_paths",
             "On the in-weights path-star task the model outputs the full path for held-out leaves (up to 100% "

@@ -126,17 +126,22 @@ def test_verdict_passes_a_trained_run_and_fails_a_frozen_one():
 # ---------------------------------------------------------------------------- one verdict per finding
 
 from geomem_utils import findings as fd  # noqa: E402
-from geomem_utils.chapters.geometry_checks import geometry_verdicts, mamba_checks  # noqa: E402
+from geomem_utils.chapters.geometry_checks import (  # noqa: E402
+    cluster_checks, geometry_verdicts, mamba_checks, no_diagonal_checks, one_direction_checks)
 
 
-def _verdicts(p, nav, d, path_p, corr, mamba=((0.6, 0.7), (0.1, 0.2))):
+def _verdicts(p, nav, d, path_p, corr, mamba=((0.6, 0.7), (0.1, 0.2)), clusters=(0.65, 0.59),
+              directions=({"star": 0.47, "grid": 0.59}, {"star": 0.11, "grid": 0.34}), edges_only_path_p=0.2):
     """Chapter 01's verdicts from one run's numbers in every role."""
     return {f["id"]: f for f in geometry_verdicts(
         heatmap=geometry_checks(contrast_p={"run": p}, navigation={"run": (nav, d)}),
         path_clusters=geometry_checks(path_contrast_p={"run": path_p}),
         edges_only=geometry_checks(contrast_p={"edges": p}, navigation={"edges": (nav, d)}),
         tiny_graphs=geometry_checks(graph_correlation={"model": corr}),
-        mamba=mamba_checks(tiny_correlation=mamba[0], path_star_contrast=mamba[1]))}
+        mamba=mamba_checks(tiny_correlation=mamba[0], path_star_contrast=mamba[1]),
+        mamba_clusters=cluster_checks(path_cluster_contrast=clusters),
+        one_direction=one_direction_checks(both=directions[0], forward=directions[1]),
+        no_path_diagonal=no_diagonal_checks(path_contrast_p={"edges": edges_only_path_p}))}
 
 
 def test_the_register_and_the_chapter_agree_on_its_findings():
@@ -288,3 +293,57 @@ def test_mamba_numbers_show_both_architectures() -> None:
     from geomem_utils.chapters.geometry_checks import mamba_numbers
     text = mamba_numbers(tiny_correlation=(0.1, 0.2), path_star_contrast=(0.3, 0.4))
     assert "Mamba 0.100 vs Transformer 0.200" in text and "Mamba 0.300 vs Transformer 0.400" in text
+
+
+# ---------------------------------------------------------------------------- the findings issue 24 added
+
+
+def test_one_direction_weaker_holds_only_when_both_directions_win_on_every_graph():
+    both = {"star": 0.47, "grid": 0.59, "cycle": 0.72}
+    held = one_direction_checks(both=both, forward={"star": 0.11, "grid": 0.34, "cycle": 0.39})
+    assert [c.passed for c in held] == [True] and held[0].value == pytest.approx(0.25)
+    # one direction as good as both on one graph (the claim false there): it fails
+    same = one_direction_checks(both=both, forward={"star": 0.11, "grid": 0.58, "cycle": 0.39})
+    assert not same[0].passed
+    assert _verdicts(0.001, 0.5, 40, 0.001, 0.8, directions=(both, both))[
+        "geometry.one_direction_weaker"]["verdict"] == fd.NOT_REPRODUCED
+
+
+def test_mamba_weaker_clusters_is_its_own_finding_and_can_fail():
+    assert cluster_checks(path_cluster_contrast=(0.65, 0.59))[0].passed
+    assert not cluster_checks(path_cluster_contrast=(0.60, 0.61))[0].passed  # Mamba's clusters as strong
+    got = _verdicts(0.001, 0.5, 40, 0.001, 0.8, clusters=(0.55, 0.60))
+    assert got["geometry.mamba_weaker_clusters"]["verdict"] == fd.NOT_REPRODUCED
+    both = geometry_verdicts(heatmap=[], path_clusters=[], edges_only=[], tiny_graphs=[], mamba=[],
+                             mamba_clusters=cluster_checks(path_cluster_contrast=(0.65, 0.59)),
+                             numbers={"geometry.mamba_weaker_clusters": "Transformer 0.650, Mamba 0.590"})
+    assert "Transformer 0.650, Mamba 0.590" in both[5]["ours"] and both[5]["verdict"] == fd.REPRODUCED
+    # separate from mamba_stronger_edges_only: each names only its own check
+    assert got["geometry.mamba_weaker_clusters"]["checks"] == [
+        "Transformer - Mamba: path-star edges-only path-cluster contrast"]
+    assert not set(got["geometry.mamba_weaker_clusters"]["checks"]) & set(
+        got["geometry.mamba_stronger_edges_only"]["checks"])
+
+
+def test_edges_only_path_diagonal_reads_as_the_disagreement_it_is():
+    """The paper shows no diagonal: a diagonal at the permutation floor (the book's) is 'not
+    reproduced', with our number; no diagonal (p large) would reproduce it."""
+    ours = _verdicts(0.001, 0.5, 40, 0.001, 0.8, edges_only_path_p=0.001)["geometry.no_path_diagonal_edges_only"]
+    assert ours["verdict"] == fd.NOT_REPRODUCED and "0.001" in ours["ours"] and "disagreement" in ours["detail"]
+    assert fd.BY_ID["geometry.no_path_diagonal_edges_only"].expected == fd.NOT_REPRODUCED
+    none = _verdicts(0.001, 0.5, 40, 0.001, 0.8, edges_only_path_p=0.4)["geometry.no_path_diagonal_edges_only"]
+    assert none["verdict"] == fd.REPRODUCED
+
+
+def test_tiny_graphs_one_graph_without_geometry_shows():
+    """Per graph, not a mean: Mamba at 0.28 on the star fails its check although its mean over
+    the four graphs (0.53) passes, so the finding reads partly reproduced and names it."""
+    per_graph = {"Mamba star": 0.28, "Mamba grid": 0.53, "Mamba cycle": 0.62, "Mamba irregular": 0.70,
+                 "Transformer star": 0.51, "Transformer grid": 0.60}
+    rec = geometry_verdicts(heatmap=[], path_clusters=[], edges_only=[], mamba=[],
+                            tiny_graphs=geometry_checks(graph_correlation=per_graph))[3]
+    assert rec["id"] == "geometry.tiny_graphs" and rec["verdict"] == fd.PARTLY
+    assert "Mamba star" in rec["detail"]
+    held = geometry_verdicts(heatmap=[], path_clusters=[], edges_only=[], mamba=[],
+                             tiny_graphs=geometry_checks(graph_correlation={**per_graph, "Mamba star": 0.32}))[3]
+    assert held["verdict"] == fd.REPRODUCED

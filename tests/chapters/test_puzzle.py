@@ -316,3 +316,21 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding():
 def test_every_check_quotes_what_it_stands_for():
     checks = memorization_puzzle_checks(**GOOD)
     assert all(isinstance(c.paper, str) and c.paper.strip() for c in checks), [c.name for c in checks if not c.paper]
+
+
+def test_edges_then_hardest_says_where_it_is_switched_off_and_can_fail():
+    """``puzzle.edges_then_hardest`` is evidence named by its finding; its note says at every
+    arm length that the check is switched off at l >= 6, where the fine-tune fails."""
+    from types import SimpleNamespace
+
+    fid = "puzzle.edges_then_hardest"
+    held = findings.verdict_of(fid, memorization_puzzle_checks(**GOOD), vp.EVIDENCE[fid], "x", "y",
+                               vp.untested_detail(SimpleNamespace(PATH_LENGTH=5)))
+    assert held["verdict"] == findings.REPRODUCED and "l >= 6" in held["detail"]
+    failed = findings.verdict_of(fid, memorization_puzzle_checks(**{**GOOD, "finetuned_first_hop": 0.02}),
+                                 vp.EVIDENCE[fid], "x", "y")
+    assert failed["verdict"] == findings.NOT_REPRODUCED
+    long = vp.untested_detail(SimpleNamespace(PATH_LENGTH=6))
+    off = findings.verdict_of(fid, memorization_puzzle_checks(**GOOD, finetune_checked=False), vp.EVIDENCE[fid],
+                              "x", "y", long)
+    assert off["verdict"] == findings.NOT_TESTED and "fails" in off["detail"]

@@ -218,7 +218,17 @@ def _groups(g, n2v_emb, deep_emb, ce_ratio=0.001, untied_gpt=None, self_edges_tr
             random_alignment=one(rnd["smooth"]), deep_self_edge_alignment={"model": one(sh(deep_emb)["smooth"])},
             untied_zigzag=one(sh(untied.U)["zigzag"]), untied_self_edge_zigzag=one(sh(untied_se.U)["zigzag"]),
             deep_zigzag={"model": one(0.3)}, deep_self_edge_zigzag={"model": one(0.1)}),
-    }
+    } | {"spectral.eigenvectors_match": vs.eigenvector_match_checks(**_match(n2v_emb))}
+
+
+def _match(V) -> dict:
+    """Observation 8's two numbers for one embedding, as the chapter computes them."""
+    k = spectral.kept_rank(V)
+    Pm = spectral.softmax_rows(V)
+    a, b = spectral.top_eigenvectors(V @ V.T, k), spectral.top_eigenvectors(Pm + Pm.T, k)
+    cos = spectral.subspace_cosines(a, b)
+    return {"overlap": {"g": float(np.mean(cos ** 2))},
+            "cos_top_dropped": {"g": float(spectral.subspace_cosines(a[:, 1:], b[:, 1:]).min())}}
 
 
 def _verdicts(groups) -> dict[str, str]:
@@ -305,3 +315,25 @@ def test_every_untied_check_quotes_what_it_stands_for() -> None:
     checks = vs.untied_checks(tied_zigzag={"a": 0.0}, untied_zigzag=g, random_zigzag={"a": 0.1},
                               untied_transformer_zigzag=g)
     assert all(isinstance(c.paper, str) and c.paper.strip() for c in checks)
+
+
+def test_observation_8_holds_for_trained_node2vec_and_fails_for_unrelated_subspaces(tiny) -> None:
+    """The eigenvectors of P + P^T match those of V V^T for a trained Node2Vec; two unrelated
+    subspaces of the same size (what a false Observation 8 would give) fail both checks."""
+    paper = {k: v for k, v in spectral.NODE2VEC_DEFAULTS.items() if k != "steps"}  # the chapter's run
+    A = graphs.adjacency(tiny["star"]).toarray()
+    run = spectral.node2vec_spectral_run(tiny["star"], steps=10_000, seed=0, **paper)
+    trained = vs.eigenvector_match_checks(**_match(run.V))
+    assert all(c.passed and c.kind == "finding" for c in trained), [(c.name, c.value) for c in trained]
+    rng = np.random.default_rng(0)
+    n, k = A.shape[0], 4
+    a = np.linalg.qr(rng.standard_normal((n, k)))[0]
+    b = np.linalg.qr(rng.standard_normal((n, k)))[0]
+    cos = spectral.subspace_cosines(a, b)
+    unrelated = vs.eigenvector_match_checks(
+        overlap={"g": float(np.mean(cos ** 2)), "other": 1.0},
+        cos_top_dropped={"g": float(spectral.subspace_cosines(a[:, 1:], b[:, 1:]).min()), "other": 1.0})
+    assert not any(c.passed for c in unrelated), [(c.name, c.value) for c in unrelated]
+    rec = {f["id"]: f for f in vs.spectral_verdicts({"spectral.eigenvectors_match": unrelated, **{
+        f.id: [] for f in fd.for_chapter("02_spectral_bias") if f.id != "spectral.eigenvectors_match"}})}
+    assert rec["spectral.eigenvectors_match"]["verdict"] == fd.NOT_REPRODUCED
