@@ -206,8 +206,9 @@ def test_scorecard_leads_with_the_findings_and_keeps_machinery_apart(bb, fake_bu
     ]
     recs = [fd.verdict(f.id, fd.REPRODUCED, "0.9-1.0, seeds 0-2", "dark diagonal", checks=["nav"])
             for f in fd.for_chapter("01_geometry_emerges")]
-    recs[-1] = fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED, "Mamba 0.51 vs Transformer 0.62",
-                          "Mamba stronger")
+    mamba = next(i for i, r in enumerate(recs) if r["id"] == "geometry.mamba_stronger_edges_only")
+    recs[mamba] = fd.verdict("geometry.mamba_stronger_edges_only", fd.NOT_REPRODUCED, "Mamba 0.51 vs Transformer 0.62",
+                             "Mamba stronger")
     r01["findings"] = recs
     (results / "01_geometry_emerges.json").write_text(json.dumps(r01))
     stems = bb.copy_notebooks(executed, out)

@@ -19,6 +19,7 @@ from geomem_utils import findings, seeds
 from geomem_utils.execute.executor import resolved_parameters
 from geomem_utils.execute.inputs import notebook_paths
 from geomem_utils.chapters import MODULES
+from geomem_utils.chapters.holds import SHOWN_ONLY
 from geomem_utils.files import science_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,10 @@ def test_every_committed_sweep_table_was_computed_by_todays_code(name) -> None:
     stale = sorted(set(t.index[t.get("stamp", pd.Series(index=t.index, dtype=str)) != science_fingerprint()]))
     assert not stale, (f"{name}: rows {stale} were computed by other code than today's; re-run "
                        f"`make sweep NAME={sweep} PROFILE={profile} ARGS=\"--workers 2 --out bench/results/sweeps\"`")
-    assert (t.status != "failed").all() and set(t.seed) >= {0, 1, 2}
+    assert (t.status != "failed").all()
+    # a verdict rests on 3+ seeds; chapter 03's Mamba and in-context runs, which chapter 06
+    # only shows (holds.SHOWN_ONLY), are its seed 0
+    assert set(t.seed) >= ({0} if sweep in SHOWN_ONLY else {0, 1, 2}), (name, sorted(set(t.seed)))
 
 
 def test_a_chapters_stamp_sees_its_own_settings_and_not_another_chapters(tmp_path) -> None:
