@@ -66,11 +66,13 @@ MIN_SEEDS = 3
 #: The one rule every verdict follows (printed on the scorecard).
 RULE = (
     f"Every verdict rests on at least {MIN_SEEDS} seeds of the same configuration: the book's build trains "
-    "seed 0 and reads the other seeds from committed seed tables (`make seeds`), stamped with the code that "
-    "computed them; the build fails when its own seed-0 numbers disagree with the table's. A finding's evidence "
+    "seed 0 and reads the other seeds from committed tables (`make seeds`; `make sweep` for a grid, or for an "
+    "experiment too long for the build, which is then read whole), stamped with the code that computed them; "
+    "the build fails when its own seed-0 numbers disagree with the table's. A finding's evidence "
     "is measurements that would have come out otherwise had the finding been false; preconditions, null "
     "controls and checks of the book's own code are shown apart and never counted, and every evidence check "
-    "belongs to exactly one finding. An evidence check *holds* when it passes at every seed. **Reproduced**: "
+    "belongs to exactly one finding; a finding whose precondition fails (a positive control that shows "
+    "nothing) is not tested. An evidence check *holds* when it passes at every seed. **Reproduced**: "
     "every evidence check holds. **Not reproduced at this size**: no evidence check passes at any seed. "
     "**Partly reproduced**: anything between, naming the checks that hold, those that fail and at how many "
     "seeds. **Not tested here**: no evidence, or fewer seeds than the rule needs. A chance-level check tests "

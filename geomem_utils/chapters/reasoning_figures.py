@@ -120,9 +120,9 @@ def token_order_figure(order: pd.DataFrame, control: pd.DataFrame) -> go.Figure:
     1, teacher-forced): one line per seed, in weights (left) and, as the positive control,
     in context with the teacherless objective (right). A leaf-to-root cascade slopes down
     from v1 to the leaf's parent; "never" is drawn at the end of training."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        f"in weights: held-out paths of G({int(order.degree.iloc[0])}, {int(order.path_length.iloc[0])})",
-        f"control, in context, teacherless: G({int(control.degree.iloc[0])}, {int(control.path_length.iloc[0])})"))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        f"in weights, G({int(order.degree.iloc[0])}, {int(order.path_length.iloc[0])})",
+        f"control: in context, G({int(control.degree.iloc[0])}, {int(control.path_length.iloc[0])})"))
     for col, t in enumerate((order, control), start=1):
         l, end = int(t.path_length.iloc[0]), float(t.steps.max())
         names = [f"v{j}" for j in range(1, l - 1)]
@@ -135,7 +135,12 @@ def token_order_figure(order: pd.DataFrame, control: pd.DataFrame) -> go.Figure:
                 text=["never" if np.isnan(y) else f"{y:.0f}" for y in ys],
                 hovertemplate="%{x}: learnt at step %{text}<extra>seed " + str(int(r.seed)) + "</extra>"),
                 row=1, col=col)
-        fig.update_yaxes(title_text="step at which it is learnt", row=1, col=col)
+        crossings = t[[f"cross_{j}" for j in range(1, l - 1)]]
+        top = end if crossings.isna().any().any() else float(crossings.max().max())
+        if crossings.isna().any().any():
+            fig.add_hline(y=end, line_dash="dot", line_color="grey", row=1, col=col,
+                          annotation_text="end of training: never learnt", annotation_position="bottom right")
+        fig.update_yaxes(title_text="step at which it is learnt", range=[0, 1.12 * top], row=1, col=col)
     fig.update_layout(title="Which inner token is learnt first: one line per seed", height=380)
     return fig
 
@@ -151,5 +156,6 @@ def crossing_text(t: pd.DataFrame) -> str:
         seen = col.dropna()
         span = "never" if seen.empty else (f"{seen.min():.0f}" if seen.min() == seen.max()
                                           else f"{seen.min():.0f}-{seen.max():.0f}")
-        parts.append(f"v{j} at {span}" + (f" ({never} of {len(col)} seeds never)" if never and not seen.empty else ""))
+        parts.append(f"v{j} never" if seen.empty else
+                     f"v{j} at {span}" + (f" ({never} of {len(col)} seeds never)" if never else ""))
     return ", ".join(parts) + f" over seeds {int(t.seed.min())}-{int(t.seed.max())}"
