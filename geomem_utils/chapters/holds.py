@@ -3,10 +3,9 @@ and the thresholds of its checks (:mod:`geomem_utils.chapters.holds_checks` comp
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any, Mapping
-
-import time
 
 from geomem_utils.sweep import grids, tables
 from geomem_utils.params import Spec, int_list, integer, parse_ints

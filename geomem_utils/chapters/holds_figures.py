@@ -74,8 +74,7 @@ def committed_tables(folder: str | os.PathLike, profile: str,
             taken = int((ours.status == "committed").sum())
             ran = ours[ours.status != "committed"]
             differ = len(tables.disagreements(ran, theirs))
-            held = len(set(tables.keys(ran)) & set(tables.keys(tables.fresh(theirs, stamp)))) \
-                if tables.fresh(theirs, stamp) is not None and len(ran) else 0
+            held = len(set(tables.keys(ran)) & set(tables.fresh_by_key(theirs))) if len(ran) else 0
             checked = f"{held - differ} of {held} equal"
         machine = info["machine"]
         current = int((theirs.get("stamp", pd.Series(dtype=str)) == stamp).sum())

@@ -30,7 +30,7 @@ from geomem_utils.params import DEVICES, pick_device
 from geomem_utils.runs.cache import default_cache_dir
 from geomem_utils.sweep import grids
 from geomem_utils.sweep.grids import Sweep, describe, load, profiles_of, sweeps_dir
-from geomem_utils.sweep.tables import read_table, table
+from geomem_utils.sweep.tables import other_rows, read_table, table
 from geomem_utils.sweep.cluster import local_workers, machine, run_sweep, shown_path, slurm_cluster
 from geomem_utils.sweep.rows import keys, write_table
 from geomem_utils.validate import ConfigError
@@ -215,9 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         table_path = out / f"{sweep.name}-{sweep.profile}.{args.format}"
         previous = read_table(table_path) if table_path.is_file() else None
         df = table(sweep, device=args.device, progress=True, reuse=previous)
-        others = [] if previous is None or previous.empty else [
-            r for k, r in zip(keys(previous), previous.to_dict("records")) if k not in set(keys(df))]
-        write_table(df.to_dict("records") + [{**r, "index": n + j} for j, r in enumerate(others)], table_path)
+        others = other_rows(previous, keys(df), n)
+        write_table(df.to_dict("records") + others, table_path)
         summary = {"sweep": sweep.name, "profile": sweep.profile, "n_runs": n, "done": int((df.status == "done").sum()),
                    "cached": int((df.status == "cached").sum()), "kept": int((df.status == "committed").sum()),
                    "other_rows": len(others), "failed": 0, "failed_runs": [],

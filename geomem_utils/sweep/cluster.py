@@ -26,7 +26,7 @@ from typing import Any
 from geomem_utils.files import from_root, repo_root
 from geomem_utils.sweep.grids import Sweep, describe
 from geomem_utils.sweep.rows import frame, keys, row_of, run_point, write_table
-from geomem_utils.sweep.tables import fresh, read_table
+from geomem_utils.sweep.tables import fresh_by_key, other_rows, read_table
 
 
 def local_workers() -> int:
@@ -111,12 +111,10 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     started = time.time()
     previous = read_table(table_path) if table_path.is_file() else None
     planned = keys(frame([row_of(sweep, i, p, c, None) for i, (p, c) in enumerate(configs)]))
-    ok = fresh(previous)
-    have = dict(zip(keys(ok), ok.to_dict("records"))) if ok is not None and len(ok) else {}
+    have = fresh_by_key(previous)
     rows: dict[int, dict[str, Any]] = {i: {**have[k], "sweep": sweep.name, "profile": sweep.profile, "index": i,
                                            "status": "committed"} for i, k in enumerate(planned) if k in have}
-    others = [] if previous is None or previous.empty else [
-        r for k, r in zip(keys(previous), previous.to_dict("records")) if k not in set(planned)]
+    others = other_rows(previous, planned, len(configs))
     counts = {"done": 0, "cached": 0, "failed": 0, "kept": len(rows)}
     futures = {client.submit(run_point, cfg, device, threads, str(cache), pure=False,
                              key=f"{sweep.name}-{sweep.profile}-{i}-{time.time_ns()}"): i
@@ -126,8 +124,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     summary: dict[str, Any] = {}
 
     def write(final: bool) -> None:
-        write_table(list(rows.values()) + [{**r, "index": len(configs) + j} for j, r in enumerate(others)],
-                    table_path)
+        write_table(list(rows.values()) + others, table_path)
         failed = [rows[i] for i in sorted(rows) if rows[i]["status"] == "failed"]
         summary.clear()
         summary.update({

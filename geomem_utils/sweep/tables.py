@@ -62,6 +62,23 @@ def fresh(df: "pd.DataFrame | None", stamp: str | None = None) -> "pd.DataFrame 
     return df[(df["stamp"] == stamp) & (df["status"] != "failed")]
 
 
+def fresh_by_key(df: "pd.DataFrame | None") -> dict[tuple[str, ...], dict]:  # noqa: F821
+    """The rows of ``df`` that today's code computed (:func:`fresh`), by their run's
+    configuration (:func:`geomem_utils.sweep.rows.keys`)."""
+    ok = fresh(df)
+    return dict(zip(keys(ok), ok.to_dict("records"))) if ok is not None and len(ok) else {}
+
+
+def other_rows(previous: "pd.DataFrame | None", planned: list[tuple[str, ...]], start: int) -> list[dict]:  # noqa: F821
+    """The rows of a table already on disk whose runs are not in this grid (``planned``: the
+    grid's keys), renumbered from ``start``: kept as they are, with their own stamps."""
+    if previous is None or previous.empty:
+        return []
+    wanted = set(planned)
+    rest = [r for k, r in zip(keys(previous), previous.to_dict("records")) if k not in wanted]
+    return [{**r, "index": start + j} for j, r in enumerate(rest)]
+
+
 def table(name: str | Sweep, profile: str = "ci", device: str = "auto", progress: bool = False,
           folder: str | os.PathLike | None = None, reuse: "pd.DataFrame | None" = None,  # noqa: F821
           train_seeds: "list[int] | None" = None) -> "pd.DataFrame":  # noqa: F821
@@ -80,8 +97,7 @@ def table(name: str | Sweep, profile: str = "ci", device: str = "auto", progress
     threads = torch.get_num_threads()
     configs = sweep.configs()  # validated before any work
     planned = [row_of(sweep, i, point, cfg, None) for i, (point, cfg) in enumerate(configs)]
-    ok = fresh(reuse)
-    have = dict(zip(keys(ok), ok.to_dict("records"))) if ok is not None and len(ok) else {}
+    have = fresh_by_key(reuse)
     rows = []
     for i, ((point, cfg), key) in enumerate(zip(configs, keys(frame(planned)))):
         if key in have and getattr(cfg, "seed", None) not in (train_seeds or ()):
@@ -100,10 +116,9 @@ def disagreements(mine: "pd.DataFrame", theirs: "pd.DataFrame | None") -> list[s
     table, or a run that is not the one committed. One readable line each."""
     from geomem_utils.seeds import agree
 
-    ok = fresh(theirs)
-    if ok is None or not len(ok):
+    have = fresh_by_key(theirs)
+    if not have:
         return []
-    have = dict(zip(keys(ok), ok.to_dict("records")))
     out = []
     ran = mine[mine.status != "committed"]
     for key, row in zip(keys(ran), ran.to_dict("records")):

@@ -66,14 +66,18 @@ def test_every_committed_sweep_table_was_computed_by_todays_code(name) -> None:
     assert set(t.seed) >= ({0} if sweep in SHOWN_ONLY else {0, 1, 2}), (name, sorted(set(t.seed)))
 
 
-def test_a_chapters_stamp_sees_its_own_settings_and_not_another_chapters(tmp_path) -> None:
+def _package(tmp_path, files: dict[str, str]):
+    """A throwaway package ``geomem_utils`` holding ``files`` (path -> source)."""
     pkg = tmp_path / "geomem_utils"
-    (pkg / "chapters").mkdir(parents=True)
-    (pkg / "science").mkdir()
-    (pkg / "science" / "graphs.py").write_text("N = 1\n")
-    (pkg / "chapters" / "__init__.py").write_text("A = 1\n")
-    (pkg / "chapters" / "reasoning.py").write_text("STEPS = 1\n")
-    (pkg / "chapters" / "holds.py").write_text("STEPS = 1\n")
+    for rel, text in files.items():
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text(text)
+    return pkg
+
+
+def test_a_chapters_stamp_sees_its_own_settings_and_not_another_chapters(tmp_path) -> None:
+    pkg = _package(tmp_path, {"science/graphs.py": "N = 1\n", "chapters/__init__.py": "A = 1\n",
+                              "chapters/reasoning.py": "STEPS = 1\n", "chapters/holds.py": "STEPS = 1\n"})
     common, mine = science_fingerprint(pkg), science_fingerprint(pkg, chapter="reasoning")
     (pkg / "chapters" / "holds.py").write_text("STEPS = 2\n")
     assert science_fingerprint(pkg, chapter="reasoning") == mine and science_fingerprint(pkg) == common
@@ -84,11 +88,7 @@ def test_a_chapters_stamp_sees_its_own_settings_and_not_another_chapters(tmp_pat
 
 
 def test_a_changed_computation_makes_a_table_stale(tmp_path) -> None:
-    pkg = tmp_path / "geomem_utils"
-    (pkg / "science").mkdir(parents=True)
-    (pkg / "figures").mkdir()
-    (pkg / "science" / "graphs.py").write_text('"""Graphs."""\nN = 1\n')
-    (pkg / "figures" / "plots.py").write_text("X = 1\n")
+    pkg = _package(tmp_path, {"science/graphs.py": '"""Graphs."""\nN = 1\n', "figures/plots.py": "X = 1\n"})
     before = science_fingerprint(pkg)
     (pkg / "science" / "graphs.py").write_text('"""Graphs, reworded."""\n# a comment\nN = 1\n')
     (pkg / "figures" / "plots.py").write_text("X = 2\n")
