@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import golden  # tests/support: the approved words of the chapter's records
 
 from geomem_utils.science import graphs
 from geomem_utils.runs import playground as pg
@@ -173,6 +174,7 @@ def test_playground_checks_pass_on_good_numbers_and_fail_on_bad(tmp_path) -> Non
             {"node2vec": 2000, "net": 200, "assoc": 10, "gpt": 200, "mamba": 100}.items()}
     fast = {m: 0.5 for m in pg.MODELS}
     assert all(c.passed for c in playground_checks.playground_checks(good, fast, 0.5))
+    golden.check("05_playground", checks=playground_checks.playground_checks(good, fast, 0.5), digits=4)
     assert {c.kind for c in playground_checks.playground_checks(good, fast, 0.5)} == {"machinery"}  # never evidence
     # Undertrained runs: recovery below 100% and no alignment yet.
     bad = _runs(steps=1)

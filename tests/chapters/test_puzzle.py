@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+import golden  # tests/support: the approved words of the chapter's records
 import torch
 
 from geomem_utils.runs import pathstar
@@ -307,6 +308,7 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding():
     recs = vp.puzzle_findings(p, checks, assoc=assoc, matched=matched, tiny=tiny, knobs=knobs, trained=trained,
                               ratios=GOOD["ratios"], twin_full={"star": (0.0, 1.24), "cycle": (0.01, 7.74)},
                               lookup=GOOD["lookup"])
+    golden.check("04_memorization_puzzle", recs, checks)
     assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("04_memorization_puzzle"))
     assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
     ease = next(r for r in recs if r["id"] == "puzzle.associative_faster")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import golden  # tests/support: the approved words of the chapter's records
 import torch
 from torch import nn
 
@@ -288,6 +289,7 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
     extra = vr.token_order_checks(kw["order"], CASCADE) + vr.reverse_checks(kw["reverse_tf"], 40)
     checks = implicit_reasoning_checks(**GOOD) + rho + extra
     recs = vr.reasoning_findings(p, checks, **kw)
+    golden.check("03_implicit_reasoning", recs, checks)
     order = next(r for r in recs if r["id"] == "reasoning.no_token_order")
     assert order["seeds"] == [0, 1, 2, 3, 4] and order["verdict"] == findings.REPRODUCED
     assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("03_implicit_reasoning"))

@@ -278,3 +278,11 @@ def test_a_regression_without_a_detail_says_nothing_of_it() -> None:
 def test_a_results_file_is_dated_in_utc(tmp_path) -> None:
     rec = _finish(tmp_path, CH01, _all_for(CH01))
     assert rec["date"].endswith("+00:00")
+
+
+def test_a_verdict_record_carries_its_detail_as_its_note() -> None:
+    """The scorecard prints a record's ``note``; a record made by :func:`findings.verdict` and
+    never judged (a chapter's own sweep seeds) must carry it too."""
+    rec = fd.verdict("puzzle.knobs", fd.PARTLY, "ours", "paper", "which part holds", checks=["c"],
+                           seeds=[0, 1, 2])
+    assert rec["note"] == rec["detail"] == "which part holds"

@@ -35,6 +35,7 @@ from geomem_utils.execute import (
 )
 from geomem_utils.runs import pathstar, cache
 from geomem_utils import files, params, results
+from geomem_utils.validate import ConfigError
 from throwaway import SETUP, cell, notebook, parameters
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +149,9 @@ def test_a_run_is_not_served_to_another_device(tmp_path: Path, monkeypatch: pyte
     keys = {cache.config_key({"k": 1}, d) for d in ("cpu", "cuda", "mps")}
     assert len(keys) == 3
     assert cache.run_context("cuda")["autocast"] == "bf16" and cache.run_context("cpu")["autocast"] == "off"
+    # a device with an index ("cuda:1", as a sweep's worker names its GPU) is the same kind of device
+    assert cache.run_context("cuda:1")["device"] == "cuda" and cache.run_context("cuda:1")["autocast"] == "bf16"
+    assert cache.config_key({"k": 1}, "cuda:0") == cache.config_key({"k": 1}, "cuda:1") != cache.config_key({"k": 1}, "cpu")
 
 
 def test_the_mamba_backend_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -738,3 +742,31 @@ def test_the_smoke_notebooks_go_to_their_own_folder() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     smoke = ci.index('GEOMEM_PROFILE=smoke')
     assert ci.index("make test") < smoke and "tests/book" in ci[smoke:] and "notebooks" in ci[smoke:]
+
+
+@pytest.mark.parametrize("variant", ["forward", "teacherless"])
+def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        variant: str) -> None:
+    """A one-layer in-context run (under a second): its greedy answers agree with its
+    teacher-forced ones where they must (the first token, whose prompt is the same either way;
+    every token of the teacherless variant, whose one forward pass *is* its decoding), and the
+    sweep's row reads its numbers from the record's right positions."""
+    from geomem_utils.runs.in_context import InContextRun, run_in_context, table_row
+
+    monkeypatch.setenv("GEOMEM_CACHE", str(tmp_path))
+    cfg = InContextRun(variant=variant, degree=2, path_length=4, n_labels=10, width=16, n_layers=1, n_heads=1,
+                       steps=30, batch=16, n_train=64, n_test=40, seed=0)
+    rec = run_in_context(cfg)
+    tf, greedy = rec["teacher_forced"], rec["greedy_per_position"]
+    assert len(tf) == len(greedy) == 4 and rec["steps_run"] == 30 and rec["history"][-1]["step"] == 30
+    assert greedy[0] == pytest.approx(tf[0]) and 0.0 <= rec["greedy_exact"] <= min(greedy)
+    if variant == "teacherless":
+        assert greedy == pytest.approx(tf)
+    row = table_row(cfg, rec)
+    assert row["first_hop"] == tf[1] and row["later_tokens"] == pytest.approx((tf[2] + tf[3]) / 2)
+    assert row["final_exact"] == rec["greedy_exact"] and row["chance"] == 0.5 and row["n_test"] == 40
+    assert row["steps"] == 30 and {"cross_1", "cross_2", "cross_3"} <= set(row)
+    again = run_in_context(cfg)  # served from the cache: the same record
+    assert again["teacher_forced"] == tf and again["greedy_exact"] == rec["greedy_exact"]
+    with pytest.raises(ConfigError, match="n_layers"):
+        InContextRun(n_layers=0)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import golden  # tests/support: the approved words of the chapter's records
 import torch
 
 from geomem_utils.runs import pathstar
@@ -510,6 +511,9 @@ def test_chapter_06_findings_follow_their_checks() -> None:
                                   "scale.position_init": fd.REPRODUCED}
     assert verdicts(0.9, 0.9, released=0.6)["scale.position_init"] == fd.NOT_REPRODUCED
     assert verdicts(0.9, 0.0)["scale.path_length"] == fd.NOT_REPRODUCED
+    t = _tables(0.9, 0.9, 0.0)
+    checks = holds_checks(**t) + [length_check(_length(0.0))]
+    golden.check("06_how_far_it_holds", holds_findings(checks, t["degree"], _length(0.0), t["pos_init"]), checks)
     assert verdicts(0.3, 0.9)["scale.seeds_and_sizes"] == fd.PARTLY  # exact match fails, first hop and navigation hold
     with pytest.raises(ValueError, match="failed runs"):
         bad = _length(0.9)
