@@ -254,8 +254,10 @@ class _Visitor:
             self.external.append(r.request.url)
             r.abort()
 
-    def load(self, url: str, shot: Path | None = None) -> dict:
-        """Open ``url``; return what drew plus every problem seen."""
+    def load(self, url: str, shot: Path | None = None, measure: dict | None = None) -> dict:
+        """Open ``url``; return what drew plus every problem seen, and under each key of
+        ``measure`` (name -> (script, argument)) what that script returns in the page, run
+        after the screenshot (a script may change the page, as ``_LAYOUT`` does)."""
         problems: list[str] = []
         self.external = []
         page = self.context.new_page()
@@ -275,6 +277,10 @@ class _Visitor:
             if shot is not None:
                 shot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(shot), full_page=True)
+            if measure:
+                page.wait_for_timeout(300)  # the theme scrolls the sidebar after load
+            for key, (script, arg) in (measure or {}).items():
+                info[key] = page.evaluate(script, arg)
         finally:
             page.close()
         info["problems"] = [p for p in problems if not any(rx.search(p) for rx in IGNORED_CONSOLE)]
@@ -306,20 +312,40 @@ def _shot_name(page: str) -> str:
     return page.replace("/", "__").removesuffix(".html") + ".png"
 
 
-def test_pages_render_over_http(server, browser) -> None:
-    base, log = server
+@pytest.fixture(scope="module")
+def rendered(server, browser) -> dict[str, dict]:
+    """Every page of the site, loaded once over http (a screenshot of each in SHOTS): what
+    drew and every problem (``_INSPECT``); for the landing page and the chapters, what a
+    reader sees at 1280 px (``layout``: ``_LAYOUT``); for the other generated pages, their
+    tables and those past the column (``tables``, ``past``). The tests below read it, so a
+    page is opened once for all of them."""
+    base, _ = server
     site = _require_site()
-    failures, summary = [], []
     shutil.rmtree(SHOTS, ignore_errors=True)
+    chapters = set(_chapter_pages(site))
     visitor = _Visitor(browser, base)
+    out = {}
     for page in _pages(site):
-        info = visitor.load(f"{base}/{page}", SHOTS / _shot_name(page))
+        if page == "intro.html" or page in chapters:
+            measure = {"layout": (_LAYOUT, CODE_CHARS)}
+        elif page.startswith("_generated/"):
+            measure = {"tables": (_TABLE_COUNT, None), "past": (_TABLES_PAST_THE_COLUMN, None)}
+        else:
+            measure = {}
+        out[page] = visitor.load(f"{base}/{page}", SHOTS / _shot_name(page), measure)
+    visitor.close()
+    return out
+
+
+def test_pages_render_over_http(server, rendered) -> None:
+    _, log = server
+    failures, summary = [], []
+    for page, info in rendered.items():
         failures += _check_page(page, info)
         summary.append(
             f"{page}: {len(info['figures'])} figures, {info['widgetViews']} widgets, "
             f"{info['mathDrawn']} math"
         )
-    visitor.close()
     print("\n".join(summary))
     hosts = {host for host, _ in log}
     assert all(h.startswith("127.0.0.1:") for h in hosts), f"unexpected Host headers {hosts}"
@@ -344,12 +370,10 @@ def test_pages_render_from_file_url(browser) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_chapter_pages_have_their_figures(server, browser) -> None:
+def test_chapter_pages_have_their_figures(rendered) -> None:
     """A chapter whose executed notebook has plotly outputs shows as many figures."""
-    base, _ = server
     site = _require_site()
     failures = []
-    visitor = _Visitor(browser, base)
     for page in sorted((site / "_generated").glob("[0-9][0-9]_*.html")):
         src = ROOT / "book" / "_generated" / (page.stem + ".ipynb")
         if not src.is_file():
@@ -363,15 +387,13 @@ def test_chapter_pages_have_their_figures(server, browser) -> None:
             and "text/html" in out.get("data", {})
         )
         rel = page.relative_to(site).as_posix()
-        info = visitor.load(f"{base}/{rel}")
+        info = rendered[rel]
         if len(info["figures"]) < expected:
             failures.append(f"{rel}: {expected} plotly outputs in the notebook, {len(info['figures'])} on the page")
-    visitor.close()
     assert not failures, "\n".join(failures)
 
 
-def test_scorecard_lists_every_results_file(server, browser) -> None:
-    base, _ = server
+def test_scorecard_lists_every_results_file(rendered) -> None:
     _require_site()
     if not MANIFEST.is_file():
         pytest.fail(f"{MANIFEST} is missing: build the book with book/build_book.py")
@@ -382,9 +404,7 @@ def test_scorecard_lists_every_results_file(server, browser) -> None:
         f"results files {sorted(set(stems) - set(manifest['results']))} are newer than the "
         "book build: rebuild the book"
     )
-    visitor = _Visitor(browser, base)
-    info = visitor.load(f"{base}/_generated/scorecard.html")
-    visitor.close()
+    info = rendered["_generated/scorecard.html"]
     text = info["text"]
     missing = [s for s in stems if s not in text]
     assert not missing, f"scorecard does not list {missing}"
@@ -394,6 +414,8 @@ def test_scorecard_lists_every_results_file(server, browser) -> None:
             rows = [row for row in info["rows"] if stem in row and "fail" in row]
             assert rows, f"scorecard does not show {stem} as failed"
 
+
+_TABLE_COUNT = "() => document.querySelectorAll('.bd-article table').length"
 
 _TABLES_PAST_THE_COLUMN = """() => {
   const col = document.querySelector('.bd-article');
@@ -406,19 +428,12 @@ _TABLES_PAST_THE_COLUMN = """() => {
 
 
 @pytest.mark.parametrize("page", ["_generated/scorecard.html", "_generated/runtimes.html"])
-def test_generated_tables_stay_inside_the_column(server, browser, page) -> None:
+def test_generated_tables_stay_inside_the_column(rendered, page) -> None:
     """The scorecard's and run times' tables wrap inside the content column (1280 px wide
     window) instead of running past its right edge (book/_assets/geomem.css)."""
-    base, _ = server
-    _require_site()
-    ctx, tab, errors = _open(browser, f"{base}/{page}")
-    try:
-        _settle(tab)
-        outside = tab.evaluate(_TABLES_PAST_THE_COLUMN)
-        assert tab.evaluate("document.querySelectorAll('.bd-article table').length") > 0
-    finally:
-        ctx.close()
-    assert not outside, f"{page}: tables past the content column's right edge: {outside}"
+    assert page in rendered, f"{page} is not in the built site"
+    assert rendered[page]["tables"] > 0
+    assert not rendered[page]["past"], f"{page}: tables past the content column's right edge: {rendered[page]['past']}"
 
 
 # --------------------------------------------------------------------------------------
@@ -769,20 +784,10 @@ _LAYOUT = r"""
 
 
 @pytest.fixture(scope="module")
-def layout(server, browser) -> dict[str, dict]:
+def layout(rendered) -> dict[str, dict]:
     """What each chapter page shows at 1280 x 900 (see ``_LAYOUT``), page by page; the
     landing page's site title too."""
-    base, _ = server
-    site = _require_site()
-    report = {}
-    for rel in ["intro.html", *_chapter_pages(site)]:
-        ctx, page, _errors = _open(browser, f"{base}/{rel}")
-        try:
-            page.wait_for_timeout(300)  # the theme scrolls the sidebar after load
-            report[rel] = page.evaluate(_LAYOUT, CODE_CHARS)
-        finally:
-            ctx.close()
-    return report
+    return {p: info["layout"] for p, info in rendered.items() if "layout" in info}
 
 
 def _chapters_of(layout: dict[str, dict]) -> dict[str, dict]:
