@@ -297,6 +297,251 @@
     return this;
   };
 
+  // ------------------------------------------------------------------ the one-layer network
+
+  /** The number of special tokens after the node tokens (tasks.SPECIALS: [EDGE] [PATH] [PAUSE] [PAD]). */
+  var N_SPECIALS = 4;
+
+  /** The (u, v) pairs a sequence model is trained on (tasks.edge_pairs, direction "both"):
+   *  every edge u->v, then every v->u, then u->u with selfEdges. */
+  function edgePairs(n, edges, selfEdges) {
+    var out = edges.map(function (e) { return [e[0], e[1]]; });
+    edges.forEach(function (e) { out.push([e[1], e[0]]); });
+    if (selfEdges) for (var u = 0; u < n; u++) out.push([u, u]);
+    return out;
+  }
+
+  /** The learning rate of optimiser step `step` (0-based): train.lr_at with no warm-up,
+   *  "cosine" (to minRatio * lr at the last step) or "constant". */
+  function lrAt(step, lr, steps, schedule, minRatio) {
+    if (schedule === "constant") return lr;
+    var floor = lr * (minRatio === undefined ? 0.1 : minRatio), prog = Math.min(1, step / Math.max(1, steps));
+    return floor + 0.5 * (lr - floor) * (1 + Math.cos(Math.PI * prog));
+  }
+
+  /** models.OneLayerNet trained by the book's loop on [EDGE] u -> v (runs.edge.edge_run), float32
+   *  storage. logits of u = H (W E[u] + b) over the whole vocabulary (nodes then the specials),
+   *  H = E when tied; dropout on the hidden vector; mean cross-entropy over the pairs; full batch;
+   *  gradient clipping to a global norm (gradClip, null: none); torch.optim.AdamW (betas 0.9,
+   *  0.999, eps 1e-8; weight decay on E, W and an untied H, never on b); lrAt's schedule.
+   *  opts: n, width, pairs, E0 (vocab*width), W0 (width*width, torch's Linear layout: row = output),
+   *  b0, H0 (untied: the head's init), tied, frozen (the associative model: E does not train, nor
+   *  H when tied), lr, steps (the schedule's length), schedule, weightDecay, dropout, gradClip,
+   *  seed (the page's dropout draws), masks (optional: masks(step) -> Uint8Array pairs*width of
+   *  kept units, so that a test can hand over PyTorch's). Call advance(k) to take k steps. */
+  function OneLayerTrainer(opts) {
+    var n = opts.n, m = opts.width, V = n + N_SPECIALS;
+    this.n = n; this.m = m; this.vocab = V; this.pairs = opts.pairs;
+    this.tied = opts.tied !== false; this.frozen = !!opts.frozen;
+    this.lr = opts.lr; this.steps = opts.steps; this.schedule = opts.schedule || "cosine";
+    this.weightDecay = opts.weightDecay || 0; this.dropout = opts.dropout || 0;
+    this.gradClip = opts.gradClip === undefined ? 1.0 : opts.gradClip;
+    this.masks = opts.masks || null;
+    this.E = Float32Array.from(opts.E0); this.W = Float32Array.from(opts.W0); this.b = Float32Array.from(opts.b0);
+    this.H = this.tied ? this.E : Float32Array.from(opts.H0);
+    if (this.E.length !== V * m || this.W.length !== m * m || this.b.length !== m || this.H.length !== V * m)
+      throw new Error("initial weights must be (n + " + N_SPECIALS + ") x width, width x width, width");
+    // the trained tensors, as torch's parameter list: [E, W, b] (+ H untied); E out when frozen
+    var ps = [];
+    if (!this.frozen) ps.push({ w: this.E, decay: true });
+    ps.push({ w: this.W, decay: true }, { w: this.b, decay: false });
+    if (!this.tied) ps.push({ w: this.H, decay: true });
+    ps.forEach(function (p) {
+      p.g = new Float64Array(p.w.length); p.m1 = new Float32Array(p.w.length); p.m2 = new Float32Array(p.w.length);
+    });
+    this.params = ps;
+    this._dE = this.frozen ? null : ps[0].g;
+    this._dW = ps[this.frozen ? 0 : 1].g; this._db = ps[this.frozen ? 1 : 2].g;
+    this._dH = this.tied ? this._dE : ps[ps.length - 1].g;
+    var st = ((opts.seed >>> 0) * 2654435761 + 1) >>> 0;  // the page's own dropout draws (mulberry32)
+    this._rnd = function () {
+      st = (st + 0x6D2B79F5) >>> 0;
+      var t = st;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    this.step = 0;
+    this.losses = [];  // mean cross-entropy at each step, of the weights the step starts from
+  }
+
+  /** The hidden vector W E[u] + b of every node u: Float64Array n*m (eval mode, no dropout). */
+  OneLayerTrainer.prototype.hidden = function () {
+    var n = this.n, m = this.m, E = this.E, W = this.W, b = this.b, h = new Float64Array(n * m);
+    for (var u = 0; u < n; u++) for (var o = 0; o < m; o++) {
+      var wo = o * m, eu = u * m, s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;  // four chains: faster in V8
+      for (; k + 3 < m; k += 4) {
+        s0 += W[wo + k] * E[eu + k]; s1 += W[wo + k + 1] * E[eu + k + 1];
+        s2 += W[wo + k + 2] * E[eu + k + 2]; s3 += W[wo + k + 3] * E[eu + k + 3];
+      }
+      for (; k < m; k++) s0 += W[wo + k] * E[eu + k];
+      h[u * m + o] = f32(f32((s0 + s1) + (s2 + s3)) + b[o]);
+    }
+    return h;
+  };
+
+  OneLayerTrainer.prototype.advance = function (k) {
+    var n = this.n, m = this.m, V = this.vocab, pairs = this.pairs, N = pairs.length;
+    var E = this.E, W = this.W, H = this.H, p = this.dropout, keepScale = p > 0 ? 1 / (1 - p) : 1;
+    var hi = new Float64Array(m), z = new Float64Array(V), dh = new Float64Array(m);
+    var dhu = new Float64Array(n * m), g = new Float64Array(m), inputGrad = !this.frozen, i, j, o, r, u, s;
+    for (var it = 0; it < k; it++) {
+      var dE = this._dE, dW = this._dW, db = this._db, dH = this._dH;
+      this.params.forEach(function (q) { q.g.fill(0); });
+      dhu.fill(0);
+      var hu = this.hidden(), mask = p > 0 ? (this.masks ? this.masks(this.step) : null) : null, loss = 0;
+      for (i = 0; i < N; i++) {
+        u = pairs[i][0];
+        for (o = 0; o < m; o++) {  // dropout: a kept unit scaled by 1 / (1 - p)
+          var keep = p > 0 ? (mask ? mask[i * m + o] : (this._rnd() >= p ? 1 : 0)) : 1;
+          hi[o] = keep ? f32(hu[u * m + o] * keepScale) : 0;
+          dh[o] = keep ? keepScale : 0;  // d hidden_dropped / d hidden
+        }
+        var mx = -Infinity, sum = 0;
+        for (j = 0; j < V; j++) {
+          s = 0; r = j * m;
+          for (o = 0; o < m; o++) s += H[r + o] * hi[o];
+          z[j] = f32(s); if (z[j] > mx) mx = z[j];
+        }
+        for (j = 0; j < V; j++) sum += Math.exp(z[j] - mx);
+        var lse = mx + Math.log(sum), v = pairs[i][1];
+        loss += lse - z[v];
+        g.fill(0);
+        for (j = 0; j < V; j++) {  // dz = (softmax - onehot) / N; dH += dz h^T; g = H^T dz
+          var dz = (Math.exp(z[j] - lse) - (j === v ? 1 : 0)) / N;
+          r = j * m;
+          if (dH) for (o = 0; o < m; o++) dH[r + o] += dz * hi[o];  // none when H is frozen
+          for (o = 0; o < m; o++) g[o] += dz * H[r + o];
+        }
+        for (o = 0; o < m; o++) dhu[u * m + o] += g[o] * dh[o];
+      }
+      this.losses.push(f32(loss / N));
+      for (u = 0; u < n; u++) {  // dW += dh_u E[u]^T, db += dh_u, dE[u] += W^T dh_u
+        var eu = u * m, any = false;
+        for (o = 0; o < m; o++) if (dhu[eu + o] !== 0) { any = true; break; }
+        if (!any) continue;
+        for (o = 0; o < m; o++) {
+          var d = dhu[eu + o], wo = o * m;
+          if (d === 0) continue;
+          db[o] += d;
+          for (r = 0; r < m; r++) dW[wo + r] += d * E[eu + r];
+          if (inputGrad) for (r = 0; r < m; r++) dE[eu + r] += W[wo + r] * d;
+        }
+      }
+      this.update();
+      this.step += 1;
+    }
+    return this;
+  };
+
+  /** One AdamW step of torch.optim.AdamW on the gradients in params[].g (clipped first). */
+  OneLayerTrainer.prototype.update = function () {
+    var ps = this.params, t = this.step + 1, lr = lrAt(this.step, this.lr, this.steps, this.schedule);
+    var b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = this.weightDecay, scale = 1;
+    if (this.gradClip) {  // torch.nn.utils.clip_grad_norm_: the norm of all gradients together
+      var ss = 0;
+      ps.forEach(function (q) { for (var i = 0; i < q.g.length; i++) { var x = f32(q.g[i]); ss += x * x; } });
+      scale = Math.min(1, this.gradClip / (Math.sqrt(ss) + 1e-6));
+    }
+    var bc1 = 1 - Math.pow(b1, t), bc2s = Math.sqrt(1 - Math.pow(b2, t)), stepSize = lr / bc1;
+    ps.forEach(function (q) {
+      var w = q.w, g = q.g, m1 = q.m1, m2 = q.m2, decay = q.decay ? 1 - lr * wd : 1;
+      for (var i = 0; i < w.length; i++) {
+        var gi = f32(f32(g[i]) * scale), p = decay === 1 ? w[i] : f32(w[i] * decay);
+        m1[i] = f32(m1[i] + (gi - m1[i]) * (1 - b1));
+        m2[i] = f32(b2 * m2[i] + (1 - b2) * gi * gi);
+        w[i] = f32(p - stepSize * m1[i] / (Math.sqrt(m2[i]) / bc2s + eps));
+      }
+    });
+  };
+
+  /** The edge logits (measures.edge_logits): L[u * n + v] = H[v] . (W E[u] + b) over the node
+   *  tokens, eval mode. bias false: without b (the bilinear form E W^T E^T of margins.bilinear). */
+  OneLayerTrainer.prototype.edgeLogits = function (bias) {
+    var n = this.n, m = this.m, H = this.H, L = new Float64Array(n * n), h = this.hidden();
+    if (bias === false) for (var u0 = 0; u0 < n; u0++) for (var o0 = 0; o0 < m; o0++) h[u0 * m + o0] -= this.b[o0];
+    for (var u = 0; u < n; u++) for (var v = 0; v < n; v++) {
+      var s = 0;
+      for (var o = 0; o < m; o++) s += H[v * m + o] * h[u * m + o];
+      L[u * n + v] = s;
+    }
+    return L;
+  };
+
+  // ------------------------------------------------------------------ edge measures
+
+  /** Neighbour sets (arrays of booleans, n*n) of an undirected graph; withSelf adds u ~ u. */
+  function neighbourMask(n, edges, withSelf) {
+    var a = new Uint8Array(n * n);
+    edges.forEach(function (e) { a[e[0] * n + e[1]] = 1; a[e[1] * n + e[0]] = 1; });
+    if (withSelf) for (var u = 0; u < n; u++) a[u * n + u] = 1;
+    return a;
+  }
+
+  /** measures.top_k_recovery's top_k (%): for a node of degree k, its neighbours among its top-k logits / k. */
+  function topKRecovery(L, n, edges, selfEdges) {
+    var a = neighbourMask(n, edges, selfEdges), tot = 0, cnt = 0;
+    for (var u = 0; u < n; u++) {
+      var k = 0, v;
+      for (v = 0; v < n; v++) k += a[u * n + v];
+      if (!k) continue;
+      var order = [];
+      for (v = 0; v < n; v++) order.push(v);
+      order.sort(function (x, y) { return L[u * n + y] - L[u * n + x]; });
+      var hit = 0;
+      for (v = 0; v < k; v++) hit += a[u * n + order[v]];
+      tot += hit / k; cnt += 1;
+    }
+    return 100 * tot / cnt;
+  }
+
+  /** margins.skewed_logits: E W' E^T with W' keeping W's diagonal in the basis of E's right
+   *  singular vectors. With E = U S Vh, s_i^2 lambda_i = u_i^T (E W E^T) u_i, so the skewed
+   *  logits are U diag(u_i^T L0 u_i) U^T over the top min(n, m) eigenvectors u_i of E E^T
+   *  (L0 = E W E^T: the bias-free logits). */
+  function skewedLogits(E, L0, n, m) {
+    var K = new Float64Array(n * n), u, v, o, i;
+    for (u = 0; u < n; u++) for (v = u; v < n; v++) {
+      var s = 0;
+      for (o = 0; o < m; o++) s += E[u * m + o] * E[v * m + o];
+      K[u * n + v] = s; K[v * n + u] = s;
+    }
+    var e = eigh(K, n), r = Math.min(n, m), S = new Float64Array(n * n);
+    for (i = 0; i < r; i++) {
+      var q = 0;
+      for (u = 0; u < n; u++) for (v = 0; v < n; v++) q += e.vectors[u * n + i] * L0[u * n + v] * e.vectors[v * n + i];
+      for (u = 0; u < n; u++) for (v = 0; v < n; v++) S[u * n + v] += q * e.vectors[u * n + i] * e.vectors[v * n + i];
+    }
+    return S;
+  }
+
+  /** margins.edge_margin (the paper's §5): the mean over nodes of the best neighbour's logit
+   *  minus the best non-neighbour's (self excluded); and margins.top1_neighbour (%): the share
+   *  of nodes whose best other node is a neighbour. */
+  function edgeMargin(L, n, edges) {
+    var a = neighbourMask(n, edges, false), tot = 0, cnt = 0, hits = 0, has = 0;
+    for (var u = 0; u < n; u++) {
+      var nb = -Infinity, non = -Infinity, best = -1, bestV = -Infinity;
+      for (var v = 0; v < n; v++) {
+        if (v === u) continue;
+        var x = L[u * n + v];
+        if (a[u * n + v]) nb = Math.max(nb, x); else non = Math.max(non, x);
+        if (x > bestV) { bestV = x; best = v; }
+      }
+      if (nb > -Infinity && non > -Infinity) { tot += nb - non; cnt += 1; }
+      if (nb > -Infinity) { has += 1; hits += a[u * n + best]; }
+    }
+    return { margin: cnt ? tot / cnt : NaN, top1: 100 * hits / Math.max(1, has) };
+  }
+
+  /** margins.margin_report of a tied one-layer network: the edge margin of its own logits
+   *  (bias included) and of the skewed low-rank logits, and their top-1 (%). */
+  function marginReport(tr, edges) {
+    var n = tr.n, m = tr.m, orig = edgeMargin(tr.edgeLogits(true), n, edges);
+    var sk = edgeMargin(skewedLogits(tr.E, tr.edgeLogits(false), n, m), n, edges);
+    return { margin: orig.margin, top1: orig.top1, skewed_margin: sk.margin, skewed_top1: sk.top1 };
+  }
+
   /** ~count log-spaced steps in [1, steps] plus 0 (spectral.snapshot_schedule). */
   function snapshotSchedule(steps, count) {
     var out = [0], seen = { 0: true };
@@ -781,6 +1026,8 @@
     transition: transition, pathStar: pathStar, eigh: eigh, graphSpectrum: graphSpectrum,
     projections: projections, normalisedProfile: normalisedProfile, alignment: alignment, pca2d: pca2d,
     randomNormal: randomNormal, Node2VecTrainer: Node2VecTrainer, snapshotSchedule: snapshotSchedule,
+    edgePairs: edgePairs, lrAt: lrAt, OneLayerTrainer: OneLayerTrainer, topKRecovery: topKRecovery,
+    skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
     startAll: startAll,
   };
 });
