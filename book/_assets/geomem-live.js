@@ -542,6 +542,55 @@
     return { margin: orig.margin, top1: orig.top1, skewed_margin: sk.margin, skewed_top1: sk.top1 };
   }
 
+  // ------------------------------------------------------------------ the page's one-layer runs
+
+  /** A one-layer network (or its associative twin) for graph g drawn from the page's own seed:
+   *  E (and an untied H) N(0, init_std^2), W N(0, 0.02^2), b = 0, as models.OneLayerNet draws them
+   *  (from other random numbers: the page's seeds are its own). v: width, init_std, seed, tied,
+   *  frozen, lr, steps, weight_decay, dropout, self_edges; recipe: schedule and gradClip. */
+  function pageNet(g, v, recipe) {
+    var V = g.n + N_SPECIALS, m = v.width, s = 4 * v.seed;
+    return new OneLayerTrainer({
+      n: g.n, width: m, pairs: edgePairs(g.n, g.edges, v.self_edges), tied: v.tied, frozen: v.frozen,
+      E0: randomNormal(V * m, v.init_std, s + 1), W0: randomNormal(m * m, 0.02, s + 2), b0: new Float32Array(m),
+      H0: v.tied ? null : randomNormal(V * m, v.init_std, s + 3), lr: v.lr, steps: v.steps,
+      weightDecay: v.weight_decay || 0, dropout: v.dropout || 0, seed: s + 4,
+      schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
+  /** Train tr to each step of `points` (ascending), calling measure(tr) there and report(step)
+   *  between chunks, yielding to the browser at least every ~40 ms. Resolves false when
+   *  alive() turns false (a newer retrain took over). */
+  async function trainThrough(tr, points, measure, report, alive) {
+    var last = now(), chunk = 1;
+    for (var k = 0; k < points.length; k++) {
+      while (tr.step < points[k]) {
+        var t0 = now();
+        tr.advance(Math.min(points[k] - tr.step, chunk));
+        chunk = Math.max(1, Math.min(1000, Math.round(chunk * 30 / Math.max(now() - t0, 1))));  // ~30 ms a chunk
+        if (now() - last > 40) {
+          report(tr.step);
+          await nextFrame();
+          last = now();
+          if (!alive()) return false;
+        }
+      }
+      measure(tr);
+    }
+    return alive();
+  }
+
+  /** ~count steps in [1, steps], half evenly spaced and half log-spaced (playground.curve_points). */
+  function curvePoints(steps, count) {
+    var every = Math.max(1, Math.floor(steps / count)), seen = {}, out = [], k;
+    for (k = every; k <= steps; k += every) seen[k] = true;
+    for (k = 0; k < count; k++) seen[Math.round(Math.exp(Math.log(steps) * k / Math.max(1, count - 1)))] = true;
+    seen[steps] = true;
+    Object.keys(seen).forEach(function (s) { if (+s >= 1 && +s <= steps) out.push(+s); });
+    return out.sort(function (a, b) { return a - b; });
+  }
+
   /** ~count log-spaced steps in [1, steps] plus 0 (spectral.snapshot_schedule). */
   function snapshotSchedule(steps, count) {
     var out = [0], seen = { 0: true };
@@ -587,6 +636,14 @@
         hovertext: xy[0].map(function (_, i) { return "node " + i; }), hoverinfo: "text", showlegend: false,
         xaxis: xa, yaxis: ya },
     ];
+  }
+
+  /** The graph's normalised spectrum (green) beside the embedding's normalised projections (orange). */
+  function spectrumBars(spectrum, prof, xa, ya) {
+    var x = [];
+    for (var i = 1; i <= spectrum.length; i++) x.push(i);
+    return [{ type: "bar", x: x, y: spectrum, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" }, xaxis: xa, yaxis: ya },
+            { type: "bar", x: x, y: prof, name: "‖Vᵀeᵢ‖ (normalised)", marker: { color: "#D55E00" }, xaxis: xa, yaxis: ya }];
   }
 
   function layoutPositions(pos) {  // [[x, y], ...] -> [[x...], [y...]]
@@ -828,11 +885,7 @@
     this.frameOut.textContent = "step " + fr.step + ": alignment " + fr.align.toFixed(2) +
       (isFinite(fr.loss) ? ", loss " + fr.loss.toFixed(3) : "");
     var traces = graphTraces(g, fr.xy, "x", "y", g.colors, false);
-    var x = []; for (i = 1; i < n; i++) x.push(i);
-    traces.push({ type: "bar", x: x, y: spec.normalised, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
-                  xaxis: "x2", yaxis: "y2" });
-    traces.push({ type: "bar", x: x, y: normalisedProfile(fr.prof), name: "‖Vᵀeᵢ‖ (normalised)",
-                  marker: { color: "#D55E00" }, xaxis: "x2", yaxis: "y2" });
+    traces = traces.concat(spectrumBars(spec.normalised, normalisedProfile(fr.prof), "x2", "y2"));
     // (c): one trace per kind of eigenvector (smooth, zig-zag, the rest), lines split by nulls
     var upto = run.frames.slice(0, k + 1), sx = upto.map(function (f) { return Math.max(f.step, 0.5); });
     var groups = [["smooth", "#3b6fb6", []], ["other", "#b0b0b0", []], ["zig-zag", "#c0392b", []]];
@@ -882,38 +935,84 @@
     return lay;
   };
 
-  // ------------------------------------------------------------------ panel: the playground grid
+  // ------------------------------------------------------------------ panel: the playground
+
+  var WDS = [0, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
+  var PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
+  var PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];
+
+  /** The index of v in values (nearest on a log scale; 0 matches only 0). */
+  function indexOf(values, v) {
+    if (v === 0 && values[0] === 0) return 0;
+    return nearest(values.filter(function (x) { return x > 0; }), v) + (values[0] === 0 ? 1 : 0);
+  }
 
   function PlaygroundPanel(root, data) {
-    this.root = root; this.data = data; this.token = 0;
-    var self = this, d = data.defaults;
+    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = [];
+    var self = this, d = data.defaults, live = data.live;
+    // the families the page retrains come last, in their own group
+    var model = el("select", { name: "model" }), groups = [["precomputed runs", []], ["also retrained in the page", []]];
+    data.models.forEach(function (o) { groups[live.models.indexOf(o[0]) >= 0 ? 1 : 0][1].push(o); });
+    groups.forEach(function (gr) {
+      var og = el("optgroup", { label: gr[0] });
+      gr[1].forEach(function (o) { og.appendChild(el("option", { value: o[0], text: o[1] })); });
+      model.appendChild(og);
+    });
+    model.value = d.model;
     this.c = {
       graph: select("graph", data.graph_order.map(function (k) { return [k, data.graphs[k].label]; }), d.graph),
-      model: select("model", data.models, d.model),
+      model: model,
       edges: select("edges", [["0", "edges u→v"], ["1", "edges u→v and self-edges u→u"]], d.self_edges ? "1" : "0"),
       scale: range("scale", 0, data.scales.length - 1, 1, d.scale_index),
       step: range("step", 0, 0, 1, 0),
     };
-    this.readouts = { scale: el("output", { class: "geomem-live-readout" }),
-                      step: el("output", { class: "geomem-live-readout" }) };
+    this.l = {
+      width: range("width", 0, PG_WIDTHS.length - 1, 1, 3),
+      lr: range("lr", 0, LRS.length - 1, 1, nearest(LRS, 0.01)),
+      weight_decay: range("weight_decay", 0, WDS.length - 1, 1, 0),
+      steps: range("steps", 0, PG_STEPS.length - 1, 1, 5),
+      seed: el("input", { type: "number", name: "seed", min: 0, max: 999999, step: 1, value: 0 }),
+      tied: checkbox("tied", true),
+    };
+    this.l.seed.style.width = "6em";
+    this.readouts = {};
+    ["scale", "step", "width", "lr", "weight_decay", "steps"].forEach(function (k) {
+      self.readouts[k] = el("output", { class: "geomem-live-readout" });
+    });
     var controls = el("div", { class: "geomem-live-controls" }, [
       labelled("graph", this.c.graph), labelled("model", this.c.model), labelled("edges", this.c.edges),
       labelled("init std", this.c.scale, this.readouts.scale),
       labelled("training step", this.c.step, this.readouts.step)]);
     this.play = el("button", { type: "button", name: "play", text: "play training" });
     controls.appendChild(this.play);
-    this.status = el("div", { class: "geomem-live-status" });
-    this.fig = el("div", { class: "geomem-live-figure" });
+    this.button = el("button", { type: "button", name: "retrain", text: "retrain in the page" });
+    this.progress = el("progress", { max: 1, value: 0, "aria-label": "training progress" });
+    this.liveNote = el("span", { class: "geomem-live-note-inline" });
+    var liveRow = el("div", { class: "geomem-live-controls geomem-live-retrain" }, [
+      labelled("width m", this.l.width, this.readouts.width), labelled("learning rate", this.l.lr, this.readouts.lr),
+      labelled("weight decay", this.l.weight_decay, this.readouts.weight_decay),
+      labelled("steps", this.l.steps, this.readouts.steps), labelled("page seed", this.l.seed),
+      labelled("tied E", this.l.tied), this.button, this.progress, this.liveNote]);
+    this.status = el("div", { class: "geomem-live-status", role: "status", "aria-live": "polite" });
+    this.fig = el("div", { class: "geomem-live-figure", role: "img" });
     root.textContent = "";
     root.appendChild(controls);
+    root.appendChild(liveRow);
     root.appendChild(this.status);
     root.appendChild(this.fig);
-    ["graph", "model", "edges", "scale"].forEach(function (k) {
-      self.c[k].addEventListener("input", function () { self.show(true); });
+    ["graph", "edges", "scale"].forEach(function (k) {
+      self.c[k].addEventListener("input", function () { self.settingChanged(); });
     });
+    this.c.model.addEventListener("input", function () { self.resetLive(); self.settingChanged(); });
     this.c.step.addEventListener("input", function () { self.show(false); });
+    Object.keys(this.l).forEach(function (k) {
+      self.l[k].addEventListener("input", function () { self.syncReadouts(); });
+      self.l[k].addEventListener("change", function () { self.settingChanged(); });
+    });
     this.play.addEventListener("click", function () { self.playTraining(); });
-    this.show(true);
+    this.button.addEventListener("click", function () { self.retrain(); });
+    this.resetLive();
+    this.settingChanged();
   }
 
   PlaygroundPanel.prototype.key = function () {
@@ -921,19 +1020,124 @@
     return [c.graph.value, c.model.value, c.edges.value, +c.scale.value].join("|");
   };
 
-  PlaygroundPanel.prototype.show = function (toLast) {
+  /** The retrain controls' values, with the grid's graph, model, edges and init scale. */
+  PlaygroundPanel.prototype.values = function () {
+    var l = this.l, c = this.c;
+    return {
+      graph: c.graph.value, model: c.model.value, self_edges: c.edges.value === "1",
+      init_std: this.data.scales[+c.scale.value], width: PG_WIDTHS[+l.width.value], lr: LRS[+l.lr.value],
+      weight_decay: WDS[+l.weight_decay.value], steps: PG_STEPS[+l.steps.value],
+      seed: Math.max(0, Math.floor(+l.seed.value || 0)), tied: l.tied.checked,
+      frozen: c.model.value === "assoc",
+    };
+  };
+
+  /** A new model: the retrain controls take the grid's settings of that family. */
+  PlaygroundPanel.prototype.resetLive = function () {
     var run = this.data.runs[this.key()];
+    if (!run) return;
+    var s = run.settings, l = this.l;
+    l.width.value = indexOf(PG_WIDTHS, s.width); l.lr.value = nearest(LRS, s.lr);
+    l.steps.value = indexOf(PG_STEPS, s.steps); l.weight_decay.value = 0; l.tied.checked = s.tied; l.seed.value = 0;
+    this.syncReadouts();
+  };
+
+  PlaygroundPanel.prototype.syncReadouts = function () {
+    var v = this.values(), r = this.readouts, trainable = this.data.live.models.indexOf(v.model) >= 0, self = this;
+    r.width.textContent = v.width; r.lr.textContent = fmt(v.lr); r.weight_decay.textContent = fmt(v.weight_decay);
+    r.steps.textContent = v.steps;
+    Object.keys(this.l).forEach(function (k) { self.l[k].disabled = !trainable; });
+    this.button.disabled = !trainable;
+    this.liveNote.textContent = trainable ? "" : this.data.live.elsewhere[v.model] || "";
+  };
+
+  /** Do the retrain controls ask for the grid's own run (then the grid's view is shown)? */
+  PlaygroundPanel.prototype.onGrid = function () {
+    var run = this.data.runs[this.key()], v = this.values();
+    if (!run) return false;
+    var s = run.settings;
+    return PG_WIDTHS[indexOf(PG_WIDTHS, s.width)] === v.width && LRS[nearest(LRS, s.lr)] === v.lr &&
+      PG_STEPS[indexOf(PG_STEPS, s.steps)] === v.steps && v.weight_decay === 0 && v.tied === s.tied &&
+      !this.seedMoved;
+  };
+
+  PlaygroundPanel.prototype.settingChanged = function () {
+    this.syncReadouts();
+    var trainable = this.data.live.models.indexOf(this.c.model.value) >= 0;
+    if (trainable && !this.onGrid()) { this.retrain(); return; }
+    this.token++; this.live = null;
+    this.root.setAttribute("data-state", "done");
+    this.show(true);
+  };
+
+  PlaygroundPanel.prototype.current = function () { return this.live || this.data.runs[this.key()]; };
+
+  PlaygroundPanel.prototype.show = function (toLast) {
+    var run = this.current();
     this.readouts.scale.textContent = fmt(this.data.scales[+this.c.scale.value]);
     if (!run) { this.status.textContent = "no precomputed run for " + this.key(); return; }
     if (toLast) { this.c.step.max = run.steps.length - 1; this.c.step.value = run.steps.length - 1; }
     var k = Math.min(+this.c.step.value, run.steps.length - 1);
     this.readouts.step.textContent = run.steps[k] + " of " + run.settings.steps;
     this.draw(run, k);
-    this.root.setAttribute("data-view", this.key() + "|" + run.steps[k]);
+    this.root.setAttribute("data-view", (this.live ? "page|" : "") + this.key() + "|" + run.steps[k]);
+  };
+
+  /** Train the selected setting in the page (pageNet, chapter 05's recipe), keeping what the
+   *  grid keeps of a run (snapshots, recovery curve, loss), then draw it like a grid run. */
+  PlaygroundPanel.prototype.retrain = async function () {
+    var token = ++this.token, self = this, t0 = now(), v = this.values(), gd = this.data.graphs[v.graph];
+    var g = { n: gd.n, edges: gd.edges }, spec = graphSpectrum(g.n, g.edges), m = v.width, n = g.n;
+    if (v.lr * v.weight_decay >= 1) {
+      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
+        "weights by 1 − lr × weight decay at every step).";
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
+    this.root.setAttribute("data-state", "training");
+    var tr = pageNet(g, v, { schedule: "cosine", gradClip: 1.0 });
+    var snaps = snapshotSchedule(v.steps, 8), curve = curvePoints(v.steps, 6), pts = {};
+    snaps.concat(curve).forEach(function (s) { pts[s] = true; });
+    var run = { settings: { graph_key: v.graph, model: v.model, tied: v.tied, self_edges: v.self_edges, width: m,
+                            lr: v.lr, init_std: v.init_std, steps: v.steps, seed: v.seed, weight_decay: v.weight_decay,
+                            page: true },
+                steps: [], pcs: [], prof: [], align: [], curve: [[], []], loss: [[], []] };
+    var measure = function (t) {
+      var X = t.E.subarray(0, n * m);
+      if (snaps.indexOf(t.step) >= 0) {
+        run.steps.push(t.step); run.pcs.push(pca2d(X, n, m));
+        run.prof.push(normalisedProfile(projections(X, n, m, spec, false))); run.align.push(alignment(X, n, m, spec));
+      }
+      if (t.step > 0 && curve.indexOf(t.step) >= 0) {
+        run.curve[0].push(t.step); run.curve[1].push(topKRecovery(t.edgeLogits(true), n, g.edges, v.self_edges));
+      }
+    };
+    this.progress.max = v.steps; this.progress.value = 0;
+    var report = function (step) {
+      self.progress.value = step;
+      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+    };
+    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; });
+    var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
+    if (!ok) return;
+    var trainMs = now() - t0;
+    var every = Math.max(1, Math.floor(v.steps / 60));
+    for (var i = 0; i < tr.losses.length; i += every) { run.loss[0].push(i + 1); run.loss[1].push(tr.losses[i]); }
+    run.top_k = run.curve[1][run.curve[1].length - 1]; run.alignment = run.align[run.align.length - 1];
+    this.live = run;
+    this.progress.value = v.steps;
+    this.show(true);
+    var total = now() - t0;
+    this.timings.push({ steps: v.steps, n: n, width: m, model: v.model, total_ms: total, train_ms: trainMs });
+    this.root.setAttribute("data-state", "done");
+    this.root.setAttribute("data-redraw-ms", total.toFixed(1));
+    this.status.textContent = "Retrained in the page in " + (total / 1000).toFixed(2) + " s (page seed " + v.seed +
+      "): top-k edge recovery " + Math.round(run.top_k) + "%, alignment " + run.alignment.toFixed(3) +
+      " (a random matrix: " + gd.random_alignment.toFixed(3) + ").";
   };
 
   PlaygroundPanel.prototype.playTraining = async function () {
-    var token = ++this.token, run = this.data.runs[this.key()];
+    var token = ++this.token, run = this.current();
     if (!run) return;
     for (var k = 0; k < run.steps.length; k++) {
       this.c.step.value = k;
@@ -944,14 +1148,10 @@
   };
 
   PlaygroundPanel.prototype.draw = function (run, k) {
-    var g = this.data.graphs[run.settings.graph_key], n = g.n, s = run.settings;
+    var g = this.data.graphs[run.settings.graph_key], s = run.settings;
     var traces = graphTraces(g, layoutPositions(g.pos), "x", "y", g.colors);
     traces = traces.concat(graphTraces(g, run.pcs[k], "x2", "y2", g.colors));
-    var x = []; for (var i = 1; i < n; i++) x.push(i);
-    traces.push({ type: "bar", x: x, y: g.spectrum, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
-                  xaxis: "x3", yaxis: "y3" });
-    traces.push({ type: "bar", x: x, y: run.prof[k], name: "‖Vᵀeᵢ‖ (normalised)", marker: { color: "#D55E00" },
-                  xaxis: "x3", yaxis: "y3" });
+    traces = traces.concat(spectrumBars(g.spectrum, run.prof[k], "x3", "y3"));
     var step = run.steps[k], cx = [], cy = [];
     run.curve[0].forEach(function (st, j) { if (st <= step) { cx.push(st); cy.push(run.curve[1][j]); } });
     traces.push({ type: "scatter", mode: "lines", x: run.curve[0], y: run.curve[1], line: { color: "#c9d3e6", width: 1 },
@@ -976,18 +1176,183 @@
                    tickformat: ".2~g", nticks: 5, title: { text: "loss" } };
     lay.title = { text: this.data.model_labels[s.model] + " on " + g.label + ": " + (s.tied ? "tied" : "untied") +
                   (s.self_edges ? ", self-edges" : "") + ", m=" + s.width + ", lr=" + fmt(s.lr) + ", init N(0, " +
-                  fmt(s.init_std) + "²), " + s.steps + " steps, seed " + s.seed, font: { size: 14 }, x: 0.01,
-                  xanchor: "left" };
+                  fmt(s.init_std) + "²)" + (s.weight_decay ? ", weight decay " + fmt(s.weight_decay) : "") + ", " +
+                  s.steps + " steps, " + (s.page ? "retrained in the page, page seed " : "precomputed, seed ") + s.seed,
+                  font: { size: 14 }, x: 0.01, xanchor: "left" };
     lay.margin = { l: 50, r: 50, t: 70, b: 60 };
     lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
     quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
     this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
       run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
+    this.fig.setAttribute("aria-label", lay.title.text + ". " + this.status.textContent);
+  };
+
+  // ------------------------------------------------------------------ panel: chapter 04's knobs
+
+  var KNOB_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1];
+  var KNOB_INITS = [0.02, 0.1, 0.3, 1, 3];
+  var DROPOUTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+  var KNOB_WIDTHS = [8, 16, 32, 64, 128];
+  var KNOB_STEPS = [250, 500, 1000, 2000, 5000];
+
+  function median(xs) {
+    var s = xs.slice().sort(function (a, b) { return a - b; }), h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  }
+
+  /** The one-layer network on the knob table's graph, retrained in the page under the table's
+   *  recipe (constant rate, no clipping: chapter 04's knob runs) with the reader's learning rate,
+   *  initial scale, weight decay and dropout; the edge margins (original and skewed) and the
+   *  skewed top-1 are recorded data.evals times, the direction judged like the table's rows. */
+  function KnobPanel(root, data) {
+    this.root = root; this.data = data; this.token = 0; this.timings = [];
+    var self = this, d = data.defaults;
+    this.c = {
+      row: select("row", [["", "(your own)"]].concat(data.rows.map(function (r, i) { return [String(i), r.label]; })), ""),
+      lr: range("lr", 0, KNOB_LRS.length - 1, 1, nearest(KNOB_LRS, d.lr)),
+      init_std: range("init_std", 0, KNOB_INITS.length - 1, 1, nearest(KNOB_INITS, d.init_std)),
+      weight_decay: range("weight_decay", 0, WDS.length - 1, 1, indexOf(WDS, d.weight_decay)),
+      dropout: range("dropout", 0, DROPOUTS.length - 1, 1, DROPOUTS.indexOf(d.dropout)),
+      width: range("width", 0, KNOB_WIDTHS.length - 1, 1, KNOB_WIDTHS.indexOf(d.width)),
+      steps: range("steps", 0, KNOB_STEPS.length - 1, 1, KNOB_STEPS.indexOf(d.steps)),
+      seed: el("input", { type: "number", name: "seed", min: 0, max: 999999, step: 1, value: d.seed }),
+    };
+    this.c.seed.style.width = "6em";
+    var rows = [["row", "a row of the table"], ["lr", "learning rate"], ["init_std", "init std"],
+                ["weight_decay", "weight decay"], ["dropout", "dropout"], ["width", "width m"], ["steps", "steps"],
+                ["seed", "page seed"]];
+    this.readouts = {};
+    var controls = el("div", { class: "geomem-live-controls" });
+    rows.forEach(function (r) {
+      var ro = r[0] === "row" || r[0] === "seed" ? null : el("output", { class: "geomem-live-readout" });
+      if (ro) self.readouts[r[0]] = ro;
+      controls.appendChild(labelled(r[1], self.c[r[0]], ro));
+    });
+    this.button = el("button", { type: "button", name: "retrain", text: "retrain" });
+    this.progress = el("progress", { max: 1, value: 0, "aria-label": "training progress" });
+    controls.appendChild(this.button);
+    controls.appendChild(this.progress);
+    this.status = el("div", { class: "geomem-live-status", role: "status", "aria-live": "polite" });
+    this.fig = el("div", { class: "geomem-live-figure", role: "img" });
+    root.textContent = "";
+    root.appendChild(controls);
+    root.appendChild(this.status);
+    root.appendChild(this.fig);
+    Object.keys(this.c).forEach(function (k) {
+      self.c[k].addEventListener("input", function () { if (k !== "row") self.c.row.value = ""; self.syncReadouts(); });
+      self.c[k].addEventListener("change", function () { if (k === "row") self.applyRow(); self.retrain(); });
+    });
+    this.button.addEventListener("click", function () { self.retrain(); });
+    this.syncReadouts();
+    this.retrain();
+  }
+
+  KnobPanel.prototype.values = function () {
+    var c = this.c;
+    return { lr: KNOB_LRS[+c.lr.value], init_std: KNOB_INITS[+c.init_std.value], weight_decay: WDS[+c.weight_decay.value],
+             dropout: DROPOUTS[+c.dropout.value], width: KNOB_WIDTHS[+c.width.value], steps: KNOB_STEPS[+c.steps.value],
+             seed: Math.max(0, Math.floor(+c.seed.value || 0)), tied: true, frozen: false, self_edges: false };
+  };
+
+  /** A row of the table: its learning rate, initial scale, weight decay and dropout (the page
+   *  keeps its own width and steps). */
+  KnobPanel.prototype.applyRow = function () {
+    var r = this.data.rows[+this.c.row.value], c = this.c;
+    if (!this.c.row.value || !r) return;
+    c.lr.value = nearest(KNOB_LRS, r.lr); c.init_std.value = nearest(KNOB_INITS, r.init_std);
+    c.weight_decay.value = indexOf(WDS, r.weight_decay); c.dropout.value = DROPOUTS.indexOf(r.dropout);
+    this.syncReadouts();
+  };
+
+  KnobPanel.prototype.syncReadouts = function () {
+    var v = this.values(), r = this.readouts;
+    r.lr.textContent = fmt(v.lr); r.init_std.textContent = fmt(v.init_std);
+    r.weight_decay.textContent = fmt(v.weight_decay); r.dropout.textContent = fmt(v.dropout);
+    r.width.textContent = v.width; r.steps.textContent = v.steps;
+  };
+
+  KnobPanel.prototype.retrain = async function () {
+    var token = ++this.token, self = this, t0 = now(), v = this.values(), g = this.data.graph, n = g.n, m = v.width;
+    if (v.lr * v.weight_decay >= 1) {
+      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
+        "weights by 1 − lr × weight decay at every step).";
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
+    this.root.setAttribute("data-state", "training");
+    var spec = graphSpectrum(n, g.edges), every = Math.max(1, Math.floor(v.steps / this.data.evals)), points = [];
+    for (var s = every; s <= v.steps; s += every) points.push(s);
+    if (points[points.length - 1] !== v.steps) points.push(v.steps);
+    var tr = pageNet(g, v, { schedule: "constant", gradClip: null }), hist = [];
+    this.progress.max = v.steps; this.progress.value = 0;
+    var ok = await trainThrough(tr, points, function (t) {
+      var rep = marginReport(t, g.edges);
+      rep.step = t.step; rep.loss = t.losses[t.losses.length - 1];
+      hist.push(rep);
+    }, function (step) {
+      self.progress.value = step;
+      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+    }, function () { return token === self.token; });
+    if (!ok) return;
+    var X = tr.E.subarray(0, n * m), late = hist.filter(function (h) { return h.step > self.data.late_fraction * v.steps; });
+    var res = { v: v, hist: hist, xy: pca2d(X, n, m), prof: normalisedProfile(projections(X, n, m, spec, false)),
+                align: alignment(X, n, m, spec), spectrum: spec.normalised,
+                late_margin: median(late.map(function (h) { return h.skewed_margin; })),
+                late_top1: median(late.map(function (h) { return h.skewed_top1; })) };
+    res.geometric = res.late_margin > 0 && res.late_top1 >= this.data.geometric_top1;
+    this.result = res;
+    this.progress.value = v.steps;
+    this.draw(res);
+    var total = now() - t0, last = hist[hist.length - 1];
+    this.timings.push({ steps: v.steps, width: m, total_ms: total });
+    this.root.setAttribute("data-state", "done");
+    this.root.setAttribute("data-redraw-ms", total.toFixed(1));
+    this.status.textContent = "Retrained in the page in " + (total / 1000).toFixed(2) + " s (page seed " + v.seed +
+      "). At the end: edge margin " + last.margin.toFixed(2) + ", skewed margin " + last.skewed_margin.toFixed(2) +
+      ", skewed top-1 " + Math.round(last.skewed_top1) + "%; over the last fifth (medians) skewed margin " +
+      res.late_margin.toFixed(2) + " and top-1 " + Math.round(res.late_top1) + "%: " +
+      (res.geometric ? "geometric" : "not geometric") + ". Alignment of E " + res.align.toFixed(3) + ".";
+    this.fig.setAttribute("aria-label", "Knob panel figure. " + this.status.textContent);
+  };
+
+  KnobPanel.prototype.draw = function (res) {
+    var g = this.data.graph, v = res.v, hist = res.hist, steps = hist.map(function (h) { return h.step; });
+    var traces = graphTraces(g, res.xy, "x", "y", g.colors);
+    traces = traces.concat(spectrumBars(res.spectrum, res.prof, "x2", "y2"));
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.margin; }),
+                  name: "edge margin", line: { color: "#888888" }, xaxis: "x3", yaxis: "y3" });
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.skewed_margin; }),
+                  name: "skewed edge margin", line: { color: PALETTE[0] }, xaxis: "x3", yaxis: "y3" });
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.skewed_top1; }),
+                  name: "skewed top-1 (%)", line: { color: PALETTE[2] }, xaxis: "x4", yaxis: "y4" });
+    var lay = quadLayout(["(a) embedding E, top-2 PCs, with the cycle's edges",
+                          "(b) spectrum vs ‖Eᵀeᵢ‖: alignment " + res.align.toFixed(2),
+                          "(c) edge margins: " + (res.geometric ? "geometric" : "not geometric"),
+                          "(d) skewed top-1, the " + this.data.geometric_top1 + "% line dashed"], 640);
+    lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
+    lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", range: [Math.min(-0.1, Math.min.apply(null, res.spectrum) - 0.1), 1.1] };
+    lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#444" };
+    lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis4 = { domain: [0, 0.4], anchor: "x4", range: [0, 105], gridcolor: "#eee" };
+    var x0 = this.data.late_fraction * v.steps;
+    lay.shapes = [{ type: "line", xref: "x4", yref: "y4", x0: 0, x1: v.steps, y0: this.data.geometric_top1,
+                    y1: this.data.geometric_top1, line: { dash: "dash", color: "#999", width: 1 } },
+                  { type: "rect", xref: "x3", yref: "paper", x0: x0, x1: v.steps, y0: 0, y1: 0.4, fillcolor: "#000",
+                    opacity: 0.06, line: { width: 0 } },
+                  { type: "rect", xref: "x4", yref: "paper", x0: x0, x1: v.steps, y0: 0, y1: 0.4, fillcolor: "#000",
+                    opacity: 0.06, line: { width: 0 } }];
+    lay.title = { text: "1-layer network on " + g.label + ": m=" + v.width + ", lr=" + fmt(v.lr) + " (constant), init N(0, " +
+                  fmt(v.init_std) + "²), weight decay " + fmt(v.weight_decay) + ", dropout " + fmt(v.dropout) + ", " +
+                  v.steps + " steps, page seed " + v.seed, font: { size: 13 }, x: 0.01, xanchor: "left" };
+    lay.margin = { l: 50, r: 30, t: 70, b: 60 };
+    lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
+    quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
   };
 
   // ------------------------------------------------------------------ start
 
-  var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel };
+  var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel, knobs: KnobPanel };
 
   var CSS = [
     ".geomem-live { border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px 12px; margin: 8px 0 16px; }",
