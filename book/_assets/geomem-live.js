@@ -938,6 +938,7 @@
   // ------------------------------------------------------------------ panel: the playground
 
   var WDS = [0, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
+  var DRAW_EVERY_MS = 150;  // while a run trains, the panels redraw at most this often
   var PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
   var PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];
 
@@ -1111,18 +1112,23 @@
       if (t.step > 0 && curve.indexOf(t.step) >= 0) {
         run.curve[0].push(t.step); run.curve[1].push(topKRecovery(t.edgeLogits(true), n, g.edges, v.self_edges));
       }
+      if (t.step > 0 && run.curve[0].length && now() - drawn > DRAW_EVERY_MS) {  // the geometry as it forms
+        self.lossCurve(run, t.losses);
+        self.live = run;
+        self.show(true);
+        drawn = now();
+      }
     };
     this.progress.max = v.steps; this.progress.value = 0;
     var report = function (step) {
       self.progress.value = step;
       self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
     };
-    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; });
+    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = now();
     var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
     if (!ok) return;
     var trainMs = now() - t0;
-    var every = Math.max(1, Math.floor(v.steps / 60));
-    for (var i = 0; i < tr.losses.length; i += every) { run.loss[0].push(i + 1); run.loss[1].push(tr.losses[i]); }
+    this.lossCurve(run, tr.losses);
     run.top_k = run.curve[1][run.curve[1].length - 1]; run.alignment = run.align[run.align.length - 1];
     this.live = run;
     this.progress.value = v.steps;
@@ -1134,6 +1140,13 @@
     this.status.textContent = "Retrained in the page in " + (total / 1000).toFixed(2) + " s (page seed " + v.seed +
       "): top-k edge recovery " + Math.round(run.top_k) + "%, alignment " + run.alignment.toFixed(3) +
       " (a random matrix: " + gd.random_alignment.toFixed(3) + ").";
+  };
+
+  /** About 60 points of the loss per step (all of it for short runs), into run.loss. */
+  PlaygroundPanel.prototype.lossCurve = function (run, losses) {
+    var every = Math.max(1, Math.floor(run.settings.steps / 60));
+    run.loss = [[], []];
+    for (var i = 0; i < losses.length; i += every) { run.loss[0].push(i + 1); run.loss[1].push(losses[i]); }
   };
 
   PlaygroundPanel.prototype.playTraining = async function () {
@@ -1285,21 +1298,26 @@
     if (points[points.length - 1] !== v.steps) points.push(v.steps);
     var tr = pageNet(g, v, { schedule: "constant", gradClip: null }), hist = [];
     this.progress.max = v.steps; this.progress.value = 0;
+    var drawn = now(), result = function (t) {
+      var X = t.E.subarray(0, n * m), late = hist.filter(function (h) { return h.step > self.data.late_fraction * v.steps; });
+      var res = { v: v, hist: hist, xy: pca2d(X, n, m), prof: normalisedProfile(projections(X, n, m, spec, false)),
+                  align: alignment(X, n, m, spec), spectrum: spec.normalised,
+                  late_margin: late.length ? median(late.map(function (h) { return h.skewed_margin; })) : NaN,
+                  late_top1: late.length ? median(late.map(function (h) { return h.skewed_top1; })) : NaN };
+      res.geometric = res.late_margin > 0 && res.late_top1 >= self.data.geometric_top1;
+      return res;
+    };
     var ok = await trainThrough(tr, points, function (t) {
       var rep = marginReport(t, g.edges);
       rep.step = t.step; rep.loss = t.losses[t.losses.length - 1];
       hist.push(rep);
+      if (now() - drawn > DRAW_EVERY_MS) { self.draw(result(t)); drawn = now(); }  // the margins as they move
     }, function (step) {
       self.progress.value = step;
       self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
     }, function () { return token === self.token; });
     if (!ok) return;
-    var X = tr.E.subarray(0, n * m), late = hist.filter(function (h) { return h.step > self.data.late_fraction * v.steps; });
-    var res = { v: v, hist: hist, xy: pca2d(X, n, m), prof: normalisedProfile(projections(X, n, m, spec, false)),
-                align: alignment(X, n, m, spec), spectrum: spec.normalised,
-                late_margin: median(late.map(function (h) { return h.skewed_margin; })),
-                late_top1: median(late.map(function (h) { return h.skewed_top1; })) };
-    res.geometric = res.late_margin > 0 && res.late_top1 >= this.data.geometric_top1;
+    var res = result(tr);
     this.result = res;
     this.progress.value = v.steps;
     this.draw(res);
@@ -1327,7 +1345,8 @@
                   name: "skewed top-1 (%)", line: { color: PALETTE[2] }, xaxis: "x4", yaxis: "y4" });
     var lay = quadLayout(["(a) embedding E, top-2 PCs, with the cycle's edges",
                           "(b) spectrum vs ‖Eᵀeᵢ‖: alignment " + res.align.toFixed(2),
-                          "(c) edge margins: " + (res.geometric ? "geometric" : "not geometric"),
+                          "(c) edge margins" + (isNaN(res.late_margin) ? " (training…)" : ": " +
+                                                    (res.geometric ? "geometric" : "not geometric")),
                           "(d) skewed top-1, the " + this.data.geometric_top1 + "% line dashed"], 640);
     lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
     lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", range: [Math.min(-0.1, Math.min.apply(null, res.spectrum) - 0.1), 1.1] };
