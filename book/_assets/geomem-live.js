@@ -1351,7 +1351,7 @@
     lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
     lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", range: [Math.min(-0.1, Math.min.apply(null, res.spectrum) - 0.1), 1.1] };
     lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", title: { text: "step" }, gridcolor: "#eee" };
-    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#444" };
+    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#444", rangemode: "tozero" };
     lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", title: { text: "step" }, gridcolor: "#eee" };
     lay.yaxis4 = { domain: [0, 0.4], anchor: "x4", range: [0, 105], gridcolor: "#eee" };
     var x0 = this.data.late_fraction * v.steps;
