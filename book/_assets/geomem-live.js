@@ -559,8 +559,8 @@
     });
   }
 
-  /** Train tr to each step of `points` (ascending), calling measure(tr) there and report(step)
-   *  between chunks, yielding to the browser at least every ~40 ms. Resolves false when
+  /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
+   *  and report(step) between chunks, yielding to the browser at least every ~40 ms. Resolves false when
    *  alive() turns false (a newer retrain took over). */
   async function trainThrough(tr, points, measure, report, alive) {
     var last = now(), chunk = 1;
@@ -576,7 +576,11 @@
           if (!alive()) return false;
         }
       }
-      measure(tr);
+      if (measure(tr)) {  // it drew: let the browser paint that before training on
+        await nextFrame();
+        last = now();
+        if (!alive()) return false;
+      }
     }
     return alive();
   }
@@ -1117,14 +1121,17 @@
         self.live = run;
         self.show(true);
         drawn = now();
+        return true;
       }
+      return false;
     };
     this.progress.max = v.steps; this.progress.value = 0;
     var report = function (step) {
       self.progress.value = step;
       self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
     };
-    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = now();
+    // the first view after a step is drawn at once (a retrain starts from the init), later ones throttled
+    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = -Infinity;
     var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
     if (!ok) return;
     var trainMs = now() - t0;
@@ -1298,7 +1305,7 @@
     if (points[points.length - 1] !== v.steps) points.push(v.steps);
     var tr = pageNet(g, v, { schedule: "constant", gradClip: null }), hist = [];
     this.progress.max = v.steps; this.progress.value = 0;
-    var drawn = now(), result = function (t) {
+    var drawn = -Infinity, result = function (t) {  // the first evaluation is drawn at once, later ones throttled
       var X = t.E.subarray(0, n * m), late = hist.filter(function (h) { return h.step > self.data.late_fraction * v.steps; });
       var res = { v: v, hist: hist, xy: pca2d(X, n, m), prof: normalisedProfile(projections(X, n, m, spec, false)),
                   align: alignment(X, n, m, spec), spectrum: spec.normalised,
@@ -1311,7 +1318,10 @@
       var rep = marginReport(t, g.edges);
       rep.step = t.step; rep.loss = t.losses[t.losses.length - 1];
       hist.push(rep);
-      if (now() - drawn > DRAW_EVERY_MS) { self.draw(result(t)); drawn = now(); }  // the margins as they move
+      if (now() - drawn <= DRAW_EVERY_MS) return false;
+      self.draw(result(t));  // the margins as they move
+      drawn = now();
+      return true;
     }, function (step) {
       self.progress.value = step;
       self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
