@@ -86,4 +86,4 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
         httpd.shutdown()
         httpd.server_close()
     return {"rows": rows, "repeats": repeats, "goal_s": GOAL_S, "browser": CHROMIUM,
-            "note": "the page's own clock: training + redraws while training + the final draw"}
+            "note": "training, the redraws while it trains and the final draw"}
