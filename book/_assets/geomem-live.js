@@ -1196,15 +1196,15 @@
                    tickformat: ".2~g", nticks: 5, title: { text: "loss" } };
     lay.title = { text: this.data.model_labels[s.model] + " on " + g.label + ": " + (s.tied ? "tied" : "untied") +
                   (s.self_edges ? ", self-edges" : "") + ", m=" + s.width + ", lr=" + fmt(s.lr) + ", init N(0, " +
-                  fmt(s.init_std) + "²)" + (s.weight_decay ? ", weight decay " + fmt(s.weight_decay) : "") + ", " +
+                  fmt(s.init_std) + "²)" + (s.weight_decay ? ", weight decay " + fmt(s.weight_decay) : "") + ",<br>" +
                   s.steps + " steps, " + (s.page ? "retrained in the page, page seed " : "precomputed, seed ") + s.seed,
                   font: { size: 14 }, x: 0.01, xanchor: "left" };
-    lay.margin = { l: 50, r: 50, t: 70, b: 60 };
+    lay.margin = { l: 50, r: 50, t: 85, b: 60 };
     lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
     quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
     this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
       run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
-    this.fig.setAttribute("aria-label", lay.title.text + ". " + this.status.textContent);
+    this.fig.setAttribute("aria-label", lay.title.text.replace("<br>", " ") + ". " + this.status.textContent);
   };
 
   // ------------------------------------------------------------------ panel: chapter 04's knobs
@@ -1372,9 +1372,9 @@
                   { type: "rect", xref: "x4", yref: "paper", x0: x0, x1: v.steps, y0: 0, y1: 0.4, fillcolor: "#000",
                     opacity: 0.06, line: { width: 0 } }];
     lay.title = { text: "1-layer network on " + g.label + ": m=" + v.width + ", lr=" + fmt(v.lr) + " (constant), init N(0, " +
-                  fmt(v.init_std) + "²), weight decay " + fmt(v.weight_decay) + ", dropout " + fmt(v.dropout) + ", " +
+                  fmt(v.init_std) + "²),<br>weight decay " + fmt(v.weight_decay) + ", dropout " + fmt(v.dropout) + ", " +
                   v.steps + " steps, page seed " + v.seed, font: { size: 13 }, x: 0.01, xanchor: "left" };
-    lay.margin = { l: 50, r: 30, t: 70, b: 60 };
+    lay.margin = { l: 50, r: 30, t: 85, b: 60 };
     lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
     quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
   };
