@@ -297,6 +297,304 @@
     return this;
   };
 
+  // ------------------------------------------------------------------ the one-layer network
+
+  /** The number of special tokens after the node tokens (tasks.SPECIALS: [EDGE] [PATH] [PAUSE] [PAD]). */
+  var N_SPECIALS = 4;
+
+  /** The (u, v) pairs a sequence model is trained on (tasks.edge_pairs, direction "both"):
+   *  every edge u->v, then every v->u, then u->u with selfEdges. */
+  function edgePairs(n, edges, selfEdges) {
+    var out = edges.map(function (e) { return [e[0], e[1]]; });
+    edges.forEach(function (e) { out.push([e[1], e[0]]); });
+    if (selfEdges) for (var u = 0; u < n; u++) out.push([u, u]);
+    return out;
+  }
+
+  /** The learning rate of optimiser step `step` (0-based): train.lr_at with no warm-up,
+   *  "cosine" (to minRatio * lr at the last step) or "constant". */
+  function lrAt(step, lr, steps, schedule, minRatio) {
+    if (schedule === "constant") return lr;
+    var floor = lr * (minRatio === undefined ? 0.1 : minRatio), prog = Math.min(1, step / Math.max(1, steps));
+    return floor + 0.5 * (lr - floor) * (1 + Math.cos(Math.PI * prog));
+  }
+
+  /** models.OneLayerNet trained by the book's loop on [EDGE] u -> v (runs.edge.edge_run), float32
+   *  storage. logits of u = H (W E[u] + b) over the whole vocabulary (nodes then the specials),
+   *  H = E when tied; dropout on the hidden vector; mean cross-entropy over the pairs; full batch;
+   *  gradient clipping to a global norm (gradClip, null: none); torch.optim.AdamW (betas 0.9,
+   *  0.999, eps 1e-8; weight decay on E, W and an untied H, never on b); lrAt's schedule.
+   *  opts: n, width, pairs, E0 (vocab*width), W0 (width*width, torch's Linear layout: row = output),
+   *  b0, H0 (untied: the head's init), tied, frozen (the associative model: E does not train, nor
+   *  H when tied), lr, steps (the schedule's length), schedule, weightDecay, dropout, gradClip,
+   *  seed (the page's dropout draws), masks (optional: masks(step) -> Uint8Array pairs*width of
+   *  kept units, so that a test can hand over PyTorch's). Call advance(k) to take k steps. */
+  function OneLayerTrainer(opts) {
+    var n = opts.n, m = opts.width, V = n + N_SPECIALS;
+    this.n = n; this.m = m; this.vocab = V; this.pairs = opts.pairs;
+    this.tied = opts.tied !== false; this.frozen = !!opts.frozen;
+    this.lr = opts.lr; this.steps = opts.steps; this.schedule = opts.schedule || "cosine";
+    this.weightDecay = opts.weightDecay || 0; this.dropout = opts.dropout || 0;
+    this.gradClip = opts.gradClip === undefined ? 1.0 : opts.gradClip;
+    this.masks = opts.masks || null;
+    this.E = Float32Array.from(opts.E0); this.W = Float32Array.from(opts.W0); this.b = Float32Array.from(opts.b0);
+    this.H = this.tied ? this.E : Float32Array.from(opts.H0);
+    if (this.E.length !== V * m || this.W.length !== m * m || this.b.length !== m || this.H.length !== V * m)
+      throw new Error("initial weights must be (n + " + N_SPECIALS + ") x width, width x width, width");
+    // the trained tensors, as torch's parameter list: [E, W, b] (+ H untied); E out when frozen
+    var ps = [];
+    if (!this.frozen) ps.push({ w: this.E, decay: true });
+    ps.push({ w: this.W, decay: true }, { w: this.b, decay: false });
+    if (!this.tied) ps.push({ w: this.H, decay: true });
+    ps.forEach(function (p) {
+      p.g = new Float64Array(p.w.length); p.m1 = new Float32Array(p.w.length); p.m2 = new Float32Array(p.w.length);
+    });
+    this.params = ps;
+    this._dE = this.frozen ? null : ps[0].g;
+    this._dW = ps[this.frozen ? 0 : 1].g; this._db = ps[this.frozen ? 1 : 2].g;
+    this._dH = this.tied ? this._dE : ps[ps.length - 1].g;
+    var st = ((opts.seed >>> 0) * 2654435761 + 1) >>> 0;  // the page's own dropout draws (mulberry32)
+    this._rnd = function () {
+      st = (st + 0x6D2B79F5) >>> 0;
+      var t = st;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    this.step = 0;
+    this.losses = [];  // mean cross-entropy at each step, of the weights the step starts from
+  }
+
+  /** The hidden vector W E[u] + b of every node u: Float64Array n*m (eval mode, no dropout). */
+  OneLayerTrainer.prototype.hidden = function () {
+    var n = this.n, m = this.m, E = this.E, W = this.W, b = this.b, h = new Float64Array(n * m);
+    for (var u = 0; u < n; u++) for (var o = 0; o < m; o++) {
+      var wo = o * m, eu = u * m, s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;  // four chains: faster in V8
+      for (; k + 3 < m; k += 4) {
+        s0 += W[wo + k] * E[eu + k]; s1 += W[wo + k + 1] * E[eu + k + 1];
+        s2 += W[wo + k + 2] * E[eu + k + 2]; s3 += W[wo + k + 3] * E[eu + k + 3];
+      }
+      for (; k < m; k++) s0 += W[wo + k] * E[eu + k];
+      h[u * m + o] = f32(f32((s0 + s1) + (s2 + s3)) + b[o]);
+    }
+    return h;
+  };
+
+  OneLayerTrainer.prototype.advance = function (k) {
+    var n = this.n, m = this.m, V = this.vocab, pairs = this.pairs, N = pairs.length;
+    var E = this.E, W = this.W, H = this.H, p = this.dropout, keepScale = p > 0 ? 1 / (1 - p) : 1;
+    var hi = new Float64Array(m), z = new Float64Array(V), dh = new Float64Array(m);
+    var dhu = new Float64Array(n * m), g = new Float64Array(m), inputGrad = !this.frozen, i, j, o, r, u, s;
+    for (var it = 0; it < k; it++) {
+      var dE = this._dE, dW = this._dW, db = this._db, dH = this._dH;
+      this.params.forEach(function (q) { q.g.fill(0); });
+      dhu.fill(0);
+      var hu = this.hidden(), mask = p > 0 ? (this.masks ? this.masks(this.step) : null) : null, loss = 0;
+      for (i = 0; i < N; i++) {
+        u = pairs[i][0];
+        for (o = 0; o < m; o++) {  // dropout: a kept unit scaled by 1 / (1 - p)
+          var keep = p > 0 ? (mask ? mask[i * m + o] : (this._rnd() >= p ? 1 : 0)) : 1;
+          hi[o] = keep ? f32(hu[u * m + o] * keepScale) : 0;
+          dh[o] = keep ? keepScale : 0;  // d hidden_dropped / d hidden
+        }
+        var mx = -Infinity, sum = 0;
+        for (j = 0; j < V; j++) {
+          s = 0; r = j * m;
+          for (o = 0; o < m; o++) s += H[r + o] * hi[o];
+          z[j] = f32(s); if (z[j] > mx) mx = z[j];
+        }
+        for (j = 0; j < V; j++) sum += Math.exp(z[j] - mx);
+        var lse = mx + Math.log(sum), v = pairs[i][1];
+        loss += lse - z[v];
+        g.fill(0);
+        for (j = 0; j < V; j++) {  // dz = (softmax - onehot) / N; dH += dz h^T; g = H^T dz
+          var dz = (Math.exp(z[j] - lse) - (j === v ? 1 : 0)) / N;
+          r = j * m;
+          if (dH) for (o = 0; o < m; o++) dH[r + o] += dz * hi[o];  // none when H is frozen
+          for (o = 0; o < m; o++) g[o] += dz * H[r + o];
+        }
+        for (o = 0; o < m; o++) dhu[u * m + o] += g[o] * dh[o];
+      }
+      this.losses.push(f32(loss / N));
+      for (u = 0; u < n; u++) {  // dW += dh_u E[u]^T, db += dh_u, dE[u] += W^T dh_u
+        var eu = u * m, any = false;
+        for (o = 0; o < m; o++) if (dhu[eu + o] !== 0) { any = true; break; }
+        if (!any) continue;
+        for (o = 0; o < m; o++) {
+          var d = dhu[eu + o], wo = o * m;
+          if (d === 0) continue;
+          db[o] += d;
+          for (r = 0; r < m; r++) dW[wo + r] += d * E[eu + r];
+          if (inputGrad) for (r = 0; r < m; r++) dE[eu + r] += W[wo + r] * d;
+        }
+      }
+      this.update();
+      this.step += 1;
+    }
+    return this;
+  };
+
+  /** One AdamW step of torch.optim.AdamW on the gradients in params[].g (clipped first). */
+  OneLayerTrainer.prototype.update = function () {
+    var ps = this.params, t = this.step + 1, lr = lrAt(this.step, this.lr, this.steps, this.schedule);
+    var b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = this.weightDecay, scale = 1;
+    if (this.gradClip) {  // torch.nn.utils.clip_grad_norm_: the norm of all gradients together
+      var ss = 0;
+      ps.forEach(function (q) { for (var i = 0; i < q.g.length; i++) { var x = f32(q.g[i]); ss += x * x; } });
+      scale = Math.min(1, this.gradClip / (Math.sqrt(ss) + 1e-6));
+    }
+    var bc1 = 1 - Math.pow(b1, t), bc2s = Math.sqrt(1 - Math.pow(b2, t)), stepSize = lr / bc1;
+    ps.forEach(function (q) {
+      var w = q.w, g = q.g, m1 = q.m1, m2 = q.m2, decay = q.decay ? 1 - lr * wd : 1;
+      for (var i = 0; i < w.length; i++) {
+        var gi = f32(f32(g[i]) * scale), p = decay === 1 ? w[i] : f32(w[i] * decay);
+        m1[i] = f32(m1[i] + (gi - m1[i]) * (1 - b1));
+        m2[i] = f32(b2 * m2[i] + (1 - b2) * gi * gi);
+        w[i] = f32(p - stepSize * m1[i] / (Math.sqrt(m2[i]) / bc2s + eps));
+      }
+    });
+  };
+
+  /** The edge logits (measures.edge_logits): L[u * n + v] = H[v] . (W E[u] + b) over the node
+   *  tokens, eval mode. bias false: without b (the bilinear form E W^T E^T of margins.bilinear). */
+  OneLayerTrainer.prototype.edgeLogits = function (bias) {
+    var n = this.n, m = this.m, H = this.H, L = new Float64Array(n * n), h = this.hidden();
+    if (bias === false) for (var u0 = 0; u0 < n; u0++) for (var o0 = 0; o0 < m; o0++) h[u0 * m + o0] -= this.b[o0];
+    for (var u = 0; u < n; u++) for (var v = 0; v < n; v++) {
+      var s = 0;
+      for (var o = 0; o < m; o++) s += H[v * m + o] * h[u * m + o];
+      L[u * n + v] = s;
+    }
+    return L;
+  };
+
+  // ------------------------------------------------------------------ edge measures
+
+  /** Neighbour sets (arrays of booleans, n*n) of an undirected graph; withSelf adds u ~ u. */
+  function neighbourMask(n, edges, withSelf) {
+    var a = new Uint8Array(n * n);
+    edges.forEach(function (e) { a[e[0] * n + e[1]] = 1; a[e[1] * n + e[0]] = 1; });
+    if (withSelf) for (var u = 0; u < n; u++) a[u * n + u] = 1;
+    return a;
+  }
+
+  /** measures.top_k_recovery's top_k (%): for a node of degree k, its neighbours among its top-k logits / k. */
+  function topKRecovery(L, n, edges, selfEdges) {
+    var a = neighbourMask(n, edges, selfEdges), tot = 0, cnt = 0;
+    for (var u = 0; u < n; u++) {
+      var k = 0, v;
+      for (v = 0; v < n; v++) k += a[u * n + v];
+      if (!k) continue;
+      var order = [];
+      for (v = 0; v < n; v++) order.push(v);
+      order.sort(function (x, y) { return L[u * n + y] - L[u * n + x]; });
+      var hit = 0;
+      for (v = 0; v < k; v++) hit += a[u * n + order[v]];
+      tot += hit / k; cnt += 1;
+    }
+    return 100 * tot / cnt;
+  }
+
+  /** margins.skewed_logits: E W' E^T with W' keeping W's diagonal in the basis of E's right
+   *  singular vectors. With E = U S Vh, s_i^2 lambda_i = u_i^T (E W E^T) u_i, so the skewed
+   *  logits are U diag(u_i^T L0 u_i) U^T over the top min(n, m) eigenvectors u_i of E E^T
+   *  (L0 = E W E^T: the bias-free logits). */
+  function skewedLogits(E, L0, n, m) {
+    var K = new Float64Array(n * n), u, v, o, i;
+    for (u = 0; u < n; u++) for (v = u; v < n; v++) {
+      var s = 0;
+      for (o = 0; o < m; o++) s += E[u * m + o] * E[v * m + o];
+      K[u * n + v] = s; K[v * n + u] = s;
+    }
+    var e = eigh(K, n), r = Math.min(n, m), S = new Float64Array(n * n);
+    for (i = 0; i < r; i++) {
+      var q = 0;
+      for (u = 0; u < n; u++) for (v = 0; v < n; v++) q += e.vectors[u * n + i] * L0[u * n + v] * e.vectors[v * n + i];
+      for (u = 0; u < n; u++) for (v = 0; v < n; v++) S[u * n + v] += q * e.vectors[u * n + i] * e.vectors[v * n + i];
+    }
+    return S;
+  }
+
+  /** margins.edge_margin (the paper's §5): the mean over nodes of the best neighbour's logit
+   *  minus the best non-neighbour's (self excluded); and margins.top1_neighbour (%): the share
+   *  of nodes whose best other node is a neighbour. */
+  function edgeMargin(L, n, edges) {
+    var a = neighbourMask(n, edges, false), tot = 0, cnt = 0, hits = 0, has = 0;
+    for (var u = 0; u < n; u++) {
+      var nb = -Infinity, non = -Infinity, best = -1, bestV = -Infinity;
+      for (var v = 0; v < n; v++) {
+        if (v === u) continue;
+        var x = L[u * n + v];
+        if (a[u * n + v]) nb = Math.max(nb, x); else non = Math.max(non, x);
+        if (x > bestV) { bestV = x; best = v; }
+      }
+      if (nb > -Infinity && non > -Infinity) { tot += nb - non; cnt += 1; }
+      if (nb > -Infinity) { has += 1; hits += a[u * n + best]; }
+    }
+    return { margin: cnt ? tot / cnt : NaN, top1: 100 * hits / Math.max(1, has) };
+  }
+
+  /** margins.margin_report of a tied one-layer network: the edge margin of its own logits
+   *  (bias included) and of the skewed low-rank logits, and their top-1 (%). */
+  function marginReport(tr, edges) {
+    var n = tr.n, m = tr.m, orig = edgeMargin(tr.edgeLogits(true), n, edges);
+    var sk = edgeMargin(skewedLogits(tr.E, tr.edgeLogits(false), n, m), n, edges);
+    return { margin: orig.margin, top1: orig.top1, skewed_margin: sk.margin, skewed_top1: sk.top1 };
+  }
+
+  // ------------------------------------------------------------------ the page's one-layer runs
+
+  /** A one-layer network (or its associative twin) for graph g drawn from the page's own seed:
+   *  E (and an untied H) N(0, init_std^2), W N(0, 0.02^2), b = 0, as models.OneLayerNet draws them
+   *  (from other random numbers: the page's seeds are its own). v: width, init_std, seed, tied,
+   *  frozen, lr, steps, weight_decay, dropout, self_edges; recipe: schedule and gradClip. */
+  function pageNet(g, v, recipe) {
+    var V = g.n + N_SPECIALS, m = v.width, s = 4 * v.seed;
+    return new OneLayerTrainer({
+      n: g.n, width: m, pairs: edgePairs(g.n, g.edges, v.self_edges), tied: v.tied, frozen: v.frozen,
+      E0: randomNormal(V * m, v.init_std, s + 1), W0: randomNormal(m * m, 0.02, s + 2), b0: new Float32Array(m),
+      H0: v.tied ? null : randomNormal(V * m, v.init_std, s + 3), lr: v.lr, steps: v.steps,
+      weightDecay: v.weight_decay || 0, dropout: v.dropout || 0, seed: s + 4,
+      schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
+  /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
+   *  and report(step) between chunks, yielding to the browser at least every ~40 ms. Resolves false when
+   *  alive() turns false (a newer retrain took over). */
+  async function trainThrough(tr, points, measure, report, alive) {
+    var last = now(), chunk = 1;
+    for (var k = 0; k < points.length; k++) {
+      while (tr.step < points[k]) {
+        var t0 = now();
+        tr.advance(Math.min(points[k] - tr.step, chunk));
+        chunk = Math.max(1, Math.min(1000, Math.round(chunk * 30 / Math.max(now() - t0, 1))));  // ~30 ms a chunk
+        if (now() - last > 40) {
+          report(tr.step);
+          await nextFrame();
+          last = now();
+          if (!alive()) return false;
+        }
+      }
+      if (measure(tr)) {  // it drew: let the browser paint that before training on
+        await nextFrame();
+        last = now();
+        if (!alive()) return false;
+      }
+    }
+    return alive();
+  }
+
+  /** ~count steps in [1, steps], half evenly spaced and half log-spaced (playground.curve_points). */
+  function curvePoints(steps, count) {
+    var every = Math.max(1, Math.floor(steps / count)), seen = {}, out = [], k;
+    for (k = every; k <= steps; k += every) seen[k] = true;
+    for (k = 0; k < count; k++) seen[Math.round(Math.exp(Math.log(steps) * k / Math.max(1, count - 1)))] = true;
+    seen[steps] = true;
+    Object.keys(seen).forEach(function (s) { if (+s >= 1 && +s <= steps) out.push(+s); });
+    return out.sort(function (a, b) { return a - b; });
+  }
+
   /** ~count log-spaced steps in [1, steps] plus 0 (spectral.snapshot_schedule). */
   function snapshotSchedule(steps, count) {
     var out = [0], seen = { 0: true };
@@ -342,6 +640,14 @@
         hovertext: xy[0].map(function (_, i) { return "node " + i; }), hoverinfo: "text", showlegend: false,
         xaxis: xa, yaxis: ya },
     ];
+  }
+
+  /** The graph's normalised spectrum (green) beside the embedding's normalised projections (orange). */
+  function spectrumBars(spectrum, prof, xa, ya) {
+    var x = [];
+    for (var i = 1; i <= spectrum.length; i++) x.push(i);
+    return [{ type: "bar", x: x, y: spectrum, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" }, xaxis: xa, yaxis: ya },
+            { type: "bar", x: x, y: prof, name: "‖Vᵀeᵢ‖ (normalised)", marker: { color: "#D55E00" }, xaxis: xa, yaxis: ya }];
   }
 
   function layoutPositions(pos) {  // [[x, y], ...] -> [[x...], [y...]]
@@ -583,11 +889,7 @@
     this.frameOut.textContent = "step " + fr.step + ": alignment " + fr.align.toFixed(2) +
       (isFinite(fr.loss) ? ", loss " + fr.loss.toFixed(3) : "");
     var traces = graphTraces(g, fr.xy, "x", "y", g.colors, false);
-    var x = []; for (i = 1; i < n; i++) x.push(i);
-    traces.push({ type: "bar", x: x, y: spec.normalised, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
-                  xaxis: "x2", yaxis: "y2" });
-    traces.push({ type: "bar", x: x, y: normalisedProfile(fr.prof), name: "‖Vᵀeᵢ‖ (normalised)",
-                  marker: { color: "#D55E00" }, xaxis: "x2", yaxis: "y2" });
+    traces = traces.concat(spectrumBars(spec.normalised, normalisedProfile(fr.prof), "x2", "y2"));
     // (c): one trace per kind of eigenvector (smooth, zig-zag, the rest), lines split by nulls
     var upto = run.frames.slice(0, k + 1), sx = upto.map(function (f) { return Math.max(f.step, 0.5); });
     var groups = [["smooth", "#3b6fb6", []], ["other", "#b0b0b0", []], ["zig-zag", "#c0392b", []]];
@@ -637,38 +939,85 @@
     return lay;
   };
 
-  // ------------------------------------------------------------------ panel: the playground grid
+  // ------------------------------------------------------------------ panel: the playground
+
+  var WDS = [0, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
+  var DRAW_EVERY_MS = 150;  // while a run trains, the panels redraw at most this often
+  var PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
+  var PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];
+
+  /** The index of v in values (nearest on a log scale; 0 matches only 0). */
+  function indexOf(values, v) {
+    if (v === 0 && values[0] === 0) return 0;
+    return nearest(values.filter(function (x) { return x > 0; }), v) + (values[0] === 0 ? 1 : 0);
+  }
 
   function PlaygroundPanel(root, data) {
-    this.root = root; this.data = data; this.token = 0;
-    var self = this, d = data.defaults;
+    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = [];
+    var self = this, d = data.defaults, live = data.live;
+    // the families the page retrains come last, in their own group
+    var model = el("select", { name: "model" }), groups = [["precomputed runs", []], ["also retrained in the page", []]];
+    data.models.forEach(function (o) { groups[live.models.indexOf(o[0]) >= 0 ? 1 : 0][1].push(o); });
+    groups.forEach(function (gr) {
+      var og = el("optgroup", { label: gr[0] });
+      gr[1].forEach(function (o) { og.appendChild(el("option", { value: o[0], text: o[1] })); });
+      model.appendChild(og);
+    });
+    model.value = d.model;
     this.c = {
       graph: select("graph", data.graph_order.map(function (k) { return [k, data.graphs[k].label]; }), d.graph),
-      model: select("model", data.models, d.model),
+      model: model,
       edges: select("edges", [["0", "edges u→v"], ["1", "edges u→v and self-edges u→u"]], d.self_edges ? "1" : "0"),
       scale: range("scale", 0, data.scales.length - 1, 1, d.scale_index),
       step: range("step", 0, 0, 1, 0),
     };
-    this.readouts = { scale: el("output", { class: "geomem-live-readout" }),
-                      step: el("output", { class: "geomem-live-readout" }) };
+    this.l = {
+      width: range("width", 0, PG_WIDTHS.length - 1, 1, 3),
+      lr: range("lr", 0, LRS.length - 1, 1, nearest(LRS, 0.01)),
+      weight_decay: range("weight_decay", 0, WDS.length - 1, 1, 0),
+      steps: range("steps", 0, PG_STEPS.length - 1, 1, 5),
+      seed: el("input", { type: "number", name: "seed", min: 0, max: 999999, step: 1, value: 0 }),
+      tied: checkbox("tied", true),
+    };
+    this.l.seed.style.width = "6em";
+    this.readouts = {};
+    ["scale", "step", "width", "lr", "weight_decay", "steps"].forEach(function (k) {
+      self.readouts[k] = el("output", { class: "geomem-live-readout" });
+    });
     var controls = el("div", { class: "geomem-live-controls" }, [
       labelled("graph", this.c.graph), labelled("model", this.c.model), labelled("edges", this.c.edges),
       labelled("init std", this.c.scale, this.readouts.scale),
       labelled("training step", this.c.step, this.readouts.step)]);
     this.play = el("button", { type: "button", name: "play", text: "play training" });
     controls.appendChild(this.play);
-    this.status = el("div", { class: "geomem-live-status" });
-    this.fig = el("div", { class: "geomem-live-figure" });
+    this.button = el("button", { type: "button", name: "retrain", text: "retrain in the page" });
+    this.progress = el("progress", { max: 1, value: 0, "aria-label": "training progress" });
+    this.liveNote = el("span", { class: "geomem-live-note-inline" });
+    var liveRow = el("div", { class: "geomem-live-controls geomem-live-retrain" }, [
+      labelled("width m", this.l.width, this.readouts.width), labelled("learning rate", this.l.lr, this.readouts.lr),
+      labelled("weight decay", this.l.weight_decay, this.readouts.weight_decay),
+      labelled("steps", this.l.steps, this.readouts.steps), labelled("page seed", this.l.seed),
+      labelled("tied E", this.l.tied), this.button, this.progress, this.liveNote]);
+    this.status = el("div", { class: "geomem-live-status", role: "status", "aria-live": "polite" });
+    this.fig = el("div", { class: "geomem-live-figure", role: "img" });
     root.textContent = "";
     root.appendChild(controls);
+    root.appendChild(liveRow);
     root.appendChild(this.status);
     root.appendChild(this.fig);
-    ["graph", "model", "edges", "scale"].forEach(function (k) {
-      self.c[k].addEventListener("input", function () { self.show(true); });
+    ["graph", "edges", "scale"].forEach(function (k) {
+      self.c[k].addEventListener("input", function () { self.settingChanged(); });
     });
+    this.c.model.addEventListener("input", function () { self.resetLive(); self.settingChanged(); });
     this.c.step.addEventListener("input", function () { self.show(false); });
+    Object.keys(this.l).forEach(function (k) {
+      self.l[k].addEventListener("input", function () { self.syncReadouts(); });
+      self.l[k].addEventListener("change", function () { self.settingChanged(); });
+    });
     this.play.addEventListener("click", function () { self.playTraining(); });
-    this.show(true);
+    this.button.addEventListener("click", function () { self.retrain(); });
+    this.resetLive();
+    this.settingChanged();
   }
 
   PlaygroundPanel.prototype.key = function () {
@@ -676,19 +1025,139 @@
     return [c.graph.value, c.model.value, c.edges.value, +c.scale.value].join("|");
   };
 
-  PlaygroundPanel.prototype.show = function (toLast) {
+  /** The retrain controls' values, with the grid's graph, model, edges and init scale. */
+  PlaygroundPanel.prototype.values = function () {
+    var l = this.l, c = this.c;
+    return {
+      graph: c.graph.value, model: c.model.value, self_edges: c.edges.value === "1",
+      init_std: this.data.scales[+c.scale.value], width: PG_WIDTHS[+l.width.value], lr: LRS[+l.lr.value],
+      weight_decay: WDS[+l.weight_decay.value], steps: PG_STEPS[+l.steps.value],
+      seed: Math.max(0, Math.floor(+l.seed.value || 0)), tied: l.tied.checked,
+      frozen: c.model.value === "assoc",
+    };
+  };
+
+  /** A new model: the retrain controls take the grid's settings of that family. */
+  PlaygroundPanel.prototype.resetLive = function () {
     var run = this.data.runs[this.key()];
+    if (!run) return;
+    var s = run.settings, l = this.l;
+    l.width.value = indexOf(PG_WIDTHS, s.width); l.lr.value = nearest(LRS, s.lr);
+    l.steps.value = indexOf(PG_STEPS, s.steps); l.weight_decay.value = 0; l.tied.checked = s.tied; l.seed.value = 0;
+    this.syncReadouts();
+  };
+
+  PlaygroundPanel.prototype.syncReadouts = function () {
+    var v = this.values(), r = this.readouts, trainable = this.data.live.models.indexOf(v.model) >= 0, self = this;
+    r.width.textContent = v.width; r.lr.textContent = fmt(v.lr); r.weight_decay.textContent = fmt(v.weight_decay);
+    r.steps.textContent = v.steps;
+    Object.keys(this.l).forEach(function (k) { self.l[k].disabled = !trainable; });
+    this.button.disabled = !trainable;
+    this.liveNote.textContent = trainable ? "" : this.data.live.elsewhere[v.model] || "";
+  };
+
+  /** Do the retrain controls ask for the grid's own run (then the grid's view is shown)? */
+  PlaygroundPanel.prototype.onGrid = function () {
+    var run = this.data.runs[this.key()], v = this.values();
+    if (!run) return false;
+    var s = run.settings;
+    return PG_WIDTHS[indexOf(PG_WIDTHS, s.width)] === v.width && LRS[nearest(LRS, s.lr)] === v.lr &&
+      PG_STEPS[indexOf(PG_STEPS, s.steps)] === v.steps && v.weight_decay === 0 && v.tied === s.tied &&
+      !this.seedMoved;
+  };
+
+  PlaygroundPanel.prototype.settingChanged = function () {
+    this.syncReadouts();
+    var trainable = this.data.live.models.indexOf(this.c.model.value) >= 0;
+    if (trainable && !this.onGrid()) { this.retrain(); return; }
+    this.token++; this.live = null;
+    this.root.setAttribute("data-state", "done");
+    this.show(true);
+  };
+
+  PlaygroundPanel.prototype.current = function () { return this.live || this.data.runs[this.key()]; };
+
+  PlaygroundPanel.prototype.show = function (toLast) {
+    var run = this.current();
     this.readouts.scale.textContent = fmt(this.data.scales[+this.c.scale.value]);
     if (!run) { this.status.textContent = "no precomputed run for " + this.key(); return; }
     if (toLast) { this.c.step.max = run.steps.length - 1; this.c.step.value = run.steps.length - 1; }
     var k = Math.min(+this.c.step.value, run.steps.length - 1);
     this.readouts.step.textContent = run.steps[k] + " of " + run.settings.steps;
     this.draw(run, k);
-    this.root.setAttribute("data-view", this.key() + "|" + run.steps[k]);
+    this.root.setAttribute("data-view", (this.live ? "page|" : "") + this.key() + "|" + run.steps[k]);
+  };
+
+  /** Train the selected setting in the page (pageNet, chapter 05's recipe), keeping what the
+   *  grid keeps of a run (snapshots, recovery curve, loss), then draw it like a grid run. */
+  PlaygroundPanel.prototype.retrain = async function () {
+    var token = ++this.token, self = this, t0 = now(), v = this.values(), gd = this.data.graphs[v.graph];
+    var g = { n: gd.n, edges: gd.edges }, spec = graphSpectrum(g.n, g.edges), m = v.width, n = g.n;
+    if (v.lr * v.weight_decay >= 1) {
+      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
+        "weights by 1 − lr × weight decay at every step).";
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
+    this.root.setAttribute("data-state", "training");
+    var tr = pageNet(g, v, { schedule: "cosine", gradClip: 1.0 });
+    var snaps = snapshotSchedule(v.steps, 8), curve = curvePoints(v.steps, 6), pts = {};
+    snaps.concat(curve).forEach(function (s) { pts[s] = true; });
+    var run = { settings: { graph_key: v.graph, model: v.model, tied: v.tied, self_edges: v.self_edges, width: m,
+                            lr: v.lr, init_std: v.init_std, steps: v.steps, seed: v.seed, weight_decay: v.weight_decay,
+                            page: true },
+                steps: [], pcs: [], prof: [], align: [], curve: [[], []], loss: [[], []] };
+    var measure = function (t) {
+      var X = t.E.subarray(0, n * m);
+      if (snaps.indexOf(t.step) >= 0) {
+        run.steps.push(t.step); run.pcs.push(pca2d(X, n, m));
+        run.prof.push(normalisedProfile(projections(X, n, m, spec, false))); run.align.push(alignment(X, n, m, spec));
+      }
+      if (t.step > 0 && curve.indexOf(t.step) >= 0) {
+        run.curve[0].push(t.step); run.curve[1].push(topKRecovery(t.edgeLogits(true), n, g.edges, v.self_edges));
+      }
+      if (t.step > 0 && run.curve[0].length && now() - drawn > DRAW_EVERY_MS) {  // the geometry as it forms
+        self.lossCurve(run, t.losses);
+        self.live = run;
+        self.show(true);
+        drawn = now();
+        return true;
+      }
+      return false;
+    };
+    this.progress.max = v.steps; this.progress.value = 0;
+    var report = function (step) {
+      self.progress.value = step;
+      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+    };
+    // the first view after a step is drawn at once (a retrain starts from the init), later ones throttled
+    var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = -Infinity;
+    var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
+    if (!ok) return;
+    var trainMs = now() - t0;
+    this.lossCurve(run, tr.losses);
+    run.top_k = run.curve[1][run.curve[1].length - 1]; run.alignment = run.align[run.align.length - 1];
+    this.live = run;
+    this.progress.value = v.steps;
+    this.show(true);
+    var total = now() - t0;
+    this.timings.push({ steps: v.steps, n: n, width: m, model: v.model, total_ms: total, train_ms: trainMs });
+    this.root.setAttribute("data-state", "done");
+    this.root.setAttribute("data-redraw-ms", total.toFixed(1));
+    this.status.textContent = "Retrained in the page in " + (total / 1000).toFixed(2) + " s (page seed " + v.seed +
+      "): top-k edge recovery " + Math.round(run.top_k) + "%, alignment " + run.alignment.toFixed(3) +
+      " (a random matrix: " + gd.random_alignment.toFixed(3) + ").";
+  };
+
+  /** About 60 points of the loss per step (all of it for short runs), into run.loss. */
+  PlaygroundPanel.prototype.lossCurve = function (run, losses) {
+    var every = Math.max(1, Math.floor(run.settings.steps / 60));
+    run.loss = [[], []];
+    for (var i = 0; i < losses.length; i += every) { run.loss[0].push(i + 1); run.loss[1].push(losses[i]); }
   };
 
   PlaygroundPanel.prototype.playTraining = async function () {
-    var token = ++this.token, run = this.data.runs[this.key()];
+    var token = ++this.token, run = this.current();
     if (!run) return;
     for (var k = 0; k < run.steps.length; k++) {
       this.c.step.value = k;
@@ -699,14 +1168,10 @@
   };
 
   PlaygroundPanel.prototype.draw = function (run, k) {
-    var g = this.data.graphs[run.settings.graph_key], n = g.n, s = run.settings;
+    var g = this.data.graphs[run.settings.graph_key], s = run.settings;
     var traces = graphTraces(g, layoutPositions(g.pos), "x", "y", g.colors);
     traces = traces.concat(graphTraces(g, run.pcs[k], "x2", "y2", g.colors));
-    var x = []; for (var i = 1; i < n; i++) x.push(i);
-    traces.push({ type: "bar", x: x, y: g.spectrum, name: "spectrum λᵢ/λ₁", marker: { color: "#009E73" },
-                  xaxis: "x3", yaxis: "y3" });
-    traces.push({ type: "bar", x: x, y: run.prof[k], name: "‖Vᵀeᵢ‖ (normalised)", marker: { color: "#D55E00" },
-                  xaxis: "x3", yaxis: "y3" });
+    traces = traces.concat(spectrumBars(g.spectrum, run.prof[k], "x3", "y3"));
     var step = run.steps[k], cx = [], cy = [];
     run.curve[0].forEach(function (st, j) { if (st <= step) { cx.push(st); cy.push(run.curve[1][j]); } });
     traces.push({ type: "scatter", mode: "lines", x: run.curve[0], y: run.curve[1], line: { color: "#c9d3e6", width: 1 },
@@ -731,18 +1196,192 @@
                    tickformat: ".2~g", nticks: 5, title: { text: "loss" } };
     lay.title = { text: this.data.model_labels[s.model] + " on " + g.label + ": " + (s.tied ? "tied" : "untied") +
                   (s.self_edges ? ", self-edges" : "") + ", m=" + s.width + ", lr=" + fmt(s.lr) + ", init N(0, " +
-                  fmt(s.init_std) + "²), " + s.steps + " steps, seed " + s.seed, font: { size: 14 }, x: 0.01,
-                  xanchor: "left" };
-    lay.margin = { l: 50, r: 50, t: 70, b: 60 };
+                  fmt(s.init_std) + "²)" + (s.weight_decay ? ", weight decay " + fmt(s.weight_decay) : "") + ",<br>" +
+                  s.steps + " steps, " + (s.page ? "retrained in the page, page seed " : "precomputed, seed ") + s.seed,
+                  font: { size: 14 }, x: 0.01, xanchor: "left" };
+    lay.margin = { l: 50, r: 50, t: 85, b: 60 };
     lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
     quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
     this.status.textContent = "Step " + step + ": top-k edge recovery " + Math.round(topk) + "%, alignment " +
       run.align[k].toFixed(3) + " (a random matrix: " + g.random_alignment.toFixed(3) + ").";
+    this.fig.setAttribute("aria-label", lay.title.text.replace("<br>", " ") + ". " + this.status.textContent);
+  };
+
+  // ------------------------------------------------------------------ panel: chapter 04's knobs
+
+  var KNOB_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1];
+  var KNOB_INITS = [0.02, 0.1, 0.3, 1, 3];
+  var DROPOUTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+  var KNOB_WIDTHS = [8, 16, 32, 64, 128];
+  var KNOB_STEPS = [250, 500, 1000, 2000, 5000];
+
+  function median(xs) {
+    var s = xs.slice().sort(function (a, b) { return a - b; }), h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  }
+
+  /** The one-layer network on the knob table's graph, retrained in the page under the table's
+   *  recipe (constant rate, no clipping: chapter 04's knob runs) with the reader's learning rate,
+   *  initial scale, weight decay and dropout; the edge margins (original and skewed) and the
+   *  skewed top-1 are recorded data.evals times, the direction judged like the table's rows. */
+  function KnobPanel(root, data) {
+    this.root = root; this.data = data; this.token = 0; this.timings = [];
+    var self = this, d = data.defaults;
+    this.c = {
+      row: select("row", [["", "(your own)"]].concat(data.rows.map(function (r, i) { return [String(i), r.label]; })), ""),
+      lr: range("lr", 0, KNOB_LRS.length - 1, 1, nearest(KNOB_LRS, d.lr)),
+      init_std: range("init_std", 0, KNOB_INITS.length - 1, 1, nearest(KNOB_INITS, d.init_std)),
+      weight_decay: range("weight_decay", 0, WDS.length - 1, 1, indexOf(WDS, d.weight_decay)),
+      dropout: range("dropout", 0, DROPOUTS.length - 1, 1, DROPOUTS.indexOf(d.dropout)),
+      width: range("width", 0, KNOB_WIDTHS.length - 1, 1, KNOB_WIDTHS.indexOf(d.width)),
+      steps: range("steps", 0, KNOB_STEPS.length - 1, 1, KNOB_STEPS.indexOf(d.steps)),
+      seed: el("input", { type: "number", name: "seed", min: 0, max: 999999, step: 1, value: d.seed }),
+    };
+    this.c.seed.style.width = "6em";
+    var rows = [["row", "a row of the table"], ["lr", "learning rate"], ["init_std", "init std"],
+                ["weight_decay", "weight decay"], ["dropout", "dropout"], ["width", "width m"], ["steps", "steps"],
+                ["seed", "page seed"]];
+    this.readouts = {};
+    var controls = el("div", { class: "geomem-live-controls" });
+    rows.forEach(function (r) {
+      var ro = r[0] === "row" || r[0] === "seed" ? null : el("output", { class: "geomem-live-readout" });
+      if (ro) self.readouts[r[0]] = ro;
+      controls.appendChild(labelled(r[1], self.c[r[0]], ro));
+    });
+    this.button = el("button", { type: "button", name: "retrain", text: "retrain" });
+    this.progress = el("progress", { max: 1, value: 0, "aria-label": "training progress" });
+    controls.appendChild(this.button);
+    controls.appendChild(this.progress);
+    this.status = el("div", { class: "geomem-live-status", role: "status", "aria-live": "polite" });
+    this.fig = el("div", { class: "geomem-live-figure", role: "img" });
+    root.textContent = "";
+    root.appendChild(controls);
+    root.appendChild(this.status);
+    root.appendChild(this.fig);
+    Object.keys(this.c).forEach(function (k) {
+      self.c[k].addEventListener("input", function () { if (k !== "row") self.c.row.value = ""; self.syncReadouts(); });
+      self.c[k].addEventListener("change", function () { if (k === "row") self.applyRow(); self.retrain(); });
+    });
+    this.button.addEventListener("click", function () { self.retrain(); });
+    this.syncReadouts();
+    this.retrain();
+  }
+
+  KnobPanel.prototype.values = function () {
+    var c = this.c;
+    return { lr: KNOB_LRS[+c.lr.value], init_std: KNOB_INITS[+c.init_std.value], weight_decay: WDS[+c.weight_decay.value],
+             dropout: DROPOUTS[+c.dropout.value], width: KNOB_WIDTHS[+c.width.value], steps: KNOB_STEPS[+c.steps.value],
+             seed: Math.max(0, Math.floor(+c.seed.value || 0)), tied: true, frozen: false, self_edges: false };
+  };
+
+  /** A row of the table: its learning rate, initial scale, weight decay and dropout (the page
+   *  keeps its own width and steps). */
+  KnobPanel.prototype.applyRow = function () {
+    var r = this.data.rows[+this.c.row.value], c = this.c;
+    if (!this.c.row.value || !r) return;
+    c.lr.value = nearest(KNOB_LRS, r.lr); c.init_std.value = nearest(KNOB_INITS, r.init_std);
+    c.weight_decay.value = indexOf(WDS, r.weight_decay); c.dropout.value = DROPOUTS.indexOf(r.dropout);
+    this.syncReadouts();
+  };
+
+  KnobPanel.prototype.syncReadouts = function () {
+    var v = this.values(), r = this.readouts;
+    r.lr.textContent = fmt(v.lr); r.init_std.textContent = fmt(v.init_std);
+    r.weight_decay.textContent = fmt(v.weight_decay); r.dropout.textContent = fmt(v.dropout);
+    r.width.textContent = v.width; r.steps.textContent = v.steps;
+  };
+
+  KnobPanel.prototype.retrain = async function () {
+    var token = ++this.token, self = this, t0 = now(), v = this.values(), g = this.data.graph, n = g.n, m = v.width;
+    if (v.lr * v.weight_decay >= 1) {
+      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
+        "weights by 1 − lr × weight decay at every step).";
+      this.root.setAttribute("data-state", "error");
+      return;
+    }
+    this.root.setAttribute("data-state", "training");
+    var spec = graphSpectrum(n, g.edges), every = Math.max(1, Math.floor(v.steps / this.data.evals)), points = [];
+    for (var s = every; s <= v.steps; s += every) points.push(s);
+    if (points[points.length - 1] !== v.steps) points.push(v.steps);
+    var tr = pageNet(g, v, { schedule: "constant", gradClip: null }), hist = [];
+    this.progress.max = v.steps; this.progress.value = 0;
+    var drawn = -Infinity, result = function (t) {  // the first evaluation is drawn at once, later ones throttled
+      var X = t.E.subarray(0, n * m), late = hist.filter(function (h) { return h.step > self.data.late_fraction * v.steps; });
+      var res = { v: v, hist: hist, xy: pca2d(X, n, m), prof: normalisedProfile(projections(X, n, m, spec, false)),
+                  align: alignment(X, n, m, spec), spectrum: spec.normalised,
+                  late_margin: late.length ? median(late.map(function (h) { return h.skewed_margin; })) : NaN,
+                  late_top1: late.length ? median(late.map(function (h) { return h.skewed_top1; })) : NaN };
+      res.geometric = res.late_margin > 0 && res.late_top1 >= self.data.geometric_top1;
+      return res;
+    };
+    var ok = await trainThrough(tr, points, function (t) {
+      var rep = marginReport(t, g.edges);
+      rep.step = t.step; rep.loss = t.losses[t.losses.length - 1];
+      hist.push(rep);
+      if (now() - drawn <= DRAW_EVERY_MS) return false;
+      self.draw(result(t));  // the margins as they move
+      drawn = now();
+      return true;
+    }, function (step) {
+      self.progress.value = step;
+      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+    }, function () { return token === self.token; });
+    if (!ok) return;
+    var res = result(tr);
+    this.result = res;
+    this.progress.value = v.steps;
+    this.draw(res);
+    var total = now() - t0, last = hist[hist.length - 1];
+    this.timings.push({ steps: v.steps, width: m, total_ms: total });
+    this.root.setAttribute("data-state", "done");
+    this.root.setAttribute("data-redraw-ms", total.toFixed(1));
+    this.status.textContent = "Retrained in the page in " + (total / 1000).toFixed(2) + " s (page seed " + v.seed +
+      "). At the end: edge margin " + last.margin.toFixed(2) + ", skewed margin " + last.skewed_margin.toFixed(2) +
+      ", skewed top-1 " + Math.round(last.skewed_top1) + "%; over the last fifth (medians) skewed margin " +
+      res.late_margin.toFixed(2) + " and top-1 " + Math.round(res.late_top1) + "%: " +
+      (res.geometric ? "geometric" : "not geometric") + ". Alignment of E " + res.align.toFixed(3) + ".";
+    this.fig.setAttribute("aria-label", "Knob panel figure. " + this.status.textContent);
+  };
+
+  KnobPanel.prototype.draw = function (res) {
+    var g = this.data.graph, v = res.v, hist = res.hist, steps = hist.map(function (h) { return h.step; });
+    var traces = graphTraces(g, res.xy, "x", "y", g.colors);
+    traces = traces.concat(spectrumBars(res.spectrum, res.prof, "x2", "y2"));
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.margin; }),
+                  name: "edge margin", line: { color: "#888888" }, xaxis: "x3", yaxis: "y3" });
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.skewed_margin; }),
+                  name: "skewed edge margin", line: { color: PALETTE[0] }, xaxis: "x3", yaxis: "y3" });
+    traces.push({ type: "scatter", mode: "lines", x: steps, y: hist.map(function (h) { return h.skewed_top1; }),
+                  name: "skewed top-1 (%)", line: { color: PALETTE[2] }, xaxis: "x4", yaxis: "y4" });
+    var lay = quadLayout(["(a) embedding E, top-2 PCs, with the cycle's edges",
+                          "(b) spectrum vs ‖Eᵀeᵢ‖: alignment " + res.align.toFixed(2),
+                          "(c) edge margins" + (isNaN(res.late_margin) ? " (training…)" : ": " +
+                                                    (res.geometric ? "geometric" : "not geometric")),
+                          "(d) skewed top-1, the " + this.data.geometric_top1 + "% line dashed"], 640);
+    lay.xaxis2 = { domain: [0.56, 1], anchor: "y2", gridcolor: "#eee" };
+    lay.yaxis2 = { domain: [0.56, 1], anchor: "x2", gridcolor: "#eee", range: [Math.min(-0.1, Math.min.apply(null, res.spectrum) - 0.1), 1.1] };
+    lay.xaxis3 = { domain: [0, 0.42], anchor: "y3", title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis3 = { domain: [0, 0.4], anchor: "x3", gridcolor: "#eee", zerolinecolor: "#444", rangemode: "tozero" };
+    lay.xaxis4 = { domain: [0.56, 1], anchor: "y4", title: { text: "step" }, gridcolor: "#eee" };
+    lay.yaxis4 = { domain: [0, 0.4], anchor: "x4", range: [0, 105], gridcolor: "#eee" };
+    var x0 = this.data.late_fraction * v.steps;
+    lay.shapes = [{ type: "line", xref: "x4", yref: "y4", x0: 0, x1: v.steps, y0: this.data.geometric_top1,
+                    y1: this.data.geometric_top1, line: { dash: "dash", color: "#999", width: 1 } },
+                  { type: "rect", xref: "x3", yref: "paper", x0: x0, x1: v.steps, y0: 0, y1: 0.4, fillcolor: "#000",
+                    opacity: 0.06, line: { width: 0 } },
+                  { type: "rect", xref: "x4", yref: "paper", x0: x0, x1: v.steps, y0: 0, y1: 0.4, fillcolor: "#000",
+                    opacity: 0.06, line: { width: 0 } }];
+    lay.title = { text: "1-layer network on " + g.label + ": m=" + v.width + ", lr=" + fmt(v.lr) + " (constant), init N(0, " +
+                  fmt(v.init_std) + "²),<br>weight decay " + fmt(v.weight_decay) + ", dropout " + fmt(v.dropout) + ", " +
+                  v.steps + " steps, page seed " + v.seed, font: { size: 13 }, x: 0.01, xanchor: "left" };
+    lay.margin = { l: 50, r: 30, t: 85, b: 60 };
+    lay.legend = { orientation: "h", x: 0, y: -0.13, yanchor: "top", font: { size: 11 } };
+    quiet(window.Plotly.react(this.fig, traces, lay, { displaylogo: false, responsive: true }));
   };
 
   // ------------------------------------------------------------------ start
 
-  var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel };
+  var PANELS = { node2vec: Node2VecPanel, playground: PlaygroundPanel, knobs: KnobPanel };
 
   var CSS = [
     ".geomem-live { border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px 12px; margin: 8px 0 16px; }",
@@ -781,6 +1420,8 @@
     transition: transition, pathStar: pathStar, eigh: eigh, graphSpectrum: graphSpectrum,
     projections: projections, normalisedProfile: normalisedProfile, alignment: alignment, pca2d: pca2d,
     randomNormal: randomNormal, Node2VecTrainer: Node2VecTrainer, snapshotSchedule: snapshotSchedule,
+    edgePairs: edgePairs, lrAt: lrAt, OneLayerTrainer: OneLayerTrainer, topKRecovery: topKRecovery,
+    skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
     startAll: startAll,
   };
 });

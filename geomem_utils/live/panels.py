@@ -1,7 +1,9 @@
 """Kernel-free panels: controls that work in the published book, with no kernel.
 
 Introduced in ``02_spectral_bias`` (Node2Vec retrained in the page) and used by
-``05_playground`` (the playground's grid, precomputed when the book is executed). A cell
+``04_memorization_puzzle`` (the knob panel: the one-layer network retrained in the page under
+the knob table's recipe) and ``05_playground`` (the playground's grid, precomputed when the
+book is executed, whose one-layer network and associative model also retrain in the page). A cell
 returns a :class:`LivePanel`; its HTML is one ``<div data-geomem-live="KIND">`` holding its
 data as JSON. In the built book, ``book/_assets/geomem-live.js`` (served by the book, added
 to the pages that hold such a div by ``book/_ext/geomem_book.py``) turns the div into
@@ -26,7 +28,7 @@ from geomem_utils.validate import ConfigError, check_choice, check_int, check_nu
 #: The page's script (served as ``_static/geomem-live.js``); the tests run it in Node.js.
 SCRIPT = repo_root() / "book" / "_assets" / "geomem-live.js"
 
-KINDS = ("node2vec", "playground")
+KINDS = ("node2vec", "playground", "knobs")
 
 
 def rounded(x: Any, digits: int = 4) -> Any:
@@ -120,12 +122,53 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
             "the controls of the next cell retrain it in Python.")
 
 
+#: The families the page retrains (``OneLayerTrainer`` in the page's script, checked against
+#: PyTorch by ``tests/unit/test_live_net_js.py``), and where the others retrain.
+PAGE_MODELS = ("net", "assoc")
+ELSEWHERE = {"node2vec": "Node2Vec retrains in chapter 02's panel; here it is precomputed.",
+             "gpt": "The Transformer retrains only with a kernel; here it is precomputed.",
+             "mamba": "Mamba retrains only with a kernel; here it is precomputed."}
+
+
 def playground_panel(grid: dict[str, Any]) -> LivePanel:
-    """The playground's precomputed grid (``playground_grid.static_grid``) as a panel."""
+    """The playground's precomputed grid (``playground_grid.static_grid``) as a panel: the grid
+    is the first view, and the families of :data:`PAGE_MODELS` retrain in the page under any
+    width, learning rate, weight decay, steps and seed (chapter 05's recipe)."""
     missing = [k for k in ("graphs", "graph_order", "models", "model_labels", "scales", "runs", "defaults")
                if k not in grid]
     if missing:
         raise ValueError(f"playground_panel needs a grid from playground_grid.static_grid; missing {missing}")
-    return LivePanel("playground", grid, note="This panel steps through runs precomputed when the book was "
-                     "built (JavaScript, no kernel). With a kernel, the controls of the next cell retrain "
-                     "any setting in Python.")
+    live = {"models": [m for m, _ in grid["models"] if m in PAGE_MODELS],
+            "elsewhere": {m: ELSEWHERE[m] for m, _ in grid["models"] if m in ELSEWHERE}}
+    return LivePanel("playground", {**grid, "live": live}, note="This panel steps through runs precomputed when "
+                     "the book was built, and retrains the one-layer network and the associative model in the page "
+                     "(JavaScript, no kernel). With a kernel, the controls of the next cell retrain any setting in Python.")
+
+
+def knob_panel(graph: _graphs.Graph, label: str, rows: list[dict[str, Any]], evals: int, late_fraction: float,
+               geometric_top1: float, width: int = 32, steps: int = 2000, lr: float = 1e-2,
+               init_std: float = 0.02, weight_decay: float = 0.0, dropout: float = 0.0, seed: int = 0) -> LivePanel:
+    """Chapter 04's knob panel: the one-layer network on ``graph`` retrained in the page under
+    the knob table's recipe (constant rate, no clipping) with the reader's learning rate,
+    initial scale, weight decay and dropout; its edge margins recorded ``evals`` times and its
+    direction judged on the medians after ``late_fraction`` of training against
+    ``geometric_top1`` (``margins.is_geometric``). ``rows``: the table's rows as presets
+    (``label``, ``lr``, ``init_std``, ``weight_decay``, ``dropout``); the panel starts with the
+    other arguments."""
+    for name, value, lo, hi in (("width", width, 8, 128), ("steps", steps, 250, 5000), ("evals", evals, 1, 1000),
+                                ("seed", seed, 0, 999_999)):
+        check_int(name, value, lo, hi, numpy=False)
+    for name, value, lo, hi in (("lr", lr, 1e-4, 0.1), ("init_std", init_std, 0.02, 3.0),
+                                ("weight_decay", weight_decay, 0.0, 10.0), ("dropout", dropout, 0.0, 0.6),
+                                ("late_fraction", late_fraction, 0.0, 1.0), ("geometric_top1", geometric_top1, 0.0, 100.0)):
+        check_number(name, value, lo, hi, numpy=False)
+    keys = ("label", "lr", "init_std", "weight_decay", "dropout")
+    bad = [r for r in rows if set(r) != set(keys)]
+    if bad:
+        raise ConfigError(f"knob_panel rows need exactly {list(keys)}, got {show(bad[0])}")
+    return LivePanel("knobs", {
+        "graph": graph_data(graph, label), "rows": rows, "evals": evals, "late_fraction": late_fraction,
+        "geometric_top1": geometric_top1,
+        "defaults": {"width": width, "steps": steps, "lr": lr, "init_std": init_std, "weight_decay": weight_decay,
+                     "dropout": dropout, "seed": seed},
+    }, note="This panel retrains the one-layer network in the published book (JavaScript, no kernel).")

@@ -677,8 +677,18 @@ def test_node2vec_retrains_live_under_a_second(server, browser) -> None:
         ctx.close()
 
 
-def test_playground_grid_screenshots(server, browser) -> None:
-    """05's precomputed grid: a model and a step change redraw it; screenshots before and after."""
+def _press(page, control, *keys: str) -> None:
+    """Keys pressed on a focused control, as a reader at the keyboard would."""
+    control.focus()
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def test_playground_grid_and_page_retrain(server, browser) -> None:
+    """05's panel: a model and a step change redraw the precomputed grid; then the one-layer
+    network retrains in the page, from the keyboard, at a width and a weight decay the grid
+    does not hold, and reports its recovery and alignment in its live status line.
+    Screenshots before, after the grid change, and after the retrain."""
     ctx, page, errors = _open_chapter(server, browser, "05_playground")
     try:
         panel = _live_panel(page, "playground")
@@ -687,14 +697,62 @@ def test_playground_grid_screenshots(server, browser) -> None:
         panel.screenshot(path=str(SHOTS / "05_playground_grid_before.png"))
         view0 = panel.get_attribute("data-view")
         panel.query_selector('select[name="model"]').select_option("gpt")
-        step = panel.query_selector('input[name="step"]')
-        step.focus()
-        page.keyboard.press("Home")
-        page.keyboard.press("ArrowRight")
+        assert panel.query_selector('input[name="width"]').is_disabled()  # the Transformer retrains with a kernel
+        _press(page, panel.query_selector('input[name="step"]'), "Home", "ArrowRight")
         page.wait_for_timeout(200)
         view1 = panel.get_attribute("data-view")
         panel.screenshot(path=str(SHOTS / "05_playground_grid_after.png"))
-        assert view1 != view0 and "|gpt|" in view1, (view0, view1)
+        assert view1 != view0 and "|gpt|" in view1 and not view1.startswith("page|"), (view0, view1)
+
+        panel.query_selector('select[name="model"]').select_option("net")
+        _settle(page, panel)
+        assert not panel.get_attribute("data-view").startswith("page|")  # the grid's own settings: its run
+        _press(page, panel.query_selector('input[name="width"]'), "ArrowLeft")  # m = 16: not in the grid
+        _press(page, panel.query_selector('input[name="weight_decay"]'), "ArrowRight", "ArrowRight", "ArrowRight")
+        page.keyboard.press("Tab")
+        button = panel.query_selector('button[name="retrain"]')
+        button.focus()
+        page.keyboard.press("Enter")
+        _settle(page, panel)
+        status = panel.query_selector('[role="status"]')
+        text = status.inner_text()
+        title = panel.query_selector(".geomem-live-figure").evaluate("el => el.layout.title.text")
+        panel.screenshot(path=str(SHOTS / "05_playground_page_retrain.png"))
+        assert panel.get_attribute("data-view").startswith("page|") and "|net|" in panel.get_attribute("data-view")
+        assert "m=16" in title and "weight decay 0.01" in title and "page seed" in title, title
+        assert re.search(r"top-k edge recovery \d+%, alignment \d\.\d{3}", text), text
+        assert status.get_attribute("aria-live") == "polite"
+        assert not errors, errors
+    finally:
+        ctx.close()
+
+
+def test_knob_panel_retrains_in_the_page(server, browser) -> None:
+    """04's knob panel: the network retrains at its defaults when the page opens; a row of the
+    table, then the reader's own weight decay, retrain it and report the edge margins and the
+    direction in the live status line; the figure's title names the settings. Screenshots."""
+    ctx, page, errors = _open_chapter(server, browser, "04_memorization_puzzle")
+    try:
+        panel = _live_panel(page, "knobs")
+        panel.scroll_into_view_if_needed()
+        _settle(page, panel)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(SHOTS / "04_knob_panel_default.png"))
+        fig = panel.query_selector(".geomem-live-figure")
+        first = fig.evaluate(_DIGEST)
+        rows = panel.query_selector('select[name="row"]')
+        dropout_row = [o for o in rows.evaluate("c => [...c.options].map(o => o.text)") if "dropout" in o][0]
+        rows.select_option(label=dropout_row)
+        _settle(page, panel)
+        title = fig.evaluate("el => el.layout.title.text")
+        assert "init N(0, 1²)" in title and "dropout 0.4" in title and "lr=0.001" in title, title
+        _press(page, panel.query_selector('input[name="weight_decay"]'), "End")  # weight decay 10
+        _settle(page, panel)
+        text = panel.query_selector('[role="status"]').inner_text()
+        panel.screenshot(path=str(SHOTS / "04_knob_panel_after.png"))
+        assert "weight decay 10" in fig.evaluate("el => el.layout.title.text")
+        assert re.search(r"skewed margin -?\d+\.\d\d.*: (geometric|not geometric)\.", text), text
+        assert fig.evaluate(_DIGEST) != first
         assert not errors, errors
     finally:
         ctx.close()

@@ -97,3 +97,34 @@ def test_widget_state_dropped_only_when_no_widget_is_shown() -> None:
     hidden, shown = nb(["remove-output"]), nb([])
     assert bb.drop_hidden_widget_state(hidden) and "widgets" not in hidden["metadata"]
     assert not bb.drop_hidden_widget_state(shown) and "widgets" in shown["metadata"]
+
+
+def test_knob_panel_carries_the_table_rows_and_its_rule() -> None:
+    """04's knob panel: the 15-cycle, every row of the knob table as a preset with its own
+    learning rate, initial scale, weight decay and dropout, and the table's direction rule."""
+    from geomem_utils.chapters import puzzle
+    from geomem_utils.science import graphs, margins
+
+    data = _data(puzzle.knob_panel().to_html())
+    assert data["graph"]["n"] == 15 and len(data["graph"]["edges"]) == 15
+    assert [r["label"] for r in data["rows"]] == [row for row, *_ in puzzle.KNOBS]
+    wd_row = next(r for r in data["rows"] if r["weight_decay"] > 0)
+    assert wd_row["init_std"] == 1.0 and wd_row["weight_decay"] == 10.0
+    assert next(r for r in data["rows"] if r["dropout"] > 0)["dropout"] == 0.4
+    assert data["rows"][0]["init_std"] == 0.02  # OneLayerNet's default N(0, 0.02^2)
+    assert (data["evals"], data["late_fraction"], data["geometric_top1"]) == (
+        puzzle.KNOB_EVALS, puzzle.LATE_FRACTION, margins.GEOMETRIC_TOP1)
+    assert data["defaults"]["width"] <= 64 and data["defaults"]["steps"] <= 2000
+    cycle = graphs.tiny_graph("cycle")
+    with pytest.raises(ConfigError, match="rows"):
+        panels.knob_panel(cycle, "x", [{"label": "a", "lr": 1e-2}], 40, 0.8, 75.0)
+    with pytest.raises(ConfigError, match="width"):
+        panels.knob_panel(cycle, "x", [], 40, 0.8, 75.0, width=4)
+
+
+def test_playground_panel_names_the_families_the_page_retrains() -> None:
+    grid = playground_grid.static_grid(("star",), models=("net", "gpt"), scales=(0.02,), steps={"net": 3, "gpt": 2},
+                                       n_snapshots=2)
+    data = _data(panels.playground_panel(grid).to_html())
+    assert data["live"]["models"] == ["net"]
+    assert "kernel" in data["live"]["elsewhere"]["gpt"]

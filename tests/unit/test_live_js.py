@@ -20,7 +20,6 @@ difference tried (a learning rate 1% off: 6e-4; self-edges on the wrong side: fa
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
@@ -31,6 +30,7 @@ from geomem_utils.science import graphs, spectral
 from geomem_utils.live import panels
 from geomem_utils.figures import plots
 from geomem_utils.science.models import train_node2vec, train_node2vec_untied
+from nodejs import node as _node
 
 RTOL = 1e-5
 STEPS = 1000
@@ -63,14 +63,6 @@ process.stdin.on("end", () => {
   process.stdout.write(JSON.stringify(out));
 });
 """
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is missing: the book's build needs it (npm) and so does this test "
-                    "(apt-get install -y nodejs npm)")
-    return node
 
 
 def _run_js(query: dict) -> dict:
