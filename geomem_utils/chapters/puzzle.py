@@ -103,22 +103,3 @@ LATE_FRACTION = 0.8
 #: Evaluations per knob-table run.
 KNOB_EVALS = 40
 
-#: The knob panel's network (retrained in the page): a width and a run length that retrain in
-#: seconds, beside the table's precomputed rows (m = 512, ``KNOB_STEPS``).
-KNOB_PANEL = {"width": 32, "steps": 2000}
-
-
-def knob_panel() -> Any:
-    """The knob panel of the chapter: the one-layer network on the 15-cycle retrained in the page
-    under the knob table's recipe, each row of :data:`KNOBS` a preset, direction judged as the
-    table's (:data:`LATE_FRACTION` of :data:`KNOB_EVALS` evaluations, ``margins.is_geometric``)."""
-    from geomem_utils.live.panels import knob_panel as panel
-    from geomem_utils.runs.playground import DEFAULTS
-    from geomem_utils.science import graphs, margins
-
-    default_std = DEFAULTS["net"].init_std  # OneLayerNet's N(0, 0.02^2)
-    rows = [{"label": row, "lr": opt_kw["lr"], "init_std": model_kw.get("emb_init_std", default_std),
-             "weight_decay": opt_kw.get("weight_decay", 0.0), "dropout": model_kw.get("dropout", 0.0)}
-            for row, model_kw, opt_kw, _ in KNOBS]
-    return panel(graphs.tiny_graph("cycle"), "the tiny 15-cycle", rows, KNOB_EVALS, LATE_FRACTION,
-                 margins.GEOMETRIC_TOP1, lr=rows[0]["lr"], init_std=rows[0]["init_std"], **KNOB_PANEL)

@@ -7,7 +7,7 @@ margins during training).
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -139,3 +139,26 @@ def knob_curves(hists: Mapping[str, pd.DataFrame], steps: int, late_fraction: fl
     fig.update_xaxes(title_text="step", row=2, col=1)
     fig.update_layout(title="Knob table on the 15-cycle (grey band: the window that decides)", height=560)
     return fig
+
+#: The knob panel's network (retrained in the page): a width and a run length that retrain in
+#: seconds, beside the table's precomputed rows (m = 512, ``KNOB_STEPS``). At width 64 the table's
+#: first row comes out geometric and its N(0, 1), lr 1e-4 row not, at each of PyTorch's seeds 0-2;
+#: at width 32 the first row is geometric at one seed of three.
+KNOB_PANEL = {"width": 64, "steps": 2000}
+
+
+def knob_panel() -> Any:
+    """The knob panel of the chapter: the one-layer network on the 15-cycle retrained in the page
+    under the knob table's recipe, each row of :data:`KNOBS` a preset, direction judged as the
+    table's (:data:`LATE_FRACTION` of :data:`KNOB_EVALS` evaluations, ``margins.is_geometric``)."""
+    from geomem_utils.chapters.puzzle import KNOB_EVALS, KNOBS, LATE_FRACTION
+    from geomem_utils.live.panels import knob_panel as panel
+    from geomem_utils.runs.playground import DEFAULTS
+    from geomem_utils.science import graphs
+
+    default_std = DEFAULTS["net"].init_std  # OneLayerNet's N(0, 0.02^2)
+    rows = [{"label": row, "lr": opt_kw["lr"], "init_std": model_kw.get("emb_init_std", default_std),
+             "weight_decay": opt_kw.get("weight_decay", 0.0), "dropout": model_kw.get("dropout", 0.0)}
+            for row, model_kw, opt_kw, _ in KNOBS]
+    return panel(graphs.tiny_graph("cycle"), "the tiny 15-cycle", rows, KNOB_EVALS, LATE_FRACTION,
+                 margins.GEOMETRIC_TOP1, lr=rows[0]["lr"], init_std=rows[0]["init_std"], **KNOB_PANEL)

@@ -102,10 +102,10 @@ def test_widget_state_dropped_only_when_no_widget_is_shown() -> None:
 def test_knob_panel_carries_the_table_rows_and_its_rule() -> None:
     """04's knob panel: the 15-cycle, every row of the knob table as a preset with its own
     learning rate, initial scale, weight decay and dropout, and the table's direction rule."""
-    from geomem_utils.chapters import puzzle
+    from geomem_utils.chapters import puzzle, puzzle_figures
     from geomem_utils.science import graphs, margins
 
-    data = _data(puzzle.knob_panel().to_html())
+    data = _data(puzzle_figures.knob_panel().to_html())
     assert data["graph"]["n"] == 15 and len(data["graph"]["edges"]) == 15
     assert [r["label"] for r in data["rows"]] == [row for row, *_ in puzzle.KNOBS]
     wd_row = next(r for r in data["rows"] if r["weight_decay"] > 0)
