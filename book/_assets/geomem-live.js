@@ -1093,12 +1093,7 @@
   PlaygroundPanel.prototype.retrain = async function () {
     var token = ++this.token, self = this, t0 = now(), v = this.values(), gd = this.data.graphs[v.graph];
     var g = { n: gd.n, edges: gd.edges }, spec = graphSpectrum(g.n, g.edges), m = v.width, n = g.n;
-    if (v.lr * v.weight_decay >= 1) {
-      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
-        "weights by 1 − lr × weight decay at every step).";
-      this.root.setAttribute("data-state", "error");
-      return;
-    }
+    if (refusedDecay(this, v)) return;
     this.root.setAttribute("data-state", "training");
     var tr = pageNet(g, v, { schedule: "cosine", gradClip: 1.0 });
     var snaps = snapshotSchedule(v.steps, 8), curve = curvePoints(v.steps, 6), pts = {};
@@ -1215,6 +1210,16 @@
   var KNOB_WIDTHS = [8, 16, 32, 64, 128];
   var KNOB_STEPS = [250, 500, 1000, 2000, 5000];
 
+  /** A panel's retrain refuses lr × weight decay >= 1 (AdamW would scale the weights by a
+   *  factor <= 0 at every step), saying so in its status line; true when refused. */
+  function refusedDecay(panel, v) {
+    if (v.lr * v.weight_decay < 1) return false;
+    panel.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
+      "weights by 1 − lr × weight decay at every step).";
+    panel.root.setAttribute("data-state", "error");
+    return true;
+  }
+
   function median(xs) {
     var s = xs.slice().sort(function (a, b) { return a - b; }), h = s.length >> 1;
     return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
@@ -1293,12 +1298,7 @@
 
   KnobPanel.prototype.retrain = async function () {
     var token = ++this.token, self = this, t0 = now(), v = this.values(), g = this.data.graph, n = g.n, m = v.width;
-    if (v.lr * v.weight_decay >= 1) {
-      this.status.textContent = "Not trained: learning rate × weight decay must stay below 1 (AdamW scales the " +
-        "weights by 1 − lr × weight decay at every step).";
-      this.root.setAttribute("data-state", "error");
-      return;
-    }
+    if (refusedDecay(this, v)) return;
     this.root.setAttribute("data-state", "training");
     var spec = graphSpectrum(n, g.edges), every = Math.max(1, Math.floor(v.steps / this.data.evals)), points = [];
     for (var s = every; s <= v.steps; s += every) points.push(s);
