@@ -29,7 +29,6 @@ import subprocess
 
 import numpy as np
 import pytest
-import torch
 
 from geomem_utils.live import panels
 from geomem_utils.runs import edge
