@@ -849,6 +849,34 @@
     });
   }
 
+  /** The playground's Transformer for graph g drawn from the page's own seed: the token embedding
+   *  (and an untied head) N(0, init_std^2), positions and every linear map N(0, 0.02^2), biases 0,
+   *  LayerNorm gains 1, as models.GPT draws them (from other random numbers: the page's seeds are
+   *  its own). v and recipe: as pageNet's (no dropout: the playground trains without). */
+  function pageTransformer(g, v, recipe) {
+    var init = {};
+    transformerShapes(g.n + N_SPECIALS, v.width, v.tied).forEach(function (s, k) {
+      var size = s[1] * (s[2] || 1), emb = s[0] === "wte.weight" || s[0] === "lm_head.weight";
+      init[s[0]] = s[2] ? randomNormal(size, emb ? v.init_std : 0.02, 32 * v.seed + k + 1)
+        : new Float32Array(size).fill(/ln.*weight/.test(s[0]) ? 1 : 0);
+    });
+    return new TransformerTrainer({
+      n: g.n, width: v.width, pairs: edgePairs(g.n, g.edges, v.self_edges), init: init, tied: v.tied, lr: v.lr,
+      steps: v.steps, weightDecay: v.weight_decay || 0, schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
+  /** The families the page retrains, and how it builds each. */
+  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer };
+
+  /** Multiply-adds of one training run (forward and backward) of a page family, for the page's
+   *  time estimate: the Transformer runs each node once (qkv 3m^2, projection m^2, MLP 8m^2, head Vm),
+   *  the network each node's W E[u] (m^2) and each pair's head (Vm). */
+  function trainingCost(model, n, pairs, m, steps) {
+    var V = n + N_SPECIALS;
+    return 3 * steps * (model === "gpt" ? n * (12 * m * m + V * m) : n * m * m + pairs * V * m);
+  }
+
   /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
    *  and report(step) between chunks, yielding to the browser at least every ~40 ms. Resolves false when
    *  alive() turns false (a newer retrain took over). */
@@ -1235,6 +1263,9 @@
   var DRAW_EVERY_MS = 150;  // while a run trains, the panels redraw at most this often
   var PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
   var PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];
+  /** Milliseconds per multiply-add of trainingCost before the page has timed a retrain of its own
+   *  (bench/live_page.py: about 3e-6 in headless Chromium on a shared 2-core machine). */
+  var MS_PER_COST = 3e-6;
 
   /** The index of v in values (nearest on a log scale; 0 matches only 0). */
   function indexOf(values, v) {
@@ -1243,7 +1274,7 @@
   }
 
   function PlaygroundPanel(root, data) {
-    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = [];
+    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = []; this.msPerCost = {};
     var self = this, d = data.defaults, live = data.live;
     // the families the page retrains come last, in their own group
     var model = el("select", { name: "model" }), groups = [["precomputed runs", []], ["also retrained in the page", []]];
@@ -1343,7 +1374,18 @@
     r.steps.textContent = v.steps;
     Object.keys(this.l).forEach(function (k) { self.l[k].disabled = !trainable; });
     this.button.disabled = !trainable;
-    this.liveNote.textContent = trainable ? "" : this.data.live.elsewhere[v.model] || "";
+    this.liveNote.textContent = trainable ? "about " + (this.estimateMs(v) / 1000).toFixed(1) + " s to train here"
+      : this.data.live.elsewhere[v.model] || "";
+  };
+
+  /** The cost of training setting v (trainingCost), and the time it will take: this machine's
+   *  speed from the family's last retrain, or MS_PER_COST before the first. */
+  PlaygroundPanel.prototype.cost = function (v) {
+    var gd = this.data.graphs[v.graph];
+    return trainingCost(v.model, gd.n, edgePairs(gd.n, gd.edges, v.self_edges).length, v.width, v.steps);
+  };
+  PlaygroundPanel.prototype.estimateMs = function (v) {
+    return this.cost(v) * (this.msPerCost[v.model] || MS_PER_COST);
   };
 
   /** Do the retrain controls ask for the grid's own run (then the grid's view is shown)? */
@@ -1390,7 +1432,7 @@
       return;
     }
     this.root.setAttribute("data-state", "training");
-    var tr = pageNet(g, v, { schedule: "cosine", gradClip: 1.0 });
+    var tr = PAGE_TRAINERS[v.model](g, v, { schedule: "cosine", gradClip: 1.0 }), est = this.estimateMs(v);
     var snaps = snapshotSchedule(v.steps, 8), curve = curvePoints(v.steps, 6), pts = {};
     snaps.concat(curve).forEach(function (s) { pts[s] = true; });
     var run = { settings: { graph_key: v.graph, model: v.model, tied: v.tied, self_edges: v.self_edges, width: m,
@@ -1418,13 +1460,16 @@
     this.progress.max = v.steps; this.progress.value = 0;
     var report = function (step) {
       self.progress.value = step;
-      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+      self.status.textContent = "Training in the page (about " + (est / 1000).toFixed(1) + " s): step " + step +
+        " of " + v.steps + "…";
     };
+    report(0);
     // the first view after a step is drawn at once (a retrain starts from the init), later ones throttled
     var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = -Infinity;
     var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
     if (!ok) return;
     var trainMs = now() - t0;
+    this.msPerCost[v.model] = trainMs / this.cost(v);  // the next estimate uses this machine's speed
     this.lossCurve(run, tr.losses);
     run.top_k = run.curve[1][run.curve[1].length - 1]; run.alignment = run.align[run.align.length - 1];
     this.live = run;
@@ -1713,6 +1758,7 @@
     edgePairs: edgePairs, lrAt: lrAt, OneLayerTrainer: OneLayerTrainer, topKRecovery: topKRecovery,
     skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
     erf: erf, TransformerTrainer: TransformerTrainer, transformerShapes: transformerShapes,
+    pageTransformer: pageTransformer, pageNet: pageNet, trainingCost: trainingCost,
     startAll: startAll,
   };
 });
