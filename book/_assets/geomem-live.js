@@ -12,7 +12,10 @@
  *    file in Node.js against it).
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
  *    executed (geomem_utils.live.grid.static_grid): graph x model x edges x init scale x
- *    training step, each view drawn as 05_playground draws one run.
+ *    training step, each view drawn as 05_playground draws one run; the one-layer network,
+ *    the associative model (OneLayerTrainer) and the one-layer Transformer (TransformerTrainer,
+ *    backward derived by hand; tests/unit/test_live_tfm_js.py) also retrain in the page.
+ *  - "knobs": chapter 04's one-layer network retrained under the knob table's recipe.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
  */
@@ -1420,7 +1423,7 @@
     this.root.setAttribute("data-view", (this.live ? "page|" : "") + this.key() + "|" + run.steps[k]);
   };
 
-  /** Train the selected setting in the page (pageNet, chapter 05's recipe), keeping what the
+  /** Train the selected setting in the page (PAGE_TRAINERS, chapter 05's recipe), keeping what the
    *  grid keeps of a run (snapshots, recovery curve, loss), then draw it like a grid run. */
   PlaygroundPanel.prototype.retrain = async function () {
     var token = ++this.token, self = this, t0 = now(), v = this.values(), gd = this.data.graphs[v.graph];
