@@ -5,12 +5,16 @@ driven by Playwright, the way ``tests/book/test_browser.py`` does, and times wha
 pressing *retrain* waits for, as the page measures it itself (each panel records
 ``total_ms`` per retrain: training, the redraws while it trains, and the final draw):
 
-- chapter 05's playground: the one-layer network and the associative model at the settings
-  the panel gives them (the grid's: width, learning rate and steps of ``live.grid``);
+- chapter 05's playground: the one-layer network, the associative model and the Transformer
+  at the settings the panel gives them (the grid's: width, learning rate and steps of
+  ``live.grid``), and the Transformer at its family's default length (``runs.playground.DEFAULTS``:
+  500 steps) and at m = 64;
 - chapter 04's knob panel at its defaults (``chapters.puzzle.KNOB_PANEL``);
 - chapter 02's Node2Vec panel at its defaults, for comparison.
 
 Median of ``repeats`` presses after one warm-up press. Goal: at most 2 s for the defaults.
+The same Transformer runs are also timed in Node.js (:func:`node_times`: training alone, no
+drawing), the spike that decided whether it could retrain in the page.
 Opt-in (it needs the built site and Chromium): ``python -m bench.run --only live``.
 """
 
@@ -63,10 +67,13 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            cases = [("05_playground", "playground", "net"), ("05_playground", "playground", "assoc"),
-                     ("04_memorization_puzzle", "knobs", None), ("02_spectral_bias", "node2vec", None)]
+            cases = [("05_playground", "playground", "net", None), ("05_playground", "playground", "assoc", None),
+                     ("05_playground", "playground", "gpt", None),
+                     ("05_playground", "playground", "gpt", {"steps": PG_STEPS.index(500)}),
+                     ("05_playground", "playground", "gpt", {"steps": PG_STEPS.index(500), "width": PG_WIDTHS.index(64)}),
+                     ("04_memorization_puzzle", "knobs", None, None), ("02_spectral_bias", "node2vec", None, None)]
             opened = None
-            for stem, kind, model in cases:
+            for stem, kind, model, moved in cases:
                 if opened != stem:
                     page.goto(f"{base}/{stem}.html", wait_until="load", timeout=120_000)
                     opened = stem
@@ -76,6 +83,11 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
                                        arg=panel, timeout=120_000, polling=20)
                 if model:
                     panel.query_selector('select[name="model"]').select_option(model)
+                    page.wait_for_function("p => p.getAttribute('data-state') !== 'training'", arg=panel,
+                                           timeout=120_000, polling=20)
+                for name, index in (moved or {}).items():  # set a retrain control without its change event
+                    panel.query_selector(f'input[name="{name}"]').evaluate("(c, i) => { c.value = i; "
+                                                                           "c.dispatchEvent(new Event('input')); }", index)
                 walls = _press(page, panel, repeats)
                 last = panel.evaluate("p => p.geomemPanel.timings.slice(-1)[0]")
                 settings = panel.evaluate("p => p.querySelector('.geomem-live-figure').layout.title.text")
@@ -85,5 +97,47 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-    return {"rows": rows, "repeats": repeats, "goal_s": GOAL_S, "browser": CHROMIUM,
+    return {"rows": rows, "node": node_times(repeats), "repeats": repeats, "goal_s": GOAL_S, "browser": CHROMIUM,
             "note": "training, the redraws while it trains and the final draw"}
+
+
+#: The playground panel's steps and widths (geomem-live.js's PG_STEPS, PG_WIDTHS).
+PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000]
+PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
+
+#: Trains the page's Transformer (pageTransformer, chapter 05's recipe) repeats + 1 times in
+#: Node.js; prints the wall milliseconds of the last repeats.
+_NODE_DRIVER = r"""
+const L = require(process.argv[1]);
+const t = JSON.parse(process.argv[2]), tiny = {n: t.n, edges: t.edges}, out = [];
+for (let r = 0; r <= t.repeats; r++) {
+  const tr = L.pageTransformer(tiny, {width: t.width, init_std: 0.02, seed: r, tied: true, self_edges: false,
+                                      lr: 0.01, steps: t.steps, weight_decay: 0}, {schedule: "cosine", gradClip: 1.0});
+  const t0 = performance.now();
+  tr.advance(t.steps);
+  if (r > 0) out.push(performance.now() - t0);
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def node_times(repeats: int = 7) -> list[dict[str, Any]]:
+    """The page's Transformer trained in Node.js (no drawing) on the tiny star at the panel's
+    default steps (50), the family's 500 and at m = 64: median wall seconds of ``repeats``."""
+    import json
+    import shutil
+    import subprocess
+
+    from geomem_utils.live.panels import SCRIPT
+    from geomem_utils.science.graphs import tiny_graph
+
+    g = tiny_graph("star")
+    rows = []
+    for width, steps in ((32, 50), (32, 500), (64, 500), (32, 2000)):
+        proc = subprocess.run([shutil.which("node") or "node", "-e", _NODE_DRIVER, str(SCRIPT),
+                               json.dumps({"n": g.n_nodes, "edges": g.edges.tolist(), "width": width, "steps": steps,
+                                           "repeats": repeats})],
+                              capture_output=True, text=True, check=True, timeout=600)
+        rows.append({"model": "gpt", "graph": g.name, "width": width, "steps": steps,
+                     "wall_s": spread([ms / 1000 for ms in json.loads(proc.stdout)])})
+    return rows

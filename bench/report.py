@@ -193,7 +193,11 @@ def _live(rec: dict[str, Any]) -> list[str]:
             f"Retrain + redraw of each panel's default run in headless Chromium, as the page's own clock measures it "
             f"({res['note']}); median of {res['repeats']} presses of *retrain* after a warm-up. Goal: at most "
             f"{res['goal_s']:.0f} s. `python -m bench.run --only live` (needs the built book).", "",
-            *_table(["chapter", "model", "settings", "median s", "min s", "max s"], rows), _env_line(rec), ""]
+            *_table(["chapter", "model", "settings", "median s", "min s", "max s"], rows), "",
+            "The page's Transformer trained in Node.js (training alone, no drawing) on the tiny star:", "",
+            *_table(["width", "steps", "median s", "min s", "max s"],
+                    [[x["width"], x["steps"], _fmt(x["wall_s"]["median"], 2), _fmt(x["wall_s"]["min"], 2),
+                      _fmt(x["wall_s"]["max"], 2)] for x in res.get("node", [])]), _env_line(rec), ""]
 
 
 def _book(rec: dict[str, Any]) -> list[str]:

@@ -12,7 +12,10 @@
  *    file in Node.js against it).
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
  *    executed (geomem_utils.live.grid.static_grid): graph x model x edges x init scale x
- *    training step, each view drawn as 05_playground draws one run.
+ *    training step, each view drawn as 05_playground draws one run; the one-layer network,
+ *    the associative model (OneLayerTrainer) and the one-layer Transformer (TransformerTrainer,
+ *    backward derived by hand; tests/unit/test_live_tfm_js.py) also retrain in the page.
+ *  - "knobs": chapter 04's one-layer network retrained under the knob table's recipe.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
  */
@@ -468,6 +471,296 @@
     return L;
   };
 
+  // ------------------------------------------------------------------ the one-layer Transformer
+
+  /** erf(x) in float64 (torch's exact GELU needs it; JavaScript has none): its Taylor series
+   *  below |x| = 2.5, the continued fraction of erfc above, both to about 1e-14. */
+  function erf(x) {
+    var ax = Math.abs(x), s, k;
+    if (ax < 2.5) {
+      var term = ax, sum = ax, x2 = ax * ax;
+      for (k = 1; k < 80; k++) {
+        term *= -x2 / k;
+        sum += term / (2 * k + 1);
+        if (Math.abs(term) < 1e-17) break;
+      }
+      s = 2 / Math.sqrt(Math.PI) * sum;
+    } else {
+      var t = ax;
+      for (k = 80; k >= 1; k--) t = ax + (k / 2) / t;
+      s = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
+    }
+    return x < 0 ? -s : s;
+  }
+
+  /** The standard normal CDF Phi(x): nn.GELU() (exact) is x Phi(x), its derivative Phi(x) + x phi(x). */
+  function normalCdf(x) { return 0.5 * (1 + erf(x / Math.SQRT2)); }
+
+  /** y = W x + b, torch's Linear layout (W: nout x nin, row = output; b null: no bias). */
+  function linearForward(W, b, x, nin, nout, y) {
+    for (var o = 0; o < nout; o++) {
+      var wo = o * nin, s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;  // four chains: faster in V8
+      for (; k + 3 < nin; k += 4) {
+        s0 += W[wo + k] * x[k]; s1 += W[wo + k + 1] * x[k + 1];
+        s2 += W[wo + k + 2] * x[k + 2]; s3 += W[wo + k + 3] * x[k + 3];
+      }
+      for (; k < nin; k++) s0 += W[wo + k] * x[k];
+      y[o] = (s0 + s1) + (s2 + s3) + (b ? b[o] : 0);
+    }
+  }
+
+  /** The backward of linearForward: dW += dy x^T, db += dy, dx += W^T dy (db, dx null: not wanted). */
+  function linearBackward(W, x, dy, nin, nout, dW, db, dx) {
+    for (var o = 0; o < nout; o++) {
+      var d = dy[o], wo = o * nin, k;
+      if (d === 0) continue;
+      if (db) db[o] += d;
+      for (k = 0; k < nin; k++) dW[wo + k] += d * x[k];
+      if (dx) for (k = 0; k < nin; k++) dx[k] += W[wo + k] * d;
+    }
+  }
+
+  /** nn.LayerNorm(m) (eps 1e-5, biased variance): out = xhat w + b. Keeps xhat; returns 1 / sigma. */
+  function layerNorm(x, m, w, b, xhat, out) {
+    var mu = 0, v = 0, o;
+    for (o = 0; o < m; o++) mu += x[o];
+    mu /= m;
+    for (o = 0; o < m; o++) v += (x[o] - mu) * (x[o] - mu);
+    var rstd = 1 / Math.sqrt(v / m + 1e-5);
+    for (o = 0; o < m; o++) { xhat[o] = (x[o] - mu) * rstd; out[o] = xhat[o] * w[o] + b[o]; }
+    return rstd;
+  }
+
+  /** The backward of layerNorm: dw += dy xhat, db += dy, dx += (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / sigma. */
+  function layerNormBackward(dy, xhat, rstd, m, w, dw, db, dx) {
+    var s1 = 0, s2 = 0, o;
+    for (o = 0; o < m; o++) {
+      var dh = dy[o] * w[o];
+      dw[o] += dy[o] * xhat[o]; db[o] += dy[o];
+      s1 += dh; s2 += dh * xhat[o];
+    }
+    s1 /= m; s2 /= m;
+    for (o = 0; o < m; o++) dx[o] += rstd * (dy[o] * w[o] - s1 - xhat[o] * s2);
+  }
+
+  /** The tensors of a trainer, in torch's parameter order, from a table of [state-dict name, rows,
+   *  cols (0: a vector)] and the initial values by name; weight decay on the matrices only (train.train). */
+  function paramTable(shapes, init) {
+    var byName = {}, list = shapes.map(function (s) {
+      var size = s[1] * (s[2] || 1), w = Float32Array.from(init[s[0]]);
+      if (w.length !== size) throw new Error(s[0] + " must hold " + size + " numbers, got " + w.length);
+      var q = { name: s[0], w: w, g: new Float64Array(size), m1: new Float32Array(size), m2: new Float32Array(size),
+                decay: s[2] > 0 };
+      byName[s[0]] = q;
+      return q;
+    });
+    return { list: list, byName: byName };
+  }
+
+  /** models.GPT with one layer and one head (GPTConfig(n_layers=1, n_heads=1, block_size=2), learned
+   *  positions, pre-LayerNorm, 4x GELU MLP, no dropout) as the playground trains it: [EDGE] u -> v
+   *  (runs.edge.edge_run), logits H f over the whole vocabulary, H = E when tied. Rows: [name, rows, cols]. */
+  function transformerShapes(V, m, tied) {
+    var s = [["wte.weight", V, m], ["wpe.weight", 2, m],
+      ["blocks.0.ln_attn.weight", m, 0], ["blocks.0.ln_attn.bias", m, 0],
+      ["blocks.0.attn.qkv.weight", 3 * m, m], ["blocks.0.attn.qkv.bias", 3 * m, 0],
+      ["blocks.0.attn.proj.weight", m, m], ["blocks.0.attn.proj.bias", m, 0],
+      ["blocks.0.ln_mlp.weight", m, 0], ["blocks.0.ln_mlp.bias", m, 0],
+      ["blocks.0.mlp.net.0.weight", 4 * m, m], ["blocks.0.mlp.net.0.bias", 4 * m, 0],
+      ["blocks.0.mlp.net.2.weight", m, 4 * m], ["blocks.0.mlp.net.2.bias", m, 0],
+      ["ln_f.weight", m, 0], ["ln_f.bias", m, 0]];
+    if (!tied) s.push(["lm_head.weight", V, m]);
+    return s;
+  }
+
+  /** The targets of each source node: outs[u] = [v, ...] over the pairs. */
+  function targetsOf(n, pairs) {
+    var outs = [];
+    for (var u = 0; u < n; u++) outs.push([]);
+    pairs.forEach(function (p) { outs[p[0]].push(p[1]); });
+    return outs;
+  }
+
+  /** The full-batch trainer shared by the page's sequence models: opts n, width, pairs, init (initial
+   *  tensors by state-dict name), tied, lr, steps (the schedule's length), schedule, weightDecay,
+   *  gradClip; the model's shapes(V, m, tied). Its loss is the mean cross-entropy over the pairs of
+   *  the logits after [EDGE] u; AdamW as OneLayerTrainer's. */
+  function sequenceTrainer(tr, opts, shapes) {
+    var n = opts.n, m = opts.width, V = n + N_SPECIALS;
+    tr.n = n; tr.m = m; tr.vocab = V; tr.pairs = opts.pairs; tr.outs = targetsOf(n, opts.pairs);
+    tr.tied = opts.tied !== false;
+    tr.lr = opts.lr; tr.steps = opts.steps; tr.schedule = opts.schedule || "cosine";
+    tr.weightDecay = opts.weightDecay || 0;
+    tr.gradClip = opts.gradClip === undefined ? 1.0 : opts.gradClip;
+    var t = paramTable(shapes(V, m, tr.tied), opts.init);
+    tr.params = t.list; tr.P = t.byName;
+    tr.E = tr.P["wte.weight"].w;
+    tr.head = tr.tied ? tr.P["wte.weight"] : tr.P["lm_head.weight"];
+    tr.step = 0;
+    tr.losses = [];  // mean cross-entropy at each step, of the weights the step starts from
+    tr._z = new Float64Array(V); tr._dz = new Float64Array(V); tr._df = new Float64Array(m);
+  }
+
+  /** Logits z = H f and the loss of u's pairs (sum of lse - z[v]); dz = (softmax - one-hots) / N. */
+  function headLoss(tr, u, f) {
+    var V = tr.vocab, m = tr.m, H = tr.head.w, z = tr._z, dz = tr._dz, outs = tr.outs[u], N = tr.pairs.length;
+    var mx = -Infinity, sum = 0, j, o, loss = 0;
+    for (j = 0; j < V; j++) {
+      var s = 0, r = j * m;
+      for (o = 0; o < m; o++) s += H[r + o] * f[o];
+      z[j] = s; if (s > mx) mx = s;
+    }
+    for (j = 0; j < V; j++) sum += Math.exp(z[j] - mx);
+    var lse = mx + Math.log(sum);
+    for (j = 0; j < V; j++) dz[j] = outs.length * Math.exp(z[j] - lse) / N;
+    outs.forEach(function (v) { loss += lse - z[v]; dz[v] -= 1 / N; });
+    return loss;
+  }
+
+  /** The backward of the head: dH += dz f^T; returns df = H^T dz. */
+  function headBackward(tr, f) {
+    var V = tr.vocab, m = tr.m, H = tr.head.w, dH = tr.head.g, dz = tr._dz, df = tr._df, j, o;
+    df.fill(0);
+    for (j = 0; j < V; j++) {
+      var d = dz[j], r = j * m;
+      for (o = 0; o < m; o++) { dH[r + o] += d * f[o]; df[o] += d * H[r + o]; }
+    }
+    return df;
+  }
+
+  /** Edge logits (measures.edge_logits) of a sequence trainer: L[u * n + v] = H[v] . f(u), eval mode. */
+  function sequenceEdgeLogits(tr) {
+    var n = tr.n, m = tr.m, H = tr.head.w, L = new Float64Array(n * n);
+    tr.prefix();
+    for (var u = 0; u < n; u++) {
+      var f = tr.forward(u);
+      for (var v = 0; v < n; v++) {
+        var s = 0;
+        for (var o = 0; o < m; o++) s += H[v * m + o] * f[o];
+        L[u * n + v] = s;
+      }
+    }
+    return L;
+  }
+
+  /** Take k optimiser steps: gradients() then OneLayerTrainer's AdamW update. */
+  function sequenceAdvance(k) {
+    for (var it = 0; it < k; it++) {
+      this.losses.push(f32(this.gradients()));
+      this.update();
+      this.step += 1;
+    }
+    return this;
+  }
+
+  function vec(m) { return new Float64Array(m); }
+
+  /** The playground's Transformer trained in the page (see transformerShapes and sequenceTrainer).
+   *  [EDGE] sits at position 0 of every sequence and attends to itself alone, so its key and value
+   *  are computed once (prefix); position 1 depends on u alone, so each node is run once and its
+   *  logits serve all of u's pairs. Activations in float64, weights stored in float32. */
+  function TransformerTrainer(opts) {
+    sequenceTrainer(this, opts, transformerShapes);
+    var m = this.m;
+    this.c0 = { x: vec(m), xhat: vec(m), a: vec(m), qkv: vec(3 * m), rstd: 0 };
+    this.c = { x: vec(m), xhat1: vec(m), a1: vec(m), qkv: vec(3 * m), p0: 0, p1: 0, y: vec(m), t: vec(m),
+               xa: vec(m), xhat2: vec(m), a2: vec(m), h: vec(4 * m), cdf: vec(4 * m), g: vec(4 * m), xb: vec(m), xhatf: vec(m),
+               f: vec(m), rstd1: 0, rstd2: 0, rstdf: 0 };
+    this.d = { xb: vec(m), g: vec(4 * m), h: vec(4 * m), a2: vec(m), xa: vec(m), y: vec(m), qkv: vec(3 * m),
+               a1: vec(m), x: vec(m), k0: vec(m), v0: vec(m) };
+  }
+
+  /** Position 0 ([EDGE] + wpe[0]): its LayerNorm and its query, key and value. */
+  TransformerTrainer.prototype.prefix = function () {
+    var P = this.P, m = this.m, c = this.c0, E = this.E, pos = P["wpe.weight"].w, e = this.n * m;
+    for (var o = 0; o < m; o++) c.x[o] = E[e + o] + pos[o];
+    c.rstd = layerNorm(c.x, m, P["blocks.0.ln_attn.weight"].w, P["blocks.0.ln_attn.bias"].w, c.xhat, c.a);
+    linearForward(P["blocks.0.attn.qkv.weight"].w, P["blocks.0.attn.qkv.bias"].w, c.a, m, 3 * m, c.qkv);
+  };
+
+  /** Position 1 after [EDGE] u, given prefix(): the final hidden state f (this.c keeps the rest). */
+  TransformerTrainer.prototype.forward = function (u) {
+    var P = this.P, m = this.m, c = this.c, c0 = this.c0, E = this.E, pos = P["wpe.weight"].w, o, j;
+    for (o = 0; o < m; o++) c.x[o] = E[u * m + o] + pos[m + o];
+    c.rstd1 = layerNorm(c.x, m, P["blocks.0.ln_attn.weight"].w, P["blocks.0.ln_attn.bias"].w, c.xhat1, c.a1);
+    linearForward(P["blocks.0.attn.qkv.weight"].w, P["blocks.0.attn.qkv.bias"].w, c.a1, m, 3 * m, c.qkv);
+    var q = c.qkv, kv = c0.qkv, s0 = 0, s1 = 0, sc = 1 / Math.sqrt(m);  // causal: u sees [EDGE] and itself
+    for (o = 0; o < m; o++) { s0 += q[o] * kv[m + o]; s1 += q[o] * q[m + o]; }
+    s0 *= sc; s1 *= sc;
+    var mx = Math.max(s0, s1), e0 = Math.exp(s0 - mx), e1 = Math.exp(s1 - mx);
+    c.p0 = e0 / (e0 + e1); c.p1 = e1 / (e0 + e1);
+    for (o = 0; o < m; o++) c.y[o] = c.p0 * kv[2 * m + o] + c.p1 * q[2 * m + o];
+    linearForward(P["blocks.0.attn.proj.weight"].w, P["blocks.0.attn.proj.bias"].w, c.y, m, m, c.t);
+    for (o = 0; o < m; o++) c.xa[o] = c.x[o] + c.t[o];  // the attention's residual
+    c.rstd2 = layerNorm(c.xa, m, P["blocks.0.ln_mlp.weight"].w, P["blocks.0.ln_mlp.bias"].w, c.xhat2, c.a2);
+    linearForward(P["blocks.0.mlp.net.0.weight"].w, P["blocks.0.mlp.net.0.bias"].w, c.a2, m, 4 * m, c.h);
+    for (j = 0; j < 4 * m; j++) { c.cdf[j] = normalCdf(c.h[j]); c.g[j] = c.h[j] * c.cdf[j]; }  // GELU
+    linearForward(P["blocks.0.mlp.net.2.weight"].w, P["blocks.0.mlp.net.2.bias"].w, c.g, 4 * m, m, c.t);
+    for (o = 0; o < m; o++) c.xb[o] = c.xa[o] + c.t[o];  // the MLP's residual
+    c.rstdf = layerNorm(c.xb, m, P["ln_f.weight"].w, P["ln_f.bias"].w, c.xhatf, c.f);
+    return c.f;
+  };
+
+  /** The mean loss over the pairs at the current weights; fills every params[].g with its gradient. */
+  TransformerTrainer.prototype.gradients = function () {
+    var P = this.P, m = this.m, n = this.n, c = this.c, c0 = this.c0, d = this.d, loss = 0, o, j, u;
+    var sc = 1 / Math.sqrt(m), g = function (name) { return P[name].g; }, w = function (name) { return P[name].w; };
+    this.params.forEach(function (q) { q.g.fill(0); });
+    d.k0.fill(0); d.v0.fill(0);
+    this.prefix();
+    var kv = c0.qkv, dE = g("wte.weight"), dpos = g("wpe.weight");
+    for (u = 0; u < n; u++) {
+      if (!this.outs[u].length) continue;
+      var f = this.forward(u);
+      loss += headLoss(this, u, f);
+      var df = headBackward(this, f);
+      d.xb.fill(0);
+      layerNormBackward(df, c.xhatf, c.rstdf, m, w("ln_f.weight"), g("ln_f.weight"), g("ln_f.bias"), d.xb);
+      d.g.fill(0);
+      linearBackward(w("blocks.0.mlp.net.2.weight"), c.g, d.xb, 4 * m, m, g("blocks.0.mlp.net.2.weight"),
+                     g("blocks.0.mlp.net.2.bias"), d.g);
+      for (j = 0; j < 4 * m; j++) d.h[j] = d.g[j] * (c.cdf[j] + c.h[j] * Math.exp(-0.5 * c.h[j] * c.h[j]) / Math.sqrt(2 * Math.PI));
+      d.a2.fill(0);
+      linearBackward(w("blocks.0.mlp.net.0.weight"), c.a2, d.h, m, 4 * m, g("blocks.0.mlp.net.0.weight"),
+                     g("blocks.0.mlp.net.0.bias"), d.a2);
+      d.xa.set(d.xb);  // the MLP's residual
+      layerNormBackward(d.a2, c.xhat2, c.rstd2, m, w("blocks.0.ln_mlp.weight"), g("blocks.0.ln_mlp.weight"),
+                        g("blocks.0.ln_mlp.bias"), d.xa);
+      d.y.fill(0);
+      linearBackward(w("blocks.0.attn.proj.weight"), c.y, d.xa, m, m, g("blocks.0.attn.proj.weight"),
+                     g("blocks.0.attn.proj.bias"), d.y);
+      var q = c.qkv, dp0 = 0, dp1 = 0;  // attention over [EDGE] (0) and u (1)
+      for (o = 0; o < m; o++) { dp0 += d.y[o] * kv[2 * m + o]; dp1 += d.y[o] * q[2 * m + o]; }
+      var pbar = c.p0 * dp0 + c.p1 * dp1, ds0 = c.p0 * (dp0 - pbar) * sc, ds1 = c.p1 * (dp1 - pbar) * sc;
+      for (o = 0; o < m; o++) {
+        d.qkv[o] = ds0 * kv[m + o] + ds1 * q[m + o];  // dq
+        d.qkv[m + o] = ds1 * q[o];  // dk of u
+        d.qkv[2 * m + o] = c.p1 * d.y[o];  // dv of u
+        d.k0[o] += ds0 * q[o]; d.v0[o] += c.p0 * d.y[o];
+      }
+      d.a1.fill(0);
+      linearBackward(w("blocks.0.attn.qkv.weight"), c.a1, d.qkv, m, 3 * m, g("blocks.0.attn.qkv.weight"),
+                     g("blocks.0.attn.qkv.bias"), d.a1);
+      d.x.set(d.xa);  // the attention's residual
+      layerNormBackward(d.a1, c.xhat1, c.rstd1, m, w("blocks.0.ln_attn.weight"), g("blocks.0.ln_attn.weight"),
+                        g("blocks.0.ln_attn.bias"), d.x);
+      for (o = 0; o < m; o++) { dE[u * m + o] += d.x[o]; dpos[m + o] += d.x[o]; }
+    }
+    d.qkv.fill(0);  // position 0: only its key and value reach the loss
+    for (o = 0; o < m; o++) { d.qkv[m + o] = d.k0[o]; d.qkv[2 * m + o] = d.v0[o]; }
+    d.a1.fill(0); d.x.fill(0);
+    linearBackward(w("blocks.0.attn.qkv.weight"), c0.a, d.qkv, m, 3 * m, g("blocks.0.attn.qkv.weight"),
+                   g("blocks.0.attn.qkv.bias"), d.a1);
+    layerNormBackward(d.a1, c0.xhat, c0.rstd, m, w("blocks.0.ln_attn.weight"), g("blocks.0.ln_attn.weight"),
+                      g("blocks.0.ln_attn.bias"), d.x);
+    for (o = 0; o < m; o++) { dE[n * m + o] += d.x[o]; dpos[o] += d.x[o]; }
+    return loss / this.pairs.length;
+  };
+
+  TransformerTrainer.prototype.advance = sequenceAdvance;
+  TransformerTrainer.prototype.update = OneLayerTrainer.prototype.update;
+  TransformerTrainer.prototype.edgeLogits = function () { return sequenceEdgeLogits(this); };
+
   // ------------------------------------------------------------------ edge measures
 
   /** Neighbour sets (arrays of booleans, n*n) of an undirected graph; withSelf adds u ~ u. */
@@ -557,6 +850,34 @@
       weightDecay: v.weight_decay || 0, dropout: v.dropout || 0, seed: s + 4,
       schedule: recipe.schedule, gradClip: recipe.gradClip,
     });
+  }
+
+  /** The playground's Transformer for graph g drawn from the page's own seed: the token embedding
+   *  (and an untied head) N(0, init_std^2), positions and every linear map N(0, 0.02^2), biases 0,
+   *  LayerNorm gains 1, as models.GPT draws them (from other random numbers: the page's seeds are
+   *  its own). v and recipe: as pageNet's (no dropout: the playground trains without). */
+  function pageTransformer(g, v, recipe) {
+    var init = {};
+    transformerShapes(g.n + N_SPECIALS, v.width, v.tied).forEach(function (s, k) {
+      var size = s[1] * (s[2] || 1), emb = s[0] === "wte.weight" || s[0] === "lm_head.weight";
+      init[s[0]] = s[2] ? randomNormal(size, emb ? v.init_std : 0.02, 32 * v.seed + k + 1)
+        : new Float32Array(size).fill(/ln.*weight/.test(s[0]) ? 1 : 0);
+    });
+    return new TransformerTrainer({
+      n: g.n, width: v.width, pairs: edgePairs(g.n, g.edges, v.self_edges), init: init, tied: v.tied, lr: v.lr,
+      steps: v.steps, weightDecay: v.weight_decay || 0, schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
+  /** The families the page retrains, and how it builds each. */
+  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer };
+
+  /** Multiply-adds of one training run (forward and backward) of a page family, for the page's
+   *  time estimate: the Transformer runs each node once (qkv 3m^2, projection m^2, MLP 8m^2, head Vm),
+   *  the network each node's W E[u] (m^2) and each pair's head (Vm). */
+  function trainingCost(model, n, pairs, m, steps) {
+    var V = n + N_SPECIALS;
+    return 3 * steps * (model === "gpt" ? n * (12 * m * m + V * m) : n * m * m + pairs * V * m);
   }
 
   /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
@@ -945,6 +1266,9 @@
   var DRAW_EVERY_MS = 150;  // while a run trains, the panels redraw at most this often
   var PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
   var PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];
+  /** Milliseconds per multiply-add of trainingCost before the page has timed a retrain of its own
+   *  (bench/live_page.py: about 3e-6 in headless Chromium on a shared 2-core machine). */
+  var MS_PER_COST = 3e-6;
 
   /** The index of v in values (nearest on a log scale; 0 matches only 0). */
   function indexOf(values, v) {
@@ -953,7 +1277,7 @@
   }
 
   function PlaygroundPanel(root, data) {
-    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = [];
+    this.root = root; this.data = data; this.token = 0; this.live = null; this.timings = []; this.msPerCost = {};
     var self = this, d = data.defaults, live = data.live;
     // the families the page retrains come last, in their own group
     var model = el("select", { name: "model" }), groups = [["precomputed runs", []], ["also retrained in the page", []]];
@@ -1053,7 +1377,18 @@
     r.steps.textContent = v.steps;
     Object.keys(this.l).forEach(function (k) { self.l[k].disabled = !trainable; });
     this.button.disabled = !trainable;
-    this.liveNote.textContent = trainable ? "" : this.data.live.elsewhere[v.model] || "";
+    this.liveNote.textContent = trainable ? "about " + (this.estimateMs(v) / 1000).toFixed(1) + " s to train here"
+      : this.data.live.elsewhere[v.model] || "";
+  };
+
+  /** The cost of training setting v (trainingCost), and the time it will take: this machine's
+   *  speed from the family's last retrain, or MS_PER_COST before the first. */
+  PlaygroundPanel.prototype.cost = function (v) {
+    var gd = this.data.graphs[v.graph];
+    return trainingCost(v.model, gd.n, edgePairs(gd.n, gd.edges, v.self_edges).length, v.width, v.steps);
+  };
+  PlaygroundPanel.prototype.estimateMs = function (v) {
+    return this.cost(v) * (this.msPerCost[v.model] || MS_PER_COST);
   };
 
   /** Do the retrain controls ask for the grid's own run (then the grid's view is shown)? */
@@ -1088,14 +1423,14 @@
     this.root.setAttribute("data-view", (this.live ? "page|" : "") + this.key() + "|" + run.steps[k]);
   };
 
-  /** Train the selected setting in the page (pageNet, chapter 05's recipe), keeping what the
+  /** Train the selected setting in the page (PAGE_TRAINERS, chapter 05's recipe), keeping what the
    *  grid keeps of a run (snapshots, recovery curve, loss), then draw it like a grid run. */
   PlaygroundPanel.prototype.retrain = async function () {
     var token = ++this.token, self = this, t0 = now(), v = this.values(), gd = this.data.graphs[v.graph];
     var g = { n: gd.n, edges: gd.edges }, spec = graphSpectrum(g.n, g.edges), m = v.width, n = g.n;
     if (refusedDecay(this, v)) return;
     this.root.setAttribute("data-state", "training");
-    var tr = pageNet(g, v, { schedule: "cosine", gradClip: 1.0 });
+    var tr = PAGE_TRAINERS[v.model](g, v, { schedule: "cosine", gradClip: 1.0 }), est = this.estimateMs(v);
     var snaps = snapshotSchedule(v.steps, 8), curve = curvePoints(v.steps, 6), pts = {};
     snaps.concat(curve).forEach(function (s) { pts[s] = true; });
     var run = { settings: { graph_key: v.graph, model: v.model, tied: v.tied, self_edges: v.self_edges, width: m,
@@ -1123,13 +1458,16 @@
     this.progress.max = v.steps; this.progress.value = 0;
     var report = function (step) {
       self.progress.value = step;
-      self.status.textContent = "Training in the page: step " + step + " of " + v.steps + "…";
+      self.status.textContent = "Training in the page (about " + (est / 1000).toFixed(1) + " s): step " + step +
+        " of " + v.steps + "…";
     };
+    report(0);
     // the first view after a step is drawn at once (a retrain starts from the init), later ones throttled
     var points = Object.keys(pts).map(Number).sort(function (a, b) { return a - b; }), drawn = -Infinity;
     var ok = await trainThrough(tr, points, measure, report, function () { return token === self.token; });
     if (!ok) return;
     var trainMs = now() - t0;
+    this.msPerCost[v.model] = trainMs / this.cost(v);  // the next estimate uses this machine's speed
     this.lossCurve(run, tr.losses);
     run.top_k = run.curve[1][run.curve[1].length - 1]; run.alignment = run.align[run.align.length - 1];
     this.live = run;
@@ -1422,6 +1760,8 @@
     randomNormal: randomNormal, Node2VecTrainer: Node2VecTrainer, snapshotSchedule: snapshotSchedule,
     edgePairs: edgePairs, lrAt: lrAt, OneLayerTrainer: OneLayerTrainer, topKRecovery: topKRecovery,
     skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
+    erf: erf, TransformerTrainer: TransformerTrainer, transformerShapes: transformerShapes,
+    pageTransformer: pageTransformer, pageNet: pageNet, trainingCost: trainingCost,
     startAll: startAll,
   };
 });

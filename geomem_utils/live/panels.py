@@ -3,7 +3,7 @@
 Introduced in ``02_spectral_bias`` (Node2Vec retrained in the page) and used by
 ``04_memorization_puzzle`` (the knob panel: the one-layer network retrained in the page under
 the knob table's recipe) and ``05_playground`` (the playground's grid, precomputed when the
-book is executed, whose one-layer network and associative model also retrain in the page). A cell
+book is executed, whose one-layer network, associative model and Transformer also retrain in the page). A cell
 returns a :class:`LivePanel`; its HTML is one ``<div data-geomem-live="KIND">`` holding its
 data as JSON. In the built book, ``book/_assets/geomem-live.js`` (served by the book, added
 to the pages that hold such a div by ``book/_ext/geomem_book.py``) turns the div into
@@ -122,11 +122,11 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
             "the controls of the next cell retrain it in Python.")
 
 
-#: The families the page retrains (``OneLayerTrainer`` in the page's script, checked against
-#: PyTorch by ``tests/unit/test_live_net_js.py``), and where the others retrain.
-PAGE_MODELS = ("net", "assoc")
+#: The families the page retrains (``OneLayerTrainer`` and ``TransformerTrainer`` in the page's
+#: script, checked against PyTorch by ``tests/unit/test_live_net_js.py`` and
+#: ``tests/unit/test_live_tfm_js.py``), and where the others retrain.
+PAGE_MODELS = ("net", "assoc", "gpt")
 ELSEWHERE = {"node2vec": "Node2Vec retrains in chapter 02's panel; here it is precomputed.",
-             "gpt": "The Transformer retrains only with a kernel; here it is precomputed.",
              "mamba": "Mamba retrains only with a kernel; here it is precomputed."}
 
 
@@ -141,7 +141,8 @@ def playground_panel(grid: dict[str, Any]) -> LivePanel:
     live = {"models": [m for m, _ in grid["models"] if m in PAGE_MODELS],
             "elsewhere": {m: ELSEWHERE[m] for m, _ in grid["models"] if m in ELSEWHERE}}
     return LivePanel("playground", {**grid, "live": live}, note="This panel steps through runs precomputed when "
-                     "the book was built, and retrains the one-layer network and the associative model in the page "
+                     "the book was built, and retrains the one-layer network, the associative model and the Transformer in "
+                     "the page "
                      "(JavaScript, no kernel). With a kernel, the controls of the next cell retrain any setting in Python.")
 
 

@@ -687,8 +687,10 @@ def _press(page, control, *keys: str) -> None:
 def test_playground_grid_and_page_retrain(server, browser) -> None:
     """05's panel: a model and a step change redraw the precomputed grid; then the one-layer
     network retrains in the page, from the keyboard, at a width and a weight decay the grid
-    does not hold, and reports its recovery and alignment in its live status line.
-    Screenshots before, after the grid change, and after the retrain."""
+    does not hold, and reports its recovery and alignment in its live status line; then the
+    Transformer retrains in the page at a width (m = 64) the grid does not hold, from the
+    largest initial scale, with no console error (Mamba's retrain controls stay off).
+    Screenshots before, after the grid change, and after each retrain."""
     ctx, page, errors = _open_chapter(server, browser, "05_playground")
     try:
         panel = _live_panel(page, "playground")
@@ -696,8 +698,10 @@ def test_playground_grid_and_page_retrain(server, browser) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         panel.screenshot(path=str(SHOTS / "05_playground_grid_before.png"))
         view0 = panel.get_attribute("data-view")
+        panel.query_selector('select[name="model"]').select_option("mamba")
+        assert panel.query_selector('input[name="width"]').is_disabled()  # Mamba retrains with a kernel
         panel.query_selector('select[name="model"]').select_option("gpt")
-        assert panel.query_selector('input[name="width"]').is_disabled()  # the Transformer retrains with a kernel
+        _settle(page, panel)
         _press(page, panel.query_selector('input[name="step"]'), "Home", "ArrowRight")
         page.wait_for_timeout(200)
         view1 = panel.get_attribute("data-view")
@@ -722,6 +726,25 @@ def test_playground_grid_and_page_retrain(server, browser) -> None:
         assert "m=16" in title and "weight decay 0.01" in title and "page seed" in title, title
         assert re.search(r"top-k edge recovery \d+%, alignment \d\.\d{3}", text), text
         assert status.get_attribute("aria-live") == "polite"
+
+        # the Transformer retrains in the page at a width and an init scale the grid does not hold
+        panel.query_selector('select[name="model"]').select_option("gpt")
+        _settle(page, panel)
+        assert not panel.get_attribute("data-view").startswith("page|")  # the grid's own settings: its run
+        assert "s to train here" in panel.query_selector(".geomem-live-note-inline").inner_text()
+        _press(page, panel.query_selector('input[name="scale"]'), "End")  # init N(0, 1): the grid's, for the view
+        _settle(page, panel)
+        _press(page, panel.query_selector('input[name="width"]'), "ArrowRight")  # m = 64: not in the grid
+        page.keyboard.press("Tab")
+        button.focus()
+        page.keyboard.press("Enter")
+        _settle(page, panel)
+        title = panel.query_selector(".geomem-live-figure").evaluate("el => el.layout.title.text")
+        text = status.inner_text()
+        panel.screenshot(path=str(SHOTS / "05_playground_page_retrain_gpt.png"))
+        assert panel.get_attribute("data-view").startswith("page|") and "|gpt|" in panel.get_attribute("data-view")
+        assert "Transformer" in title and "m=64" in title and "init N(0, 1²)" in title and "page seed" in title, title
+        assert re.search(r"top-k edge recovery \d+%, alignment \d\.\d{3}", text), text
         assert not errors, errors
     finally:
         ctx.close()

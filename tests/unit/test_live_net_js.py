@@ -29,13 +29,12 @@ import subprocess
 
 import numpy as np
 import pytest
-import torch
 
 from geomem_utils.live import panels
 from geomem_utils.runs import edge
 from geomem_utils.science import graphs, margins, spectral
 from geomem_utils.science.measures import edge_logits, top_k_recovery
-from nodejs import node as _node
+from nodejs import book_run, node as _node, run_page
 
 LOSS_RTOL = 1e-5
 EMB_RTOL = 1e-4
@@ -81,27 +80,6 @@ CASES = {
 }
 
 
-def _torch(case: tuple, monkeypatch: pytest.MonkeyPatch) -> tuple[edge.EdgeRun, dict]:
-    """The book's run of ``case``, with the model's initial weights and its dropout masks."""
-    name, arch, steps, lr, width, model_kw, run_kw = case
-    kept: dict = {"masks": []}
-    build = edge.build_model
-
-    def watched(*args, **kwargs):
-        model = build(*args, **kwargs)
-        kept["init"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        if model_kw.get("dropout"):  # the units PyTorch kept, per step: (pairs, width) at u's position
-            model.drop.register_forward_hook(lambda mod, inp, out: kept["masks"].append(
-                (out[:, -1, :] != 0).to(torch.uint8).flatten().tolist()) if mod.training else None)
-        return model
-
-    monkeypatch.setattr(edge, "build_model", watched)
-    with torch.random.fork_rng():
-        run = edge.edge_run(graphs.tiny_graph(name), arch, steps, lr, seed=1, width=width,
-                            **model_kw, **run_kw)
-    return run, kept
-
-
 def _page(case: tuple, kept: dict, **plant) -> dict:
     """The page's run of ``case`` from PyTorch's initial weights; ``plant`` overrides a setting."""
     name, arch, steps, lr, width, model_kw, run_kw = case
@@ -113,10 +91,7 @@ def _page(case: tuple, kept: dict, **plant) -> dict:
                  E0=sd["wte.weight"].flatten().tolist(), W0=sd["linear.weight"].flatten().tolist(),
                  b0=sd["linear.bias"].flatten().tolist(), H0=None if tied else sd["lm_head.weight"].flatten().tolist())
     query.update(plant)
-    proc = subprocess.run([_node(), "-e", DRIVER, str(panels.SCRIPT)], input=json.dumps(query), capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return run_page(DRIVER, query)
 
 
 def _gaps(run: edge.EdgeRun, out: dict, self_edges: bool) -> dict[str, float]:
@@ -146,7 +121,7 @@ def _within(gaps: dict[str, float]) -> list[str]:
 @pytest.mark.parametrize("name", list(CASES))
 def test_page_net_matches_pytorch(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     case = CASES[name]
-    run, kept = _torch(case, monkeypatch)
+    run, kept = book_run(case, monkeypatch)
     out = _page(case, kept)
     gaps = _gaps(run, out, case[6].get("self_edges", False))
     print(name, {k: f"{v:.1e}" for k, v in gaps.items()})
@@ -165,7 +140,7 @@ def test_tolerance_catches_planted_bugs(monkeypatch: pytest.MonkeyPatch) -> None
               ("04 knob N(0,1), wd", {"weight_decay": 0.0}), ("04 knob N(0,1), dropout", {"dropout": 0.0})]
     for name, plant in plants:
         case = CASES[name]
-        run, kept = _torch(case, monkeypatch)
+        run, kept = book_run(case, monkeypatch)
         gaps = _gaps(run, _page(case, kept, **plant), case[6].get("self_edges", False))
         print(name, plant, {k: f"{v:.1e}" for k, v in gaps.items()})
         assert gaps["loss"] > 10 * LOSS_RTOL and gaps["embedding"] > 10 * EMB_RTOL, (name, plant, gaps)
