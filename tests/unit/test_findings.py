@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -286,3 +287,39 @@ def test_a_verdict_record_carries_its_detail_as_its_note() -> None:
     rec = fd.verdict("puzzle.knobs", fd.PARTLY, "ours", "paper", "which part holds", checks=["c"],
                            seeds=[0, 1, 2])
     assert rec["note"] == rec["detail"] == "which part holds"
+
+
+# ------------------------------------------ issue 26: the gaps of the second held-out mutation sample
+
+def test_judge_keeps_the_readings_note_beside_what_it_computes() -> None:
+    """The note a chapter gives a finding (which part, a caveat) survives the rule, whichever
+    way the seeds come out, and a voided seed is named in one sentence after it."""
+    checks = [results.check("c", 1.0, ">=", 0.5), results.check("pre", 1.0, ">=", 0.5, kind="machinery")]
+    rec = fd.verdict_of("geometry.heatmap", checks, "c", "1", "1", "our caveat", requires="pre")
+    good = {s: {"c": 1.0, "pre": 1.0} for s in range(4)}
+    judged = fd.judge(rec, checks, good)
+    assert judged["verdict"] == fd.REPRODUCED and judged["detail"] == "our caveat"
+    judged = fd.judge(rec, checks, {**good, 0: {"c": 1.0, "pre": 0.0}})
+    assert judged["detail"] == "our caveat Seeds left out, their precondition failed: seed 0 (pre)."
+    short = fd.judge(rec, checks, {0: good[0]})
+    assert short["verdict"] == fd.NOT_TESTED and short["detail"].endswith("our caveat")
+
+
+def test_markdown_names_the_seeds_a_verdict_rests_on() -> None:
+    rec = fd.verdict("geometry.heatmap", fd.REPRODUCED, "1", "1", checks=["c"], seeds=[0, 1, 2])
+    assert fd.markdown([rec]).startswith("- `geometry.heatmap`: **reproduced** (seeds 0-2). Ours: 1.")
+
+
+def test_a_register_entry_with_an_unknown_expectation_is_refused_by_name() -> None:
+    f = fd.REGISTER[0]
+    with pytest.raises(ValueError, match=rf"finding {f.id}: expected must be one of .*got 'maybe'"):
+        dataclasses.replace(f, expected="maybe")
+
+
+def test_combine_reads_a_run_without_a_seed_as_seed_0_and_lists_each_rows_runtime(tmp_path) -> None:
+    """A run whose parameters carry no SEED is seed 0 (the parameters cell's default), and the
+    table's description lists every row's run time for the run-times page."""
+    _commit(tmp_path, CH01, {0: {"a": 1.0}, 1: {"a": 1.0}, 2: {"a": 1.0}})
+    by_seed, info, problems = seeds.combine(CH01, {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, {"a": 0.2})
+    assert by_seed[0] == {"a": 0.2} and info["this_seed_committed"] and problems  # seed 0's row disagrees
+    assert set(info["runtime_s"]) == {"0", "1", "2"}

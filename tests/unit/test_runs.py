@@ -770,3 +770,23 @@ def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_pat
     assert again["teacher_forced"] == tf and again["greedy_exact"] == rec["greedy_exact"]
     with pytest.raises(ConfigError, match="n_layers"):
         InContextRun(n_layers=0)
+
+
+def test_an_in_context_run_trains_on_the_device_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device reaches the training loop (a run for a GPU must not train on the CPU)."""
+    from geomem_utils.runs import in_context
+
+    seen = {}
+
+    def fake_train(model, buckets, cfg, **kw):
+        seen["device"] = cfg.device
+        raise RuntimeError("stop here")
+
+    monkeypatch.setenv("GEOMEM_CACHE", str(tmp_path))
+    monkeypatch.setattr(in_context, "train", fake_train)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Faked GPU")
+    cfg = in_context.InContextRun(degree=2, path_length=4, n_labels=10, width=16, n_layers=1, n_heads=1, steps=5,
+                                  batch=4, n_train=8, n_test=4)
+    with pytest.raises(RuntimeError, match="stop here"):
+        in_context.run_in_context(cfg, device="cuda")
+    assert seen == {"device": "cuda"}

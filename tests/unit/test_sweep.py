@@ -497,7 +497,7 @@ def test_chapter_06_findings_follow_their_checks() -> None:
     finding comes out 'not reproduced at this size' on a run that fits its training paths
     but answers no held-out long path (what the ci budget measures today)."""
     from geomem_utils import findings as fd
-    from geomem_utils.chapters.holds_checks import holds_checks, holds_findings, length_check
+    from geomem_utils.chapters.holds_checks import committed_check, holds_checks, holds_findings, length_check
 
     def verdicts(exact_40: float, exact_6: float, released: float = 0.0) -> dict[str, str]:
         t = _tables(exact_40, 0.9, released)
@@ -513,7 +513,13 @@ def test_chapter_06_findings_follow_their_checks() -> None:
     assert verdicts(0.9, 0.0)["scale.path_length"] == fd.NOT_REPRODUCED
     t = _tables(0.9, 0.9, 0.0)
     checks = holds_checks(**t) + [length_check(_length(0.0))]
-    golden.check("06_how_far_it_holds", holds_findings(checks, t["degree"], _length(0.0), t["pos_init"]), checks)
+    golden.check("06_how_far_it_holds", holds_findings(checks, t["degree"], _length(0.0), t["pos_init"]),
+                 checks + [committed_check({"degree": [], "length": []}),
+                           committed_check({"degree": ["run 0 (seed 0): final_exact 0.8 here, 0.4 committed"]})])
+    # without the pos_init sweep, its finding is not tested and says so
+    unmeasured = holds_findings(checks, t["degree"], _length(0.0))[-1]
+    assert unmeasured["id"] == "scale.position_init" and unmeasured["verdict"] == fd.NOT_TESTED
+    assert unmeasured["ours"] == "not measured" and "pos_init sweep was not run" in unmeasured["detail"]
     assert verdicts(0.3, 0.9)["scale.seeds_and_sizes"] == fd.PARTLY  # exact match fails, first hop and navigation hold
     with pytest.raises(ValueError, match="failed runs"):
         bad = _length(0.9)
