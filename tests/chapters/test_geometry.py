@@ -148,6 +148,8 @@ def _verdicts(p, nav, d, path_p, corr, mamba=((0.6, 0.7), (0.1, 0.2)), clusters=
 def test_the_register_and_the_chapter_agree_on_its_findings():
     got = _verdicts(0.001, 0.5, 40, 0.001, 0.8)
     golden.check("01_geometry_emerges", got.values())
+    unmeasured = geometry_verdicts(heatmap=[], path_clusters=[], edges_only=[], tiny_graphs=[], mamba=[])
+    assert unmeasured and all(f["ours"] == "not measured" and f["verdict"] == fd.NOT_TESTED for f in unmeasured)
     assert set(got) == {f.id for f in fd.for_chapter("01_geometry_emerges")}
     assert all(got[i]["verdict"] == fd.REPRODUCED for i in got if i != "geometry.mamba_stronger_edges_only")
     assert got["geometry.mamba_stronger_edges_only"]["verdict"] == fd.NOT_REPRODUCED

@@ -279,6 +279,7 @@ def test_machinery_checks_are_never_evidence() -> None:
                             n2v_stationarity_drop={"a": 1e-3}, assoc_alignment={"a": 0.4},
                             random_alignment={"a": 0.4}, assoc_top_k={"a": 100.0})
     assert all(c.passed for c in m) and {c.kind for c in m} == {"machinery", "control"}
+    golden.check("02_spectral_bias_machinery", checks=m)
     recs = vs.spectral_verdicts({f.id: m for f in fd.for_chapter("02_spectral_bias")})
     assert all(r["checks"] == [] and r["verdict"] == fd.NOT_TESTED for r in recs)  # never counted as evidence
     with pytest.raises(ValueError, match="no evidence"):

@@ -323,3 +323,20 @@ def test_combine_reads_a_run_without_a_seed_as_seed_0_and_lists_each_rows_runtim
     by_seed, info, problems = seeds.combine(CH01, {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, {"a": 0.2})
     assert by_seed[0] == {"a": 0.2} and info["this_seed_committed"] and problems  # seed 0's row disagrees
     assert set(info["runtime_s"]) == {"0", "1", "2"}
+
+
+# ------------------------------------------- issue 26: the gaps of the third held-out mutation sample
+
+def test_a_readers_seed_whose_precondition_failed_is_read_as_not_tested() -> None:
+    checks = [results.check("c", 1.0, ">=", 0.5), results.check("pre", 1.0, ">=", 0.5, kind="machinery")]
+    rec = fd.verdict_of("geometry.heatmap", checks, "c", "1", "1", requires="pre")
+    good = {s: {"c": 1.0, "pre": 1.0} for s in range(3)}
+    assert fd.judge(rec, checks, good, this_run=(7, {"c": 0.0, "pre": 0.0}))["this_run"]["verdict"] == fd.NOT_TESTED
+    assert fd.judge(rec, checks, good, this_run=(7, {"c": 0.0, "pre": 1.0}))["this_run"]["verdict"] == fd.NOT_REPRODUCED
+
+
+def test_a_verdict_that_fails_at_every_seed_says_what_each_check_needed() -> None:
+    checks = [results.check("c", 0.0, ">=", 0.5), results.check("d", 3.0, "<=", 2)]
+    rec = fd.verdict_of("geometry.heatmap", checks, ("c", "d"), "1", "1")
+    judged = fd.judge(rec, checks, {s: {"c": 0.0, "d": 3.0} for s in range(3)})
+    assert judged["verdict"] == fd.NOT_REPRODUCED and judged["detail"] == "Fails at every seed: c >= 0.5; d <= 2."
