@@ -854,7 +854,7 @@ def write_course_plan(runs_file: Path, results: dict[str, dict[str, Any]], execu
             wall = run.get("wall_s", r.get("runtime_s"))
             total += float(wall or 0.0)
             page = _Raw(f"{{doc}}`{titles.get(stem, stem)} </_generated/{stem}>`" if stem in labels else stem)
-            exercises = _Raw(", ".join(f"{{ref}}`{label}`" for label in labels.get(stem, [])) or "—")
+            exercises = _Raw(", ".join(f"{{ref}}`{label} <{label}>`" for label in labels.get(stem, [])) or "—")
             rows.append([page, run.get("profile", r.get("profile", "—")),
                          _duration(float(wall)) if wall is not None else "not run", exercises])
         lines += _table(["chapter", "profile", "measured run time", "exercises to set"], rows)
