@@ -13,6 +13,7 @@ Steps
    own, one verdict each with its size; the evidence by seed with the command and time that
    reproduce it; then the chapters and their checks) and ``_generated/findings_summary.md``
    (included by the landing page) from the results files only;
+   ``_generated/landing.md`` (the landing page's figure, from chapter 01's results);
 4. write ``_generated/runtimes.md`` from ``_runs.json`` and the results files;
 5. write ``book/_toc.yml`` listing the chapters that exist, in order;
 6. run ``jupyter-book build book`` (warnings shown; non-zero exit on failure).
@@ -568,6 +569,69 @@ def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENER
     (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
 
 
+#: The chapter whose results draw the landing page's figure.
+LANDING_CHAPTER = "01_geometry_emerges"
+
+
+def _p_value(p: float) -> str:
+    return f"p = {p:.2g}" if p >= 0.01 else f"p = {p:.1g}"
+
+
+def write_landing(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
+    """Write ``landing.md`` (included at the top of the landing page): chapter 01's leaf /
+    first-hop heatmaps, trained against frozen embeddings, drawn from its results file by
+    :func:`geomem_utils.chapters.geometry_figures.landing_figure` as the chapters draw their
+    figures (:func:`geomem_utils.figures.render.figure_html`: no library in the page, the
+    vendored plotly.js), with alt text and a caption whose every number is read from the
+    same results. Without those results, a line that says where the figure comes from."""
+    link = f"{{doc}}`chapter 1 </_generated/{LANDING_CHAPTER}>`"
+    extra = results.get(LANDING_CHAPTER, {}).get("extra", {})
+    if "heat" not in extra:
+        (out / "landing.md").write_text(
+            f"*The opening figure, the leaf / first-hop heatmap of {link}, is drawn from that "
+            f"chapter's results once it has run (`make book`).*\n")
+        return
+    from geomem_utils.chapters.geometry_figures import LANDING_RUNS, landing_figure
+    from geomem_utils.figures.render import figure_html, setup_book_rendering
+
+    setup_book_rendering()  # the book's plotly template
+    trained, frozen = LANDING_RUNS
+    acc = {run: f"{extra['final']['test_exact'][run]:.0%}" for run in LANDING_RUNS}
+    p = {run: _p_value(extra["contrast"][run]["p_value"]) for run in LANDING_RUNS}
+    fit = f"{extra['final']['train_exact'][frozen]:.0%}"
+    n = len(extra["heat"][trained])
+    r = results[LANDING_CHAPTER]
+    alt = (f"Two heatmaps of cosine distance between the embeddings of the leaves and of the "
+           f"first hops of {n} held-out paths of the path-star {extra['graph']}. Left, trained "
+           f"embeddings: the diagonal (a leaf and its own first hop) is darker than the rest, and "
+           f"the model answers {acc[trained]} of the held-out paths. Right, frozen embeddings: no "
+           f"diagonal, {acc[frozen]} answered.")
+    html = figure_html(landing_figure(extra), default_height=400)
+    caption = (
+        f"**Memorise the edges, get a map.** A Transformer trained on the edges of the path-star "
+        f"{extra['graph']} (and on the root-to-leaf paths of the other arms) answers "
+        f"{acc[trained]} of {n} held-out paths, although naming a leaf's first hop chains "
+        f"several edges it saw only one at a time. Entry (i, j) is the cosine distance between "
+        f"the embedding of the leaf of held-out path i and that of the first hop of path j. "
+        f"Left, **trained embeddings**: the diagonal is dark ({p[trained]}, "
+        f"permutation test), so each leaf sits near its own arm's first hop although the two "
+        f"never appear in one training sequence: the model has stored a geometry. Right, the "
+        f"same model with **frozen embeddings** (an associative memory: a lookup table in the "
+        f"other weights) fits {fit} of its training paths, has no diagonal ({p[frozen]}) and answers "
+        f"{acc[frozen]}. Measured by {link} ({_cell(r.get('profile'))} profile, seed "
+        f"{_cell(r.get('params', {}).get('SEED'))}), where the same picture comes with the "
+        f"tiny graphs, the slider over training and the checks.")
+    (out / "landing.md").write_text(
+        "```{raw} html\n"
+        f'<figure class="geomem-landing" style="margin: 0 0 1rem" aria-label="{_html_attr(alt)}">\n'
+        f"{html}\n</figure>\n```\n\n"
+        f"{caption}\n")
+
+
+def _html_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
 def _checks_passed(r: dict[str, Any]) -> str:
     """A chapter's checks as "n/m passed", and what its failed ones are."""
     cs = r.get("checks", [])
@@ -957,6 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
         results = _load_results(args.results) if args.results.is_dir() else {}
         write_scorecard(results, stems)
         write_findings_summary(results)
+        write_landing(results)
         write_runtimes(args.executed / "_runs.json", results)
         write_course_plan(args.executed / "_runs.json", results, args.executed)
         write_toc(stems)

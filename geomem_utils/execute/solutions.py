@@ -9,9 +9,11 @@ into its own folder ``build/runs/solutions/<label>/``, never into the book's
 
 - a ``bash`` block runs with ``make`` standing for ``make ... PROFILE=smoke
   RUN_DIR=build/runs/solutions/<label> STAMP= PY=<this interpreter>`` (the Makefile's
-  ``run`` and ``sweep`` targets write into ``RUN_DIR`` when it is set; the solutions are
-  written at the book's sizes, so ``make run`` gets ``--i-know`` for a size more than ten
-  times smoke's default);
+  ``run`` and ``sweep`` targets write into ``RUN_DIR`` when it is set); the solutions are
+  written at the book's sizes, so a ``make run`` size that the executor would refuse as
+  far beyond smoke's (more than ten times its default, ``-p N2V_STEPS 100000``) runs at
+  ten times smoke's default instead, and the run says so (:func:`smoke_args`): the
+  solution shows the reader's command, the check runs its code path in seconds;
 - a ``python`` block runs as a script from the repository root with
   ``GEOMEM_PROFILE=smoke`` (a block that trains long reads it and trains briefly).
 
@@ -118,15 +120,41 @@ def all_solutions(notebooks: Path) -> list[Solution]:
     return [s for path in sorted(Path(notebooks).glob("[0-9][0-9]_*.md")) for s in solutions_of(path)]
 
 
+def smoke_args(stem: str, args: str) -> tuple[str, list[str]]:
+    """``make run``'s ``ARGS`` for notebook ``stem`` at smoke, and what was changed: each
+    ``-p NAME VALUE`` that the executor would refuse as far beyond smoke's
+    (:func:`geomem_utils.execute.executor.far_sizes`) set to ``FAR_BEYOND`` times smoke's
+    default; everything else as given."""
+    from geomem_utils.chapters import chapter
+    from geomem_utils.execute.executor import FAR_BEYOND, far_sizes
+
+    words = shlex.split(args)
+    ch = chapter(stem)
+    given = {}
+    for i, w in enumerate(words[:-2]):
+        if w == "-p" and words[i + 2].isdigit():
+            given[words[i + 1]] = (i + 2, int(words[i + 2]))
+    far = {name for name, _ in far_sizes(stem, {n: v for n, (_, v) in given.items()}, "smoke")} if ch else set()
+    changed = []
+    for name in sorted(far):
+        at, value = given[name]
+        words[at] = str(FAR_BEYOND * ch.specs[name].default_for("smoke"))
+        changed.append(f"{name} {value} -> {words[at]}")
+    return shlex.join(words), changed
+
+
 def _make_wrapper(label: str) -> str:
     """A bash function ``make`` that runs the real make at smoke into the solution's folder;
-    ``make run`` gets ``--i-know`` added to its ``ARGS`` (see the module's doc)."""
+    ``make run``'s ``ARGS`` go through :func:`smoke_args` (see the module's doc)."""
     extra = " ".join(shlex.quote(e) for e in
                      ["PROFILE=smoke", f"RUN_DIR={RUNS}/{label}", "STAMP=", f"PY={sys.executable}"])
+    smoke = f"{shlex.quote(sys.executable)} -m geomem_utils.execute.solutions --smoke-args"
     return ('make() {\n'
-            '  local a=() x\n'
+            '  local a=() x nb=\n'
+            '  for x in "$@"; do [[ $x == NB=* ]] && nb=${x#NB=}; done\n'
             '  for x in "$@"; do\n'
-            '    if [[ $1 == run && $x == ARGS=* ]]; then a+=("$x --i-know"); else a+=("$x"); fi\n'
+            f'    if [[ $1 == run && $x == ARGS=* ]]; then a+=("ARGS=$({smoke} "$nb" "${{x#ARGS=}}")")\n'
+            '    else a+=("$x"); fi\n'
             '  done\n'
             f'  command make --no-print-directory "${{a[@]}}" {extra}\n'
             '}\n')
@@ -157,7 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
     ap.add_argument("--list", action="store_true", help="list the solutions and their blocks, run nothing")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per block")
+    ap.add_argument("--smoke-args", nargs=2, metavar=("NB", "ARGS"),
+                    help="print make run's ARGS for notebook NB at smoke (see smoke_args), run nothing")
     args = ap.parse_args(argv)
+    if args.smoke_args:
+        stem = args.smoke_args[0]
+        out, changed = smoke_args(stem, args.smoke_args[1])
+        for c in changed:
+            print(f"solutions: {stem} at smoke: {c} (ten times smoke's default; the solution's "
+                  f"size is for the reader's run)", file=sys.stderr)
+        print(out)
+        return 0
     found = all_solutions(args.notebooks)
     bad = unmarked_code(found)
     if bad:

@@ -85,3 +85,32 @@ def test_unmarked_code_in_a_solution_is_reported(tmp_path: Path, capsys) -> None
 def test_a_bare_comma_separated_parameter_stays_text() -> None:
     assert parse_value("5,6,7") == "5,6,7"
     assert parse_value("0.5") == 0.5 and parse_value("True") is True and parse_value("[1, 2]") == [1, 2]
+
+
+def test_a_size_far_beyond_smoke_runs_capped_and_the_rest_as_written(tmp_path: Path) -> None:
+    """``make run`` in a solution's smoke run: a size the executor would refuse at smoke
+    (more than FAR_BEYOND times smoke's default) is capped at that bound, the other
+    parameters pass as written, and the real make gets them with PROFILE=smoke."""
+    import os
+    import subprocess
+
+    from geomem_utils.chapters import chapter
+    from geomem_utils.execute.executor import FAR_BEYOND
+
+    spec = chapter("02_spectral_bias").specs
+    cap = FAR_BEYOND * spec["N2V_STEPS"].default_for("smoke")
+    degree = spec["DEGREE"].default_for("smoke") + 1
+    args, changed = solutions.smoke_args("02_spectral_bias", f"-p N2V_STEPS {100 * cap} -p DEGREE {degree}")
+    assert args == f"-p N2V_STEPS {cap} -p DEGREE {degree}"
+    assert changed == [f"N2V_STEPS {100 * cap} -> {cap}"]
+    assert solutions.smoke_args("06_how_far_it_holds", "-p LENGTHS 5,6,7") == ("-p LENGTHS 5,6,7", [])
+    # the bash wrapper hands the capped ARGS to the real make (a fake one on PATH records them)
+    (tmp_path / "make").write_text('#!/bin/bash\nprintf "%s\\n" "$@" > "$(dirname "$0")/argv"\n')
+    (tmp_path / "make").chmod(0o755)
+    script = (solutions._make_wrapper("ex-test")
+              + f'make run NB=02_spectral_bias ARGS="-p N2V_STEPS {100 * cap}"\n')
+    subprocess.run(["bash", "-c", script], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"})
+    argv = (tmp_path / "argv").read_text().splitlines()
+    assert f"ARGS=-p N2V_STEPS {cap}" in argv and "PROFILE=smoke" in argv
+    assert "NB=02_spectral_bias" in argv and f"RUN_DIR={solutions.RUNS}/ex-test" in argv
