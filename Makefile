@@ -122,7 +122,8 @@ sweep: $(STAMP)
 
 # Every exercise's solution code (its `{code-block}`s marked `:class: solution-code`) at the
 # smoke profile, each into build/runs/solutions/<label>/ (never the book's build/executed or
-# build/results); fails naming the exercises whose code failed. .ci/run calls it after make test.
+# build/results), two at a time with one thread each, a size far beyond smoke's capped at ten
+# times smoke's default; fails naming the exercises whose code failed. .ci/run calls it after make test.
 solutions: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m geomem_utils.execute.solutions $(LABELS)
 

@@ -17,20 +17,25 @@ into its own folder ``build/runs/solutions/<label>/``, never into the book's
 - a ``python`` block runs as a script from the repository root with
   ``GEOMEM_PROFILE=smoke`` (a block that trains long reads it and trains briefly).
 
-Exits non-zero naming every exercise whose code failed, with the end of its output.
+Solutions run in two lanes (``--lanes``: two at a time, each block one thread), longest
+first by the times the last run recorded in ``build/runs/solutions/_times.json``. Exits
+non-zero naming every exercise whose code failed, with the end of its output.
 
-    python -m geomem_utils.execute.solutions [LABEL ...] [--notebooks notebooks] [--list]
+    python -m geomem_utils.execute.solutions [LABEL ...] [--notebooks notebooks] [--lanes 2] [--list]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
     ap.add_argument("--list", action="store_true", help="list the solutions and their blocks, run nothing")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per block")
+    ap.add_argument("--lanes", type=int, default=2,
+                    help="solutions run side by side (default 2), each block one thread (OMP_NUM_THREADS=1)")
     ap.add_argument("--smoke-args", nargs=2, metavar=("NB", "ARGS"),
                     help="print make run's ARGS for notebook NB at smoke (see smoke_args), run nothing")
     args = ap.parse_args(argv)
@@ -210,30 +217,47 @@ def main(argv: list[str] | None = None) -> int:
         for s in found:
             print(f"{s.label}: {', '.join(b.language for b in s.blocks) or 'no code'} ({s.path.name})")
         return 0
-    failed: list[str] = []
-    start = time.time()
-    for s in chosen:
-        t0 = time.time()
+    times_file = ROOT / RUNS / "_times.json"
+    last = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    # longest first by the last recorded time, so that the lanes end together
+    order = sorted(chosen, key=lambda s: -float(last.get(s.label, 0)))
+    printing = threading.Lock()
+
+    def one(s: Solution) -> tuple[str, bool, float]:
+        t0, ok, notes = time.time(), True, []
         for k, block in enumerate(s.blocks):
             try:
                 proc = run_block(s.label, block, k, args.timeout)
                 ok, tail = proc.returncode == 0, (proc.stdout + proc.stderr)[-1500:]
+                notes += [line.split(" at smoke: ", 1)[1] for line in proc.stderr.splitlines()
+                          if line.startswith("solutions: ") and " at smoke: " in line]
             except subprocess.TimeoutExpired:
                 ok, tail = False, f"timed out after {args.timeout} s"
             if not ok:
-                print(f"solutions: FAILED {s.label} ({s.path.name}, line {block.line}):\n{tail}",
-                      file=sys.stderr, flush=True)
-                failed.append(s.label)
+                with printing:
+                    print(f"solutions: FAILED {s.label} ({s.path.name}, line {block.line}):\n{tail}",
+                          file=sys.stderr, flush=True)
                 break
-        print(f"solutions: {s.label}: {'ok' if s.label not in failed else 'FAILED'} in {time.time() - t0:.0f} s",
-              flush=True)
+        seconds = time.time() - t0
+        note = f" (at smoke: {'; '.join(notes)})" if notes else ""
+        with printing:
+            print(f"solutions: {s.label}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s{note}", flush=True)
+        return s.label, ok, seconds
+
+    start = time.time()
+    with ThreadPoolExecutor(max_workers=max(1, args.lanes)) as pool:
+        done = list(pool.map(one, order))
+    failed = [label for label, ok, _ in done if not ok]
+    times_file.parent.mkdir(parents=True, exist_ok=True)
+    times_file.write_text(json.dumps({**last, **{label: round(t, 1) for label, _, t in done}},
+                                     indent=1, sort_keys=True) + "\n")
     print(f"solutions: {len(chosen) - len(failed)}/{len(chosen)} ran in {time.time() - start:.0f} s "
-          f"(smoke profile, into {RUNS}/)", flush=True)
+          f"in {args.lanes} lane(s) (smoke profile, into {RUNS}/)", flush=True)
     if failed:
-        print(f"solutions: failed exercises: {', '.join(failed)}", file=sys.stderr)
+        print(f"solutions: failed exercises: {', '.join(l for l in (s.label for s in chosen) if l in failed)}",
+              file=sys.stderr)
         return 1
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
