@@ -166,11 +166,11 @@ def test_toc_lists_only_executed_chapters(bb, fake_build, tmp_path) -> None:
     toc = (tmp_path / "_toc.yml").read_text()
     files = re.findall(r"file: (\S+)", toc)
     assert files == ["_generated/00_tasks", "_generated/02_spectral_bias",
-                     "_generated/scorecard", "_generated/runtimes", "reproducibility"]
+                     "_generated/scorecard", "_generated/runtimes", "reproducibility", "instructors"]
     assert "root: intro" in toc
     bb.write_toc([], tmp_path)
     assert re.findall(r"file: (\S+)", (tmp_path / "_toc.yml").read_text()) == [
-        "_generated/scorecard", "_generated/runtimes", "reproducibility"]
+        "_generated/scorecard", "_generated/runtimes", "reproducibility", "instructors"]
 
 
 def test_scorecard_comes_from_results_only(bb, fake_build) -> None:

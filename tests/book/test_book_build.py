@@ -7,6 +7,7 @@ site and not only the code.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -54,8 +55,9 @@ def test_the_built_site_has_no_machine_path_and_is_readable_by_others(build_dirs
     assert not private, f"not readable by others: {private[:10]}"
 
 
-#: What sphinx-exercise puts on a page for a solution and for an exercise.
-SOLUTION_MARK, EXERCISE_MARK = 'class="solution', 'class="exercise'
+#: What sphinx-exercise puts on a page for a solution and for an exercise (the first class
+#: alone: a solution's code blocks carry ``solution-code``).
+SOLUTION_MARK, EXERCISE_MARK = re.compile(r'class="solution[ "]'), re.compile(r'class="exercise[ "]')
 
 
 def solution_pages(html) -> dict[str, tuple[int, int]]:
@@ -63,8 +65,8 @@ def solution_pages(html) -> dict[str, tuple[int, int]]:
     found = {}
     for page in sorted((html / "_generated").glob("0*.html")):
         text = page.read_text()
-        if EXERCISE_MARK in text:
-            found[page.stem] = (text.count(EXERCISE_MARK), text.count(SOLUTION_MARK))
+        if EXERCISE_MARK.search(text):
+            found[page.stem] = (len(EXERCISE_MARK.findall(text)), len(SOLUTION_MARK.findall(text)))
     return found
 
 
