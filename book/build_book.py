@@ -578,17 +578,17 @@ def _p_value(p: float) -> str:
 
 
 def write_landing(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
-    """Write ``landing.md`` (included at the top of the landing page): chapter 01's leaf /
-    first-hop heatmaps, trained against frozen embeddings, drawn from its results file by
-    :func:`geomem_utils.chapters.geometry_figures.landing_figure` as the chapters draw their
-    figures (:func:`geomem_utils.figures.render.figure_html`: no library in the page, the
-    vendored plotly.js), with alt text and a caption whose every number is read from the
+    """Write ``landing.md`` (included at the top of the landing page): chapter 01's
+    path-by-path distance matrices, trained against frozen embeddings, drawn from its results
+    file by :func:`geomem_utils.chapters.geometry_figures.landing_figure` as the chapters draw
+    their figures (:func:`geomem_utils.figures.render.figure_html`: no library in the page,
+    the vendored plotly.js), with alt text and a caption whose every number is read from the
     same results. Without those results, a line that says where the figure comes from."""
     link = f"{{doc}}`chapter 1 </_generated/{LANDING_CHAPTER}>`"
     extra = results.get(LANDING_CHAPTER, {}).get("extra", {})
-    if "heat" not in extra:
+    if "path_heat" not in extra:
         (out / "landing.md").write_text(
-            f"*The opening figure, the leaf / first-hop heatmap of {link}, is drawn from that "
+            f"*The opening figure, the arm-by-arm distances of {link}, is drawn from that "
             f"chapter's results once it has run (`make book`).*\n")
         return
     from geomem_utils.chapters.geometry_figures import LANDING_RUNS, landing_figure
@@ -597,29 +597,31 @@ def write_landing(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> 
     setup_book_rendering()  # the book's plotly template
     trained, frozen = LANDING_RUNS
     acc = {run: f"{extra['final']['test_exact'][run]:.0%}" for run in LANDING_RUNS}
-    p = {run: _p_value(extra["contrast"][run]["p_value"]) for run in LANDING_RUNS}
+    p = {run: _p_value(extra["path_contrast"][run]["p_value"]) for run in LANDING_RUNS}
+    leaf_p = _p_value(extra["contrast"][trained]["p_value"])
     fit = f"{extra['final']['train_exact'][frozen]:.0%}"
-    n = len(extra["heat"][trained])
+    n = len(extra["path_heat"][trained])
     r = results[LANDING_CHAPTER]
-    alt = (f"Two heatmaps of cosine distance between the embeddings of the leaves and of the "
-           f"first hops of {n} held-out paths of the path-star {extra['graph']}. Left, trained "
-           f"embeddings: the diagonal (a leaf and its own first hop) is darker than the rest, and "
-           f"the model answers {acc[trained]} of the held-out paths. Right, frozen embeddings: no "
-           f"diagonal, {acc[frozen]} answered.")
+    alt = (f"Two heatmaps of the mean cosine distance between the token embeddings of the nodes "
+           f"of {n} held-out arms of the path-star {extra['graph']}, arm against arm. Left, trained "
+           f"embeddings: a dark diagonal, the nodes of one arm close together, and the model "
+           f"answers {acc[trained]} of the held-out paths. Right, frozen embeddings: no diagonal, "
+           f"{acc[frozen]} answered.")
     html = figure_html(landing_figure(extra), default_height=400)
     caption = (
         f"**Memorise the edges, get a map.** A Transformer trained on the edges of the path-star "
-        f"{extra['graph']} (and on the root-to-leaf paths of the other arms) answers "
-        f"{acc[trained]} of {n} held-out paths, although naming a leaf's first hop chains "
-        f"several edges it saw only one at a time. Entry (i, j) is the cosine distance between "
-        f"the embedding of the leaf of held-out path i and that of the first hop of path j. "
-        f"Left, **trained embeddings**: the diagonal is dark ({p[trained]}, "
-        f"permutation test), so each leaf sits near its own arm's first hop although the two "
-        f"never appear in one training sequence: the model has stored a geometry. Right, the "
-        f"same model with **frozen embeddings** (an associative memory: a lookup table in the "
-        f"other weights) fits {fit} of its training paths, has no diagonal ({p[frozen]}) and answers "
-        f"{acc[frozen]}. Measured by {link} ({_cell(r.get('profile'))} profile, seed "
-        f"{_cell(r.get('params', {}).get('SEED'))}), where the same picture comes with the "
+        f"{extra['graph']} and on the root-to-leaf paths of the other arms answers "
+        f"{acc[trained]} of {n} held-out paths: for each, naming the first step from the root "
+        f"chains edges it only ever saw one at a time. Entry (i, j) is the mean cosine "
+        f"distance between the embeddings of the nodes of held-out arm i and those of arm j "
+        f"(the root left out). Left, **trained embeddings**: the diagonal is dark ({p[trained]}, "
+        f"permutation test): the nodes of one arm lie close together, even a leaf and its arm's "
+        f"first hop, which never appear in one training sequence ({leaf_p}), so the model has "
+        f"stored a map of the graph, a geometry. Right, the same model with **frozen "
+        f"embeddings** (an associative memory: a lookup table in the other weights) fits {fit} "
+        f"of its training paths, has no diagonal ({p[frozen]}) and answers {acc[frozen]}. "
+        f"Measured by {link} ({_cell(r.get('profile'))} profile, seed "
+        f"{_cell(r.get('params', {}).get('SEED'))}), with the leaf / first-hop heatmaps, the "
         f"tiny graphs, the slider over training and the checks.")
     (out / "landing.md").write_text(
         "```{raw} html\n"

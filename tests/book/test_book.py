@@ -419,8 +419,9 @@ def _landing_extra(trained_acc: float, frozen_p: float) -> dict:
     return {"graph": "G(20, 5)",
             "final": {"test_exact": {"edges_and_paths": trained_acc, "frozen": 0.0},
                       "train_exact": {"edges_and_paths": 1.0, "frozen": 1.0}},
-            "contrast": {"edges_and_paths": {"p_value": 0.001}, "frozen": {"p_value": frozen_p}},
-            "heat": {"edges_and_paths": heat.tolist(), "frozen": np.ones((5, 5)).tolist()}}
+            "contrast": {"edges_and_paths": {"p_value": 0.001}, "frozen": {"p_value": 0.5}},
+            "path_contrast": {"edges_and_paths": {"p_value": 0.001}, "frozen": {"p_value": frozen_p}},
+            "path_heat": {"edges_and_paths": heat.tolist(), "frozen": np.ones((5, 5)).tolist()}}
 
 
 @pytest.mark.parametrize("acc, p", [(0.88, 0.66), (0.52, 0.31)])
@@ -434,7 +435,7 @@ def test_landing_figure_is_drawn_from_chapter_01s_results(bb, tmp_path, acc, p) 
     assert page.startswith("```{raw} html\n<figure") and "Plotly.newPlot(" in page
     assert "<script src" not in page and "cdn" not in page.lower()
     assert f"{acc:.0%} of held-out paths right" in page and f"p = {p:.2g}" in page
-    other = {**r, "extra": {**r["extra"], "heat": {k: [[0.5] * 5] * 5 for k in r["extra"]["heat"]}}}
+    other = {**r, "extra": {**r["extra"], "path_heat": {k: [[0.5] * 5] * 5 for k in r["extra"]["path_heat"]}}}
     (tmp_path / "other").mkdir()
     bb.write_landing({"01_geometry_emerges": other}, tmp_path / "other")
     assert (tmp_path / "other" / "landing.md").read_text() != page  # the matrices are drawn
