@@ -11,7 +11,7 @@ EXECUTED := build/executed
 RESULTS := build/results
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick run seeds lab lab-settings bench sweep mutate clean clean-cache env help
+.PHONY: book test quick run seeds solutions handout lab lab-settings bench sweep mutate clean clean-cache env help
 
 help:
 	@echo "make book   execute every notebook ($(PROFILE) profile) and build the book into book/_build/html"
@@ -22,6 +22,8 @@ help:
 	@echo "make sweep NAME=degree [PROFILE=ci] [ARGS='--scheduler tcp://HOST:8786']   a sweep on Dask (see sweeps/)"
 	@echo "FORCE=1     execute notebooks again even when their inputs are unchanged"
 	@echo "make lab [LAB_ARGS='--port 8890 --no-browser']   JupyterLab on the notebooks (--allow-root added as root)"
+	@echo "make solutions  run every exercise's solution code at the smoke profile, into build/runs/solutions/"
+	@echo "make handout    the book without solutions (for students), into book/_build/handout/"
 	@echo "make bench  benchmarks"
 	@echo "make clean  remove build/ and the built book, keeping the run cache build/cache;  make clean-cache  remove the cache"
 	@echo "make mutate mutation testing of the science-critical modules (~1 h on 2 cores; MUTATE_ARGS='--sample 700')"
@@ -65,12 +67,13 @@ quick: $(STAMP)
 	@echo "quick: smoke notebooks in $(QUICK)/executed, their results in $(QUICK)/results"
 
 # Other parameters than the book's go to build/runs/<notebook>-<profile>-<parameters>/;
-# add --book to ARGS to write into build/executed and build/results instead. --profile is
+# add --book to ARGS to write into build/executed and build/results instead; RUN_DIR=build/runs/X
+# names the run's folder (make solutions gives each solution its own). --profile is
 # passed only when PROFILE is given (make run PROFILE=full), so that ARGS="-p PROFILE full"
 # is the same run and not a disagreement with the Makefile's default.
 run: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook stem> ARGS='-p NAME VALUE ...'"; exit 2; }
-	$(PY) -m geomem_utils.execute $(NB) $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) $(ARGS)
+	$(PY) -m geomem_utils.execute $(NB) $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) $(if $(RUN_DIR),--run-dir $(RUN_DIR)) $(ARGS)
 
 # A chapter at more seeds (its own run folders under build/runs/seeds/), each seed's check
 # values added to the committed table bench/results/seeds/<notebook>.json that the verdicts
@@ -113,9 +116,21 @@ sweep: $(STAMP)
 	@if [ -z "$(NAME)" ]; then \
 	  $(PY) -m geomem_utils.sweep --list && echo "run one: make sweep NAME=<sweep> [PROFILE=ci] [ARGS='--workers 2 | --scheduler tcp://HOST:8786 | --slurm ... | --dry-run']"; \
 	else \
-	  echo "$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS)"; \
-	  $(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(ARGS); \
+	  echo "$(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(if $(RUN_DIR),--out $(RUN_DIR)) $(ARGS)"; \
+	  $(PY) -m geomem_utils.sweep $(NAME) --profile $(PROFILE) $(if $(RUN_DIR),--out $(RUN_DIR)) $(ARGS); \
 	fi
+
+# Every exercise's solution code (its `{code-block}`s marked `:class: solution-code`) at the
+# smoke profile, each into build/runs/solutions/<label>/ (never the book's build/executed or
+# build/results), two at a time with one thread each, a size far beyond smoke's capped at ten
+# times smoke's default; fails naming the exercises whose code failed. .ci/run calls it after make test.
+solutions: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m geomem_utils.execute.solutions $(LABELS)
+
+# The student handout: the same book without the solutions (sphinx-exercise's hide_solutions),
+# built from the same executed notebooks into book/_build/handout/; book/_build/html is untouched.
+handout: $(STAMP)
+	$(PY) book/build_book.py --handout --executed $(EXECUTED) --results $(RESULTS)
 
 # Mutation testing (issue 17; not part of CI): mutmut over graphs, tasks, experiments, pathstar_config,
 # train, measures, params and the GPT, against the fast unit tests; report in tests/mutation/REPORT.md.

@@ -13,9 +13,14 @@ Steps
    own, one verdict each with its size; the evidence by seed with the command and time that
    reproduce it; then the chapters and their checks) and ``_generated/findings_summary.md``
    (included by the landing page) from the results files only;
+   ``_generated/landing.md`` (the landing page's figure, from chapter 01's results);
 4. write ``_generated/runtimes.md`` from ``_runs.json`` and the results files;
 5. write ``book/_toc.yml`` listing the chapters that exist, in order;
 6. run ``jupyter-book build book`` (warnings shown; non-zero exit on failure).
+
+``--handout`` builds the student handout instead: the same pages with every exercise's
+``{solution}`` left out (sphinx-exercise's ``hide_solutions``), into ``book/_build/handout/``;
+the main site ``book/_build/html`` is not touched.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -563,6 +569,71 @@ def write_findings_summary(results: dict[str, dict[str, Any]], out: Path = GENER
     (out / "findings_summary.md").write_text("\n".join(lines) + "\n")
 
 
+#: The chapter whose results draw the landing page's figure.
+LANDING_CHAPTER = "01_geometry_emerges"
+
+
+def _p_value(p: float) -> str:
+    return f"p = {p:.2g}" if p >= 0.01 else f"p = {p:.1g}"
+
+
+def write_landing(results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
+    """Write ``landing.md`` (included at the top of the landing page): chapter 01's
+    path-by-path distance matrices, trained against frozen embeddings, drawn from its results
+    file by :func:`geomem_utils.chapters.geometry_figures.landing_figure` as the chapters draw
+    their figures (:func:`geomem_utils.figures.render.figure_html`: no library in the page,
+    the vendored plotly.js), with alt text and a caption whose every number is read from the
+    same results. Without those results, a line that says where the figure comes from."""
+    link = f"{{doc}}`chapter 1 </_generated/{LANDING_CHAPTER}>`"
+    extra = results.get(LANDING_CHAPTER, {}).get("extra", {})
+    if "path_heat" not in extra:
+        (out / "landing.md").write_text(
+            f"*The opening figure, the arm-by-arm distances of {link}, is drawn from that "
+            f"chapter's results once it has run (`make book`).*\n")
+        return
+    from geomem_utils.chapters.geometry_figures import LANDING_RUNS, landing_figure
+    from geomem_utils.figures.render import figure_html, setup_book_rendering
+
+    setup_book_rendering()  # the book's plotly template
+    trained, frozen = LANDING_RUNS
+    acc = {run: f"{extra['final']['test_exact'][run]:.0%}" for run in LANDING_RUNS}
+    p = {run: _p_value(extra["path_contrast"][run]["p_value"]) for run in LANDING_RUNS}
+    leaf_p = _p_value(extra["contrast"][trained]["p_value"])
+    fit = f"{extra['final']['train_exact'][frozen]:.0%}"
+    n = len(extra["path_heat"][trained])
+    r = results[LANDING_CHAPTER]
+    alt = (f"Two heatmaps of the mean cosine distance between the token embeddings of the nodes "
+           f"of {n} held-out arms of the path-star {extra['graph']}, arm against arm. Left, trained "
+           f"embeddings: a dark diagonal, the nodes of one arm close together, and the model "
+           f"answers {acc[trained]} of the held-out paths. Right, frozen embeddings: no diagonal, "
+           f"{acc[frozen]} answered.")
+    html = figure_html(landing_figure(extra), default_height=400)
+    caption = (
+        f"**Memorise the edges, get a map.** A Transformer trained on the edges of the path-star "
+        f"{extra['graph']} and on the root-to-leaf paths of the other arms answers "
+        f"{acc[trained]} of {n} held-out paths: for each, naming the first step from the root "
+        f"chains edges it only ever saw one at a time. Entry (i, j) is the mean cosine "
+        f"distance between the embeddings of the nodes of held-out arm i and those of arm j "
+        f"(the root left out). Left, **trained embeddings**: the diagonal is dark ({p[trained]}, "
+        f"permutation test): the nodes of one arm lie close together, even a leaf and its arm's "
+        f"first hop, which never appear in one training sequence ({leaf_p}), so the model has "
+        f"stored a map of the graph, a geometry. Right, the same model with **frozen "
+        f"embeddings** (an associative memory: a lookup table in the other weights) fits {fit} "
+        f"of its training paths, has no diagonal ({p[frozen]}) and answers {acc[frozen]}. "
+        f"Measured by {link} ({_cell(r.get('profile'))} profile, seed "
+        f"{_cell(r.get('params', {}).get('SEED'))}), with the leaf / first-hop heatmaps, the "
+        f"tiny graphs, the slider over training and the checks.")
+    (out / "landing.md").write_text(
+        "```{raw} html\n"
+        f'<figure class="geomem-landing" style="margin: 0 0 1rem" aria-label="{_html_attr(alt)}">\n'
+        f"{html}\n</figure>\n```\n\n"
+        f"{caption}\n")
+
+
+def _html_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
 def _checks_passed(r: dict[str, Any]) -> str:
     """A chapter's checks as "n/m passed", and what its failed ones are."""
     cs = r.get("checks", [])
@@ -739,6 +810,17 @@ def _when(text: Any) -> "_dt.datetime | None":
     return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
 
 
+def _latest_runs(runs_file: Path) -> dict[str, dict[str, Any]]:
+    """The executor's run log (``_runs.json``): the latest run of each notebook."""
+    runs = json.loads(runs_file.read_text()).get("runs", []) if runs_file.is_file() else []
+    latest: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        stem = run.get("notebook", "?")
+        if stem not in latest or str(run.get("started", "")) >= str(latest[stem].get("started", "")):
+            latest[stem] = run
+    return latest
+
+
 def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Path = GENERATED) -> None:
     """Write ``runtimes.md`` from the executor's run log and the results files."""
     runs: list[dict[str, Any]] = []
@@ -746,11 +828,7 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
     if runs_file.is_file():
         data = json.loads(runs_file.read_text())
         runs, machine = data.get("runs", []), data.get("machine", {}) or {}
-    latest: dict[str, dict[str, Any]] = {}
-    for run in runs:
-        stem = run.get("notebook", "?")
-        if stem not in latest or str(run.get("started", "")) >= str(latest[stem].get("started", "")):
-            latest[stem] = run
+    latest = _latest_runs(runs_file)
     stems = _order(set(latest) | set(results))
     lines = [
         "# Run times and environment",
@@ -803,6 +881,53 @@ def write_runtimes(runs_file: Path, results: dict[str, dict[str, Any]], out: Pat
     (out / "runtimes.md").write_text("\n".join(lines) + "\n")
 
 
+#: The course plan of the instructors' page: three 90-minute sessions, each a title, what it
+#: covers in the paper, and its chapters (stems, in book order).
+SESSIONS: list[tuple[str, str, list[str]]] = [
+    ("Session 1: the tasks, and the geometry that emerges", "§2 and §3, Fig. 2",
+     ["00_tasks", "01_geometry_emerges"]),
+    ("Session 2: where it comes from, and what it buys", "§4 (spectral bias) and §3 (implicit reasoning)",
+     ["02_spectral_bias", "03_implicit_reasoning"]),
+    ("Session 3: the puzzle, a playground, and how far it holds", "§5 and the ablations",
+     ["04_memorization_puzzle", "05_playground", "06_how_far_it_holds"]),
+]
+
+
+def exercise_labels(executed: Path) -> dict[str, list[str]]:
+    """The ``{exercise}`` labels of each executed chapter, in page order."""
+    found: dict[str, list[str]] = {}
+    for stem in _chapter_stems(executed) if executed.is_dir() else []:
+        nb = json.loads((executed / f"{stem}.ipynb").read_text())
+        text = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "markdown")
+        found[stem] = re.findall(r"^`{3,}\{exercise\}[^\n]*\n:label: (\S+)", text, flags=re.M)
+    return found
+
+
+def write_course_plan(runs_file: Path, results: dict[str, dict[str, Any]], executed: Path,
+                      out: Path = GENERATED) -> None:
+    """Write ``course_plan.md`` (included by ``instructors.md``): per session, its chapters with
+    their measured run times (the executor's run log, else the results files) and the
+    exercises to set, linked by label."""
+    latest = _latest_runs(runs_file)
+    labels = exercise_labels(executed)
+    titles = dict(CHAPTERS)
+    lines: list[str] = []
+    for title, paper, stems in SESSIONS:
+        lines += [f"### {title}", "", f"The paper's {paper}.", ""]
+        rows, total = [], 0.0
+        for stem in stems:
+            run, r = latest.get(stem, {}), results.get(stem, {})
+            wall = run.get("wall_s", r.get("runtime_s"))
+            total += float(wall or 0.0)
+            page = _Raw(f"{{doc}}`{titles.get(stem, stem)} </_generated/{stem}>`" if stem in labels else stem)
+            exercises = _Raw(", ".join(f"{{ref}}`{label} <{label}>`" for label in labels.get(stem, [])) or "—")
+            rows.append([page, run.get("profile", r.get("profile", "—")),
+                         _duration(float(wall)) if wall is not None else "not run", exercises])
+        lines += _table(["chapter", "profile", "measured run time", "exercises to set"], rows)
+        lines += ["", f"The session's chapters run in {_duration(total)} together, one after another.", ""]
+    (out / "course_plan.md").write_text("\n".join(lines) + "\n")
+
+
 def write_toc(stems: list[str], book: Path = BOOK) -> None:
     """Write ``_toc.yml``: intro, the executed chapters in order, scorecard, run times."""
     lines = [
@@ -822,6 +947,9 @@ def write_toc(stems: list[str], book: Path = BOOK) -> None:
         "      - file: _generated/scorecard",
         "      - file: _generated/runtimes",
         "      - file: reproducibility",
+        "  - caption: Teaching",
+        "    chapters:",
+        "      - file: instructors",
     ]
     (book / "_toc.yml").write_text("\n".join(lines) + "\n")
 
@@ -831,18 +959,46 @@ def write_toc(stems: list[str], book: Path = BOOK) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def jupyter_book(warnings_as_errors: bool) -> None:
+HANDOUT = BOOK / "_build" / "handout"
+
+
+def handout_config(out: Path = GENERATED) -> Path:
+    """``_config.yml`` with ``hide_solutions`` on, written to ``out``: the handout's config."""
+    import yaml
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text())
+    config["sphinx"]["config"]["hide_solutions"] = True
+    # jupyter-book finds a local extension relative to the config file, which lives in `out`
+    config["sphinx"]["local_extensions"] = {name: str((BOOK / folder).resolve())
+                                            for name, folder in config["sphinx"]["local_extensions"].items()}
+    path = out / "handout_config.yml"
+    path.write_text("# Generated by book/build_book.py --handout: _config.yml without solutions.\n"
+                    + yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def jupyter_book(warnings_as_errors: bool, handout: bool = False) -> None:
+    """``jupyter-book build book`` into ``book/_build/html``, or (``handout``) without the
+    solutions into :data:`HANDOUT` through a work tree of its own."""
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
     cmd += ["build", str(BOOK), "--builder", "html", "--keep-going"]
+    work = BOOK / "_build" / ".handout-work"
+    if handout:
+        cmd += ["--config", str(handout_config()), "--path-output", str(work)]
     if warnings_as_errors:
         cmd.append("-W")
     print("build:", " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, cwd=ROOT)
     if proc.returncode != 0:
         raise BuildError(f"jupyter-book build failed (exit {proc.returncode})")
-    if not (BOOK / "_build" / "html" / "index.html").is_file():
-        raise BuildError("jupyter-book build finished but book/_build/html/index.html is missing")
+    html = (work / "_build" / "html") if handout else (BOOK / "_build" / "html")
+    if not (html / "index.html").is_file():
+        raise BuildError(f"jupyter-book build finished but {html.relative_to(ROOT)}/index.html is missing")
+    if handout:
+        shutil.rmtree(HANDOUT, ignore_errors=True)
+        shutil.move(str(html), HANDOUT)
+        print(f"handout: open {HANDOUT.relative_to(ROOT)}/index.html", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -853,6 +1009,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force-vendor", action="store_true", help="re-vendor even if up to date")
     ap.add_argument("--no-build", action="store_true", help="generate pages, skip Sphinx")
     ap.add_argument("-W", "--warnings-as-errors", action="store_true")
+    ap.add_argument("--handout", action="store_true",
+                    help="build the student handout (no solutions) into book/_build/handout/")
     args = ap.parse_args(argv)
     try:
         vendor(force=args.force_vendor)
@@ -868,7 +1026,9 @@ def main(argv: list[str] | None = None) -> int:
         results = _load_results(args.results) if args.results.is_dir() else {}
         write_scorecard(results, stems)
         write_findings_summary(results)
+        write_landing(results)
         write_runtimes(args.executed / "_runs.json", results)
+        write_course_plan(args.executed / "_runs.json", results, args.executed)
         write_toc(stems)
         # What this build was made from; tests/book/test_browser.py checks the pages against it.
         (GENERATED / "manifest.json").write_text(json.dumps({
@@ -880,7 +1040,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated: {len(stems)} chapters ({', '.join(stems) or 'none'}), "
               f"{len(results)} results files")
         if not args.no_build:
-            jupyter_book(args.warnings_as_errors)
+            jupyter_book(args.warnings_as_errors, handout=args.handout)
     except BuildError as err:
         print(f"build_book: ERROR: {err}", file=sys.stderr)
         return 1

@@ -198,3 +198,30 @@ def snapshot_slider(snaps: Mapping[int, np.ndarray], heats: Mapping[int, np.ndar
     fig = frames_figure(frames, steps, title)
     fig.update_layout(height=460)
     return fig
+
+
+#: The two runs of the book's landing figure (results ``extra["path_heat"]``): trained
+#: embeddings (edges and paths) against the frozen control, an associative memory.
+LANDING_RUNS = {"edges_and_paths": "trained embeddings", "frozen": "frozen embeddings"}
+
+
+def landing_heat(pdist: Mapping[str, np.ndarray]) -> dict[str, list[list[float]]]:
+    """The path-by-path distance matrices of :data:`LANDING_RUNS`, rounded for the results
+    file (``extra["path_heat"]``), from which ``book/build_book.py`` draws
+    :func:`landing_figure`."""
+    return {run: np.round(np.asarray(pdist[run], dtype=float), 4).tolist() for run in LANDING_RUNS}
+
+
+def landing_figure(extra: Mapping[str, Any]) -> go.Figure:
+    """The book's opening picture, from chapter 01's results ``extra``: the path-by-path
+    distance matrices of :data:`LANDING_RUNS` (:func:`heatmap_row`), each titled with its
+    held-out path accuracy."""
+    mats = {f"{name}: {extra['final']['test_exact'][run]:.0%} of held-out paths right":
+            np.asarray(extra["path_heat"][run]) for run, name in LANDING_RUNS.items()}
+    n = len(next(iter(mats.values())))
+    title = f"Mean cosine distance between the nodes of two arms, {extra['graph']}, {n} held-out arms"
+    fig = heatmap_row(mats, title, height=400, colorbar="cos dist")
+    fig.update_yaxes(title_text="held-out arm i", title_font_size=TITLE_FONT, col=1)
+    fig.update_xaxes(title_text="held-out arm j", title_font_size=TITLE_FONT)
+    fig.update_layout(margin=dict(l=60, r=20, t=80, b=60))
+    return fig

@@ -109,11 +109,14 @@ def check_overrides(stem: str, defaults: dict[str, Any], overrides: dict[str, An
 
 
 def parse_value(text: str) -> Any:
-    """``-p NAME VALUE``: a Python literal when it parses as one, else the string."""
+    """``-p NAME VALUE``: a Python literal when it parses as one, else the string. A bare
+    comma-separated list (``-p LENGTHS 5,6,7``) stays the string: Python reads it as a tuple,
+    which no parameters cell holds, and the chapters take such lists as text."""
     try:
-        return ast.literal_eval(text)
+        value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
+    return text if isinstance(value, tuple) else value
 
 
 def root_relative(path: str | os.PathLike) -> str:

@@ -32,15 +32,42 @@ from typing import Any
 RENDERER_NAME = "geomem"
 TEMPLATE = "plotly_white"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: plotly's config of every figure in the book.
+CONFIG = {"displaylogo": False, "responsive": True}
 
 # Per-process counter: makes the div ids unique on a page even when the same figure is
 # shown twice, while staying deterministic for a given notebook run.
 _counter = itertools.count()
 
 
+def figure_html(fig: Any, config: dict[str, Any] | None = None, default_height: int | str = 480,
+                animation_opts: dict[str, Any] | None = None) -> str:
+    """A figure (``go.Figure`` or its dict) as the book draws it: a ``<div>`` with a unique,
+    deterministic id and an inline ``Plotly.newPlot`` script, no library (the page loads the
+    vendored ``plotly.min.js``); the notebooks' renderer and ``book/build_book.py``'s landing
+    figure both use it."""
+    from plotly.io import to_html, to_json
+
+    fig_json = json.loads(to_json(fig, validate=False, remove_uids=False))
+    digest = hashlib.sha1(json.dumps(fig_json, sort_keys=True).encode()).hexdigest()[:12]
+    return to_html(
+        fig,
+        config=config if config is not None else dict(CONFIG),
+        auto_play=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        animation_opts=animation_opts,
+        default_width="100%",
+        default_height=default_height,
+        validate=False,
+        div_id=f"geomem-fig-{digest}-{next(_counter)}",
+    )
+
+
 def _make_renderer_class() -> type:
     """Build the renderer class lazily, so importing this module does not import plotly."""
-    from plotly.io import to_html, to_json
+    from plotly.io import to_json
     from plotly.io._base_renderers import MimetypeRenderer
 
     class GeomemRenderer(MimetypeRenderer):
@@ -59,23 +86,8 @@ def _make_renderer_class() -> type:
         def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, Any]:
             # JSON-compatible copy (numpy arrays -> lists); uids kept for JupyterLab.
             fig_json = json.loads(to_json(fig_dict, validate=False, remove_uids=False))
-            digest = hashlib.sha1(
-                json.dumps(fig_json, sort_keys=True).encode()
-            ).hexdigest()[:12]
-            div_id = f"geomem-fig-{digest}-{next(_counter)}"
-            html = to_html(
-                fig_dict,
-                config=self.config,
-                auto_play=False,
-                include_plotlyjs=False,
-                include_mathjax=False,
-                full_html=False,
-                animation_opts=self.animation_opts,
-                default_width="100%",
-                default_height=self.default_height,
-                validate=False,
-                div_id=div_id,
-            )
+            html = figure_html(fig_dict, config=self.config, default_height=self.default_height,
+                               animation_opts=self.animation_opts)
             mime_fig = dict(fig_json)
             if self.config:
                 mime_fig["config"] = self.config
@@ -93,8 +105,6 @@ def setup_book_rendering() -> None:
 
     if RENDERER_NAME not in pio.renderers:
         cls = _make_renderer_class()
-        pio.renderers[RENDERER_NAME] = cls(
-            config={"displaylogo": False, "responsive": True}
-        )
+        pio.renderers[RENDERER_NAME] = cls(config=dict(CONFIG))
     pio.renderers.default = RENDERER_NAME
     pio.templates.default = TEMPLATE

@@ -166,11 +166,11 @@ def test_toc_lists_only_executed_chapters(bb, fake_build, tmp_path) -> None:
     toc = (tmp_path / "_toc.yml").read_text()
     files = re.findall(r"file: (\S+)", toc)
     assert files == ["_generated/00_tasks", "_generated/02_spectral_bias",
-                     "_generated/scorecard", "_generated/runtimes", "reproducibility"]
+                     "_generated/scorecard", "_generated/runtimes", "reproducibility", "instructors"]
     assert "root: intro" in toc
     bb.write_toc([], tmp_path)
     assert re.findall(r"file: (\S+)", (tmp_path / "_toc.yml").read_text()) == [
-        "_generated/scorecard", "_generated/runtimes", "reproducibility"]
+        "_generated/scorecard", "_generated/runtimes", "reproducibility", "instructors"]
 
 
 def test_scorecard_comes_from_results_only(bb, fake_build) -> None:
@@ -409,6 +409,50 @@ def test_unreadable_results_file_is_reported(bb, tmp_path) -> None:
     results = bb._load_results(tmp_path)
     bb.write_scorecard(results, [], tmp_path)
     assert "unreadable results file" in (tmp_path / "scorecard.md").read_text()
+
+
+def _landing_extra(trained_acc: float, frozen_p: float) -> dict:
+    import numpy as np
+
+    heat = np.full((5, 5), 1.0)
+    np.fill_diagonal(heat, 0.25)
+    return {"graph": "G(20, 5)",
+            "final": {"test_exact": {"edges_and_paths": trained_acc, "frozen": 0.0},
+                      "train_exact": {"edges_and_paths": 1.0, "frozen": 1.0}},
+            "contrast": {"edges_and_paths": {"p_value": 0.001}, "frozen": {"p_value": 0.5}},
+            "path_contrast": {"edges_and_paths": {"p_value": 0.001}, "frozen": {"p_value": frozen_p}},
+            "path_heat": {"edges_and_paths": heat.tolist(), "frozen": np.ones((5, 5)).tolist()}}
+
+
+@pytest.mark.parametrize("acc, p", [(0.88, 0.66), (0.52, 0.31)])
+def test_landing_figure_is_drawn_from_chapter_01s_results(bb, tmp_path, acc, p) -> None:
+    """The landing page's figure and caption come from chapter 01's results file: its
+    matrices, its held-out accuracy and p-values (two sets of numbers, two pages), drawn
+    with no library in the page, with alt text and a link to the chapter."""
+    r = {**_result("01_geometry_emerges", True), "extra": _landing_extra(acc, p)}
+    bb.write_landing({"01_geometry_emerges": r}, tmp_path)
+    page = (tmp_path / "landing.md").read_text()
+    assert page.startswith("```{raw} html\n<figure") and "Plotly.newPlot(" in page
+    assert "<script src" not in page and "cdn" not in page.lower()
+    assert f"{acc:.0%} of held-out paths right" in page and f"p = {p:.2g}" in page
+    other = {**r, "extra": {**r["extra"], "path_heat": {k: [[0.5] * 5] * 5 for k in r["extra"]["path_heat"]}}}
+    (tmp_path / "other").mkdir()
+    bb.write_landing({"01_geometry_emerges": other}, tmp_path / "other")
+    assert (tmp_path / "other" / "landing.md").read_text() != page  # the matrices are drawn
+    alt = re.search(r'aria-label="([^"]+)"', page)
+    assert alt and "G(20, 5)" in alt.group(1) and f"{acc:.0%}" in alt.group(1)
+    assert "{doc}`chapter 1 </_generated/01_geometry_emerges>`" in page
+    # without chapter 01's results: no figure, a line that says where it comes from
+    bb.write_landing({}, tmp_path)
+    page = (tmp_path / "landing.md").read_text()
+    assert "Plotly" not in page and "01_geometry_emerges" in page and "make book" in page
+
+
+def test_landing_page_opens_with_the_figure() -> None:
+    """intro.md includes the generated figure before its first section."""
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert "{include} _generated/landing.md" in intro
+    assert intro.index("_generated/landing.md") < intro.index("\n## ")
 
 
 def test_runtimes_page(bb, fake_build) -> None:

@@ -7,6 +7,7 @@ site and not only the code.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -52,3 +53,40 @@ def test_the_built_site_has_no_machine_path_and_is_readable_by_others(build_dirs
     private = [p.relative_to(html) for p in [html, *html.rglob("*")]
                if not stat.S_IMODE(p.stat().st_mode) & (0o005 if p.is_dir() else 0o004)]
     assert not private, f"not readable by others: {private[:10]}"
+
+
+#: What sphinx-exercise puts on a page for a solution and for an exercise (the first class
+#: alone: a solution's code blocks carry ``solution-code``).
+SOLUTION_MARK, EXERCISE_MARK = re.compile(r'class="solution[ "]'), re.compile(r'class="exercise[ "]')
+
+
+def solution_pages(html) -> dict[str, tuple[int, int]]:
+    """(exercises, solutions) on each chapter page of a built site that has exercises."""
+    found = {}
+    for page in sorted((html / "_generated").glob("0*.html")):
+        text = page.read_text()
+        if EXERCISE_MARK.search(text):
+            found[page.stem] = (len(EXERCISE_MARK.findall(text)), len(SOLUTION_MARK.findall(text)))
+    return found
+
+
+@pytest.mark.browser
+def test_the_handout_has_every_exercise_and_no_solution_and_the_book_has_both(build_dirs) -> None:
+    """`make handout` (build_book.py --handout) builds the book without solutions into its own
+    folder; the main site, built by the test above, keeps them."""
+    html = ROOT / "book" / "_build" / "html"
+    if not (html / "index.html").is_file():
+        pytest.fail("the book is not built: run the book build test first (make test)", pytrace=False)
+    before = (html / "index.html").stat().st_mtime_ns
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "book" / "build_book.py"), "--handout", "--executed", str(build_dirs["executed"]),
+         "--results", str(build_dirs["results"])],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    book, handout = solution_pages(html), solution_pages(ROOT / "book" / "_build" / "handout")
+    assert book and set(handout) == set(book), (book, handout)
+    for stem, (exercises, solutions) in book.items():
+        assert solutions == exercises, f"{stem}: {exercises} exercises, {solutions} solutions in the book"
+        assert handout[stem] == (exercises, 0), f"{stem}: the handout has {handout[stem]} (exercises, solutions)"
+    assert (html / "index.html").stat().st_mtime_ns == before, "the handout build touched book/_build/html"

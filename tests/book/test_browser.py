@@ -835,6 +835,9 @@ _LAYOUT = r"""
   });
   out.figures = [];
   out.overlaps = [];
+  const first = col.querySelector('.js-plotly-plot');  // the page opens scrolled to the top
+  out.firstFigure = first ? Math.round(first.getBoundingClientRect().top) : null;
+  out.window = window.innerHeight;
   col.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
     const name = `figure ${i + 1} (${gd.id || 'panel'})`;
     const svg = gd.querySelector('.main-svg');
@@ -903,12 +906,27 @@ def test_no_parameter_plumbing_in_sight(layout) -> None:
 
 
 def test_subplot_titles_do_not_overlap(layout) -> None:
-    """No two annotations (subplot titles) of one figure have intersecting boxes."""
-    bad = [f"{p}: {o}" for p, r in _chapters_of(layout).items() for o in r["overlaps"]]
+    """No two annotations (subplot titles) of one figure have intersecting boxes, on the
+    chapters and on the landing page."""
+    _chapters_of(layout)
+    bad = [f"{p}: {o}" for p, r in layout.items() for o in r["overlaps"]]
     assert not bad, "overlapping subplot titles:\n" + "\n".join(bad)
 
 
 def test_figures_span_the_column(layout) -> None:
-    """Every figure is at least 90 % as wide as the content column."""
-    bad = [f"{p}: {o}" for p, r in _chapters_of(layout).items() for o in r["figures"]]
+    """Every figure, the landing page's too, is at least 90 % as wide as the content column."""
+    _chapters_of(layout)
+    bad = [f"{p}: {o}" for p, r in layout.items() for o in r["figures"]]
     assert not bad, "figures narrower than the column:\n" + "\n".join(bad)
+
+
+def test_landing_page_shows_its_figure_on_the_first_screen(layout) -> None:
+    """The landing page leads with the finding: a figure drawn from chapter 01's results
+    (when the book has them) starts on the first screen, 1280 x 900."""
+    manifest = json.loads(MANIFEST.read_text())
+    if "01_geometry_emerges" not in manifest["results"]:
+        pytest.skip("built without chapter 01's results: the landing page has no figure")
+    r = layout["intro.html"]
+    assert r["firstFigure"] is not None, "no figure on the landing page"
+    assert r["firstFigure"] < r["window"] - 100, (
+        f"the landing figure starts at y {r['firstFigure']}, below the first screen ({r['window']} px)")
