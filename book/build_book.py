@@ -428,15 +428,22 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def _seed_times(table: dict[str, Any] | None) -> list[float]:
+    """The run times a seed table records, one per seed (empty without a table)."""
+    return sorted(float(t) for t in ((table or {}).get("runtime_s") or {}).values() if isinstance(t, (int, float)))
+
+
+def _median(times: list[float]) -> float:
+    mid = len(times) // 2
+    return times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
+
+
 def _seed_table_time(table: dict[str, Any]) -> str:
     """The measured time of a seed table: the median per seed and the sum over its seeds."""
-    times = [float(t) for t in (table.get("runtime_s") or {}).values() if isinstance(t, (int, float))]
+    times = _seed_times(table)
     if not times:
         return "time not recorded"
-    times.sort()
-    mid = len(times) // 2
-    median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
-    return f"median {_duration(median)} a seed; {_duration(sum(times))} for all {len(times)} seeds (sum)"
+    return f"median {_duration(_median(times))} a seed; {_duration(sum(times))} for all {len(times)} seeds (sum)"
 
 
 def _seed_table_flags(table: Any, has_field: bool) -> list[str]:
@@ -921,10 +928,17 @@ def write_course_plan(runs_file: Path, results: dict[str, dict[str, Any]], execu
             total += float(wall or 0.0)
             page = _Raw(f"{{doc}}`{titles.get(stem, stem)} </_generated/{stem}>`" if stem in labels else stem)
             exercises = _Raw(", ".join(f"{{ref}}`{label} <{label}>`" for label in labels.get(stem, [])) or "—")
+            fresh = _seed_times(r.get("seed_table"))
             rows.append([page, run.get("profile", r.get("profile", "—")),
-                         _duration(float(wall)) if wall is not None else "not run", exercises])
-        lines += _table(["chapter", "profile", "measured run time", "exercises to set"], rows)
-        lines += ["", f"The session's chapters run in {_duration(total)} together, one after another.", ""]
+                         _duration(float(wall)) if wall is not None else "not run",
+                         f"{_duration(_median(fresh))} (median of {len(fresh)})" if fresh else "—", exercises])
+        lines += _table(["chapter", "profile", "run time in this build", "a run at a new seed", "exercises to set"],
+                        rows)
+        lines += ["", f"The session's chapters ran in {_duration(total)} together in this build, one after another.",
+                  ""]
+    lines += ["A build that finds its models in the run cache (`build/cache`) is faster than a first run: "
+              "\"a run at a new seed\" is the median time of the chapter's committed seed-table runs, each of "
+              "which trained its models anew (chapters without a seed table show a dash).", ""]
     (out / "course_plan.md").write_text("\n".join(lines) + "\n")
 
 
