@@ -1072,6 +1072,44 @@
     });
   }
 
+  /** A seeded U(lo, hi) float32 matrix: randomNormal's draws through the normal CDF. */
+  function randomUniform(count, lo, hi, seed) {
+    var z = randomNormal(count, 1, seed), out = new Float32Array(count);
+    for (var i = 0; i < count; i++) out[i] = lo + (hi - lo) * normalCdf(z[i]);
+    return out;
+  }
+
+  /** The playground's Mamba for graph g drawn from the page's own seed, as models.Mamba and
+   *  mambapy's MambaBlock draw it (from other random numbers: the page's seeds are its own): the
+   *  token embedding (and an untied head) N(0, init_std^2); in_proj, x_proj, out_proj and the
+   *  convolution torch's default U(+-1/sqrt(fan_in)); dt_proj's weight U(+-dt_rank^-1/2) and its bias
+   *  the inverse softplus of dt, log-uniform on [1e-3, 1e-1]; A_log = log(1..N) on every row;
+   *  D = 1; LayerNorm gains 1, biases 0. v and recipe: as pageTransformer's. */
+  function pageMamba(g, v, recipe) {
+    var m = v.width, dm = mambaDims(m), init = {}, mx = "layers.0.mixer.";
+    var bound = { "in_proj.weight": 1 / Math.sqrt(m), "x_proj.weight": 1 / Math.sqrt(dm.ED),
+                  "out_proj.weight": 1 / Math.sqrt(dm.ED), "conv1d.weight": 1 / Math.sqrt(dm.K),
+                  "conv1d.bias": 1 / Math.sqrt(dm.K), "dt_proj.weight": 1 / Math.sqrt(dm.R) };
+    mambaShapes(g.n + N_SPECIALS, m, v.tied, dm).forEach(function (s, k) {
+      var size = s[1] * (s[2] || 1), name = s[0], own = name.slice(mx.length), seed = 32 * v.seed + k + 1, i;
+      if (name === "wte.weight" || name === "lm_head.weight") init[name] = randomNormal(size, v.init_std, seed);
+      else if (bound[own]) init[name] = randomUniform(size, -bound[own], bound[own], seed);
+      else if (own === "dt_proj.bias") {
+        init[name] = randomUniform(size, Math.log(1e-3), Math.log(1e-1), seed).map(function (x) {
+          var dt = Math.max(Math.exp(x), 1e-4);
+          return dt + Math.log(-Math.expm1(-dt));
+        });
+      } else if (own === "A_log") {
+        init[name] = new Float32Array(size);
+        for (i = 0; i < size; i++) init[name][i] = Math.log(1 + i % dm.N);
+      } else init[name] = new Float32Array(size).fill(own === "D" || /norm.*weight/.test(name) ? 1 : 0);
+    });
+    return new MambaTrainer({
+      n: g.n, width: m, pairs: edgePairs(g.n, g.edges, v.self_edges), init: init, tied: v.tied, lr: v.lr,
+      steps: v.steps, weightDecay: v.weight_decay || 0, schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
   /** The families the page retrains, and how it builds each. */
   var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer };
 
@@ -1965,7 +2003,7 @@
     skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
     erf: erf, TransformerTrainer: TransformerTrainer, transformerShapes: transformerShapes,
     pageTransformer: pageTransformer, pageNet: pageNet, trainingCost: trainingCost,
-    MambaTrainer: MambaTrainer, mambaShapes: mambaShapes, mambaDims: mambaDims,
+    MambaTrainer: MambaTrainer, mambaShapes: mambaShapes, mambaDims: mambaDims, pageMamba: pageMamba,
     startAll: startAll,
   };
 });

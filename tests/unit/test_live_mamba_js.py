@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from geomem_utils.science import graphs, spectral
 from geomem_utils.science.measures import edge_logits, top_k_recovery
@@ -190,3 +191,51 @@ def test_tolerance_catches_planted_bugs(monkeypatch: pytest.MonkeyPatch, tmp_pat
         gaps = _gaps(run, _page(SHORT, kept, script, **plant), False)
         print(what, {k: f"{v:.1e}" for k, v in gaps.items()})
         assert gaps["loss"] > 10 * LOSS_RTOL and gaps["embedding"] > 10 * EMB_RTOL, (what, gaps)
+
+
+# The page's own initial weights (pageMamba) for a width, by state-dict name.
+INIT_DRIVER = r"""
+const L = require(process.argv[1]);
+let buf = "";
+process.stdin.on("data", d => { buf += d; });
+process.stdin.on("end", () => {
+  const t = JSON.parse(buf), out = {};
+  const tr = L.pageMamba({n: t.n, edges: [[0, 1]]}, {width: t.width, init_std: 1.0, seed: 3, tied: false,
+    self_edges: false, lr: 0.01, steps: 10}, {schedule: "cosine", gradClip: 1.0});
+  tr.params.forEach(q => { out[q.name] = Array.from(q.w); });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+@pytest.mark.parametrize("width", [32, 64])
+def test_page_init_draws_like_models_mamba(width: int) -> None:
+    """pageMamba draws what ``models.Mamba`` (mambapy's init) draws, from other random numbers:
+    the tensors PyTorch fills with constants (A_log's rows log(1..N), D, LayerNorm gains and
+    biases) equal; each uniform (or log-uniform) tensor inside the envelope of PyTorch's draws over
+    20 seeds (2% of its span to spare) and spanning at least 70% of it; the N(0, 1)
+    embeddings with PyTorch's standard deviation to 10% (a few hundred draws or more: their
+    sample deviation is within about 5%)."""
+    from geomem_utils.science.models import build_model
+
+    n = 17
+    page = {k: np.asarray(v) for k, v in run_page(INIT_DRIVER, dict(n=n, width=width)).items()}
+    draws = []
+    for seed in range(20):
+        torch.manual_seed(seed)
+        model = build_model("mamba", n + 4, 2, width=width, n_layers=1, d_state=8, expand=2, tied=False,
+                            emb_init_std=1.0, backend="mambapy")
+        draws.append({k: v.detach().double().numpy().reshape(-1) for k, v in model.state_dict().items()})
+    assert set(page) == set(draws[0])
+    for name, w in page.items():
+        ref = np.stack([d[name] for d in draws])
+        if np.all(ref == ref[0]):  # a constant
+            np.testing.assert_allclose(w, ref[0], rtol=1e-6, atol=1e-7, err_msg=name)
+            continue
+        if name in ("wte.weight", "lm_head.weight"):  # Gaussian: no bounds, the same spread
+            assert abs(w.std() / ref.std() - 1) < 0.1, (name, w.std(), ref.std())
+            continue
+        lo, hi = float(ref.min()), float(ref.max())
+        span, least = hi - lo, 0.7
+        assert lo - 0.02 * span <= w.min() and w.max() <= hi + 0.02 * span, (name, w.min(), w.max(), lo, hi)
+        assert w.max() - w.min() >= least * span, (name, w.min(), w.max(), lo, hi)
