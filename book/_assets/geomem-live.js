@@ -13,8 +13,9 @@
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
  *    executed (geomem_utils.live.grid.static_grid): graph x model x edges x init scale x
  *    training step, each view drawn as 05_playground draws one run; the one-layer network,
- *    the associative model (OneLayerTrainer) and the one-layer Transformer (TransformerTrainer,
- *    backward derived by hand; tests/unit/test_live_tfm_js.py) also retrain in the page.
+ *    the associative model (OneLayerTrainer), the one-layer Transformer (TransformerTrainer,
+ *    backward derived by hand; tests/unit/test_live_tfm_js.py) and the one-layer Mamba
+ *    (MambaTrainer, likewise; tests/unit/test_live_mamba_js.py) also retrain in the page.
  *  - "knobs": chapter 04's one-layer network retrained under the knob table's recipe.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
@@ -1111,14 +1112,17 @@
   }
 
   /** The families the page retrains, and how it builds each. */
-  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer };
+  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer, mamba: pageMamba };
 
   /** Multiply-adds of one training run (forward and backward) of a page family, for the page's
    *  time estimate: the Transformer runs each node once (qkv 3m^2, projection m^2, MLP 8m^2, head Vm),
-   *  the network each node's W E[u] (m^2) and each pair's head (Vm). */
+   *  Mamba too (in_proj 2 ED m, out_proj ED m, x_proj and dt_proj ED (2R + 2N), the scan about 3 ED N,
+   *  head Vm; mambaDims), the network each node's W E[u] (m^2) and each pair's head (Vm). */
   function trainingCost(model, n, pairs, m, steps) {
-    var V = n + N_SPECIALS;
-    return 3 * steps * (model === "gpt" ? n * (12 * m * m + V * m) : n * m * m + pairs * V * m);
+    var V = n + N_SPECIALS, d = mambaDims(m);
+    if (model === "gpt") return 3 * steps * n * (12 * m * m + V * m);
+    if (model === "mamba") return 3 * steps * n * (3 * d.ED * m + d.ED * (2 * d.R + 5 * d.N) + V * m);
+    return 3 * steps * (n * m * m + pairs * V * m);
   }
 
   /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
