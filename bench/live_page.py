@@ -5,16 +5,16 @@ driven by Playwright, the way ``tests/book/test_browser.py`` does, and times wha
 pressing *retrain* waits for, as the page measures it itself (each panel records
 ``total_ms`` per retrain: training, the redraws while it trains, and the final draw):
 
-- chapter 05's playground: the one-layer network, the associative model and the Transformer
-  at the settings the panel gives them (the grid's: width, learning rate and steps of
-  ``live.grid``), and the Transformer at its family's default length (``runs.playground.DEFAULTS``:
-  500 steps) and at m = 64;
+- chapter 05's playground: the one-layer network, the associative model, the Transformer and
+  Mamba at the settings the panel gives them (the grid's: width, learning rate and steps of
+  ``live.grid``), and the Transformer and Mamba at their family's default length
+  (``runs.playground.DEFAULTS``: 500 and 200 steps), also at m = 64;
 - chapter 04's knob panel at its defaults (``chapters.puzzle.KNOB_PANEL``);
 - chapter 02's Node2Vec panel at its defaults, for comparison.
 
 Median of ``repeats`` presses after one warm-up press. Goal: at most 2 s for the defaults.
-The same Transformer runs are also timed in Node.js (:func:`node_times`: training alone, no
-drawing), the spike that decided whether it could retrain in the page.
+The same Transformer and Mamba runs are also timed in Node.js (:func:`node_times`: training
+alone, no drawing), the spikes that decided whether each could retrain in the page.
 Opt-in (it needs the built site and Chromium): ``python -m bench.run --only live``.
 """
 
@@ -71,6 +71,9 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
                      ("05_playground", "playground", "gpt", None),
                      ("05_playground", "playground", "gpt", {"steps": PG_STEPS.index(500)}),
                      ("05_playground", "playground", "gpt", {"steps": PG_STEPS.index(500), "width": PG_WIDTHS.index(64)}),
+                     ("05_playground", "playground", "mamba", None),
+                     ("05_playground", "playground", "mamba", {"steps": PG_STEPS.index(200)}),
+                     ("05_playground", "playground", "mamba", {"steps": PG_STEPS.index(200), "width": PG_WIDTHS.index(64)}),
                      ("04_memorization_puzzle", "knobs", None, None), ("02_spectral_bias", "node2vec", None, None)]
             opened = None
             for stem, kind, model, moved in cases:
@@ -105,13 +108,13 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
 PG_STEPS = [5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000]
 PG_WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512]
 
-#: Trains the page's Transformer (pageTransformer, chapter 05's recipe) repeats + 1 times in
-#: Node.js; prints the wall milliseconds of the last repeats.
+#: Trains a page family (t.page: pageTransformer or pageMamba, chapter 05's recipe) repeats + 1
+#: times in Node.js; prints the wall milliseconds of the last repeats.
 _NODE_DRIVER = r"""
 const L = require(process.argv[1]);
 const t = JSON.parse(process.argv[2]), tiny = {n: t.n, edges: t.edges}, out = [];
 for (let r = 0; r <= t.repeats; r++) {
-  const tr = L.pageTransformer(tiny, {width: t.width, init_std: 0.02, seed: r, tied: true, self_edges: false,
+  const tr = L[t.page](tiny, {width: t.width, init_std: 0.02, seed: r, tied: true, self_edges: false,
                                       lr: 0.01, steps: t.steps, weight_decay: 0}, {schedule: "cosine", gradClip: 1.0});
   const t0 = performance.now();
   tr.advance(t.steps);
@@ -122,8 +125,9 @@ process.stdout.write(JSON.stringify(out));
 
 
 def node_times(repeats: int = 7) -> list[dict[str, Any]]:
-    """The page's Transformer trained in Node.js (no drawing) on the tiny star at the panel's
-    default steps (50), the family's 500 and at m = 64: median wall seconds of ``repeats``."""
+    """The page's Transformer and Mamba trained in Node.js (no drawing) on the tiny star at the
+    panel's default steps (50 and 30), the family's (500 and 200), also at m = 64: median wall
+    seconds of ``repeats``."""
     import json
     import shutil
     import subprocess
@@ -133,11 +137,13 @@ def node_times(repeats: int = 7) -> list[dict[str, Any]]:
 
     g = tiny_graph("star")
     rows = []
-    for width, steps in ((32, 50), (32, 500), (64, 500), (32, 2000)):
+    for model, width, steps in (("gpt", 32, 50), ("gpt", 32, 500), ("gpt", 64, 500), ("gpt", 32, 2000),
+                                ("mamba", 32, 30), ("mamba", 32, 200), ("mamba", 64, 200)):
+        page = {"gpt": "pageTransformer", "mamba": "pageMamba"}[model]
         proc = subprocess.run([shutil.which("node") or "node", "-e", _NODE_DRIVER, str(SCRIPT),
                                json.dumps({"n": g.n_nodes, "edges": g.edges.tolist(), "width": width, "steps": steps,
-                                           "repeats": repeats})],
+                                           "repeats": repeats, "page": page})],
                               capture_output=True, text=True, check=True, timeout=600)
-        rows.append({"model": "gpt", "graph": g.name, "width": width, "steps": steps,
+        rows.append({"model": model, "graph": g.name, "width": width, "steps": steps,
                      "wall_s": spread([ms / 1000 for ms in json.loads(proc.stdout)])})
     return rows

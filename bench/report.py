@@ -194,9 +194,9 @@ def _live(rec: dict[str, Any]) -> list[str]:
             f"({res['note']}); median of {res['repeats']} presses of *retrain* after a warm-up. Goal: at most "
             f"{res['goal_s']:.0f} s. `python -m bench.run --only live` (needs the built book).", "",
             *_table(["chapter", "model", "settings", "median s", "min s", "max s"], rows), "",
-            "The page's Transformer trained in Node.js (training alone, no drawing) on the tiny star:", "",
-            *_table(["width", "steps", "median s", "min s", "max s"],
-                    [[x["width"], x["steps"], _fmt(x["wall_s"]["median"], 2), _fmt(x["wall_s"]["min"], 2),
+            "The page's Transformer and Mamba trained in Node.js (training alone, no drawing) on the tiny star:", "",
+            *_table(["model", "width", "steps", "median s", "min s", "max s"],
+                    [[x["model"], x["width"], x["steps"], _fmt(x["wall_s"]["median"], 2), _fmt(x["wall_s"]["min"], 2),
                       _fmt(x["wall_s"]["max"], 2)] for x in res.get("node", [])]), _env_line(rec), ""]
 
 

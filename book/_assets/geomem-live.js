@@ -13,8 +13,9 @@
  *  - "playground": a viewer of the playground's grid, precomputed when the book was
  *    executed (geomem_utils.live.grid.static_grid): graph x model x edges x init scale x
  *    training step, each view drawn as 05_playground draws one run; the one-layer network,
- *    the associative model (OneLayerTrainer) and the one-layer Transformer (TransformerTrainer,
- *    backward derived by hand; tests/unit/test_live_tfm_js.py) also retrain in the page.
+ *    the associative model (OneLayerTrainer), the one-layer Transformer (TransformerTrainer,
+ *    backward derived by hand; tests/unit/test_live_tfm_js.py) and the one-layer Mamba
+ *    (MambaTrainer, likewise; tests/unit/test_live_mamba_js.py) also retrain in the page.
  *  - "knobs": chapter 04's one-layer network retrained under the knob table's recipe.
  *
  * Without a browser (Node.js) the file exports its numerical core (module.exports).
@@ -761,6 +762,209 @@
   TransformerTrainer.prototype.update = OneLayerTrainer.prototype.update;
   TransformerTrainer.prototype.edgeLogits = function () { return sequenceEdgeLogits(this); };
 
+  // ------------------------------------------------------------------ the one-layer Mamba
+
+  function sigmoid(x) { return 1 / (1 + Math.exp(-x)); }
+
+  /** F.silu: x sigmoid(x). */
+  function silu(x) { return x * sigmoid(x); }
+
+  /** The derivative of silu: sigmoid(x) (1 + x (1 - sigmoid(x))). */
+  function siluGrad(x) { var s = sigmoid(x); return s * (1 + x * (1 - s)); }
+
+  /** F.softplus (beta 1, threshold 20: the identity above 20). */
+  function softplus(x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+
+  /** The derivative of softplus: sigmoid(x), 1 above the threshold. */
+  function softplusGrad(x) { return x > 20 ? 1 : sigmoid(x); }
+
+  /** The playground's Mamba sizes for width m (runs.playground._sequence_model: d_state N 8, expand 2;
+   *  MambaConfig's d_conv K 4; mambapy's dt_rank R = ceil(m / 16)); opts may set dState, expand, dConv. */
+  function mambaDims(m, opts) {
+    var o = opts || {}, K = o.dConv || 4;
+    if (K < 2) throw new Error("the page's Mamba needs a convolution of at least 2 taps, got " + K);
+    return { N: o.dState || 8, ED: (o.expand || 2) * m, K: K, R: Math.ceil(m / 16) };
+  }
+
+  /** models.Mamba with one layer as the playground trains it (MambaConfig(n_layers=1, d_state=8, expand=2),
+   *  the pure-PyTorch mixer of mambapy: x + MambaBlock(LayerNorm(x)), final LayerNorm, tied head),
+   *  on [EDGE] u -> v. Rows: [state-dict name, rows, cols]; conv1d.weight (ED, 1, K) as ED x K. */
+  function mambaShapes(V, m, tied, dims) {
+    var d = dims || mambaDims(m), ED = d.ED, mx = "layers.0.mixer.";
+    var s = [["wte.weight", V, m], ["layers.0.norm.weight", m, 0], ["layers.0.norm.bias", m, 0],
+      [mx + "A_log", ED, d.N], [mx + "D", ED, 0], [mx + "in_proj.weight", 2 * ED, m],
+      [mx + "conv1d.weight", ED, d.K], [mx + "conv1d.bias", ED, 0], [mx + "x_proj.weight", d.R + 2 * d.N, ED],
+      [mx + "dt_proj.weight", ED, d.R], [mx + "dt_proj.bias", ED, 0], [mx + "out_proj.weight", m, ED],
+      ["norm_f.weight", m, 0], ["norm_f.bias", m, 0]];
+    if (!tied) s.push(["lm_head.weight", V, m]);
+    return s;
+  }
+
+  /** One position's activations of the Mamba layer (MambaTrainer). */
+  function mambaCache(m, d) {
+    return { x: vec(m), xhat: vec(m), a: vec(m), xz: vec(2 * d.ED), c: vec(d.ED), s: vec(d.ED),
+             dbc: vec(d.R + 2 * d.N), p: vec(d.ED), delta: vec(d.ED), h: vec(d.ED * d.N), dA: vec(d.ED * d.N),
+             y: vec(d.ED), sz: vec(d.ED), g: vec(d.ED), out: vec(m), xr: vec(m), xhatf: vec(m), f: vec(m),
+             rstd: 0, rstdf: 0 };
+  }
+
+  /** The playground's Mamba trained in the page (see mambaShapes and sequenceTrainer); opts as
+   *  TransformerTrainer's, plus dState, expand, dConv (mambaDims). A sequence is [EDGE] u, so the scan
+   *  has two steps: position 0 ([EDGE]) is the same in every sequence and its state
+   *  h_0 = delta_0 B_0 x_0 is computed once (prefix); position 1 reads it through
+   *  h_1 = exp(delta_1 A) h_0 + delta_1 B_1 x_1 and its convolution reads position 0's input
+   *  (taps K-2 and K-1), so each node is run once and its logits serve all of u's pairs; the
+   *  gradients reaching position 0 are summed over the nodes and taken back through it once.
+   *  Activations in float64, weights stored in float32. */
+  function MambaTrainer(opts) {
+    var dims = mambaDims(opts.width, opts);
+    sequenceTrainer(this, opts, function (V, m, tied) { return mambaShapes(V, m, tied, dims); });
+    var m = this.m, ED = dims.ED, N = dims.N;
+    this.dims = dims;
+    this.A = vec(ED * N);
+    this.c0 = mambaCache(m, dims); this.c = mambaCache(m, dims);
+    this.d = { xr: vec(m), g: vec(ED), s: vec(ED), p: vec(ED), dbc: vec(dims.R + 2 * N), xz: vec(2 * ED), a: vec(m),
+               x: vec(m), h0: vec(ED * N), xi0: vec(ED) };
+  }
+
+  /** A = -exp(A_log), then position 0 ([EDGE]): its LayerNorm, the x half of in_proj, the
+   *  convolution (tap K-1 only), SiLU, x_proj, delta and the state h_0. */
+  MambaTrainer.prototype.prefix = function () {
+    var P = this.P, m = this.m, dm = this.dims, ED = dm.ED, N = dm.N, K = dm.K, R = dm.R, c = this.c0, mx = "layers.0.mixer.";
+    var Alog = P[mx + "A_log"].w, cw = P[mx + "conv1d.weight"].w, cb = P[mx + "conv1d.bias"].w, i, k;
+    for (k = 0; k < ED * N; k++) this.A[k] = -Math.exp(Alog[k]);
+    for (i = 0; i < m; i++) c.x[i] = this.E[this.n * m + i];
+    c.rstd = layerNorm(c.x, m, P["layers.0.norm.weight"].w, P["layers.0.norm.bias"].w, c.xhat, c.a);
+    linearForward(P[mx + "in_proj.weight"].w, null, c.a, m, ED, c.xz);  // z of position 0 never reaches the loss
+    for (i = 0; i < ED; i++) { c.c[i] = cw[i * K + K - 1] * c.xz[i] + cb[i]; c.s[i] = silu(c.c[i]); }
+    linearForward(P[mx + "x_proj.weight"].w, null, c.s, ED, R + 2 * N, c.dbc);
+    linearForward(P[mx + "dt_proj.weight"].w, P[mx + "dt_proj.bias"].w, c.dbc, R, ED, c.p);
+    for (i = 0; i < ED; i++) {
+      c.delta[i] = softplus(c.p[i]);
+      for (k = 0; k < N; k++) c.h[i * N + k] = c.delta[i] * c.s[i] * c.dbc[R + k];  // delta_0 B_0 x_0
+    }
+  };
+
+  /** Position 1 after [EDGE] u, given prefix(): the final hidden state f (this.c keeps the rest). */
+  MambaTrainer.prototype.forward = function (u) {
+    var P = this.P, m = this.m, dm = this.dims, ED = dm.ED, N = dm.N, K = dm.K, R = dm.R, c = this.c, c0 = this.c0;
+    var mx = "layers.0.mixer.", cw = P[mx + "conv1d.weight"].w, cb = P[mx + "conv1d.bias"].w, D = P[mx + "D"].w;
+    var A = this.A, i, k;
+    for (i = 0; i < m; i++) c.x[i] = this.E[u * m + i];
+    c.rstd = layerNorm(c.x, m, P["layers.0.norm.weight"].w, P["layers.0.norm.bias"].w, c.xhat, c.a);
+    linearForward(P[mx + "in_proj.weight"].w, null, c.a, m, 2 * ED, c.xz);
+    for (i = 0; i < ED; i++) {  // the causal depthwise convolution over [EDGE] and u, then SiLU
+      c.c[i] = cw[i * K + K - 2] * c0.xz[i] + cw[i * K + K - 1] * c.xz[i] + cb[i];
+      c.s[i] = silu(c.c[i]);
+    }
+    linearForward(P[mx + "x_proj.weight"].w, null, c.s, ED, R + 2 * N, c.dbc);
+    linearForward(P[mx + "dt_proj.weight"].w, P[mx + "dt_proj.bias"].w, c.dbc, R, ED, c.p);
+    for (i = 0; i < ED; i++) {
+      var delta = softplus(c.p[i]), bx = delta * c.s[i], y = D[i] * c.s[i];  // D skip
+      c.delta[i] = delta;
+      for (k = 0; k < N; k++) {  // h_1 = exp(delta_1 A) h_0 + delta_1 B_1 x_1; y = C_1 h_1
+        var j = i * N + k;
+        c.dA[j] = Math.exp(delta * A[j]);
+        c.h[j] = c.dA[j] * c0.h[j] + bx * c.dbc[R + k];
+        y += c.h[j] * c.dbc[R + N + k];
+      }
+      c.y[i] = y; c.sz[i] = silu(c.xz[ED + i]); c.g[i] = y * c.sz[i];  // the gate SiLU(z)
+    }
+    linearForward(P[mx + "out_proj.weight"].w, null, c.g, ED, m, c.out);
+    for (i = 0; i < m; i++) c.xr[i] = c.x[i] + c.out[i];  // the residual
+    c.rstdf = layerNorm(c.xr, m, P["norm_f.weight"].w, P["norm_f.bias"].w, c.xhatf, c.f);
+    return c.f;
+  };
+
+  /** The mean loss over the pairs at the current weights; fills every params[].g with its gradient. */
+  MambaTrainer.prototype.gradients = function () {
+    var P = this.P, m = this.m, n = this.n, dm = this.dims, ED = dm.ED, N = dm.N, K = dm.K, R = dm.R;
+    var c = this.c, c0 = this.c0, d = this.d, A = this.A, mx = "layers.0.mixer.", loss = 0, i, k, j, u;
+    var g = function (name) { return P[name].g; }, w = function (name) { return P[name].w; };
+    var cw = w(mx + "conv1d.weight"), D = w(mx + "D"), gcw = g(mx + "conv1d.weight"), gcb = g(mx + "conv1d.bias");
+    var gAlog = g(mx + "A_log"), gD = g(mx + "D"), dE = g("wte.weight");
+    this.params.forEach(function (q) { q.g.fill(0); });
+    d.h0.fill(0); d.xi0.fill(0);
+    this.prefix();
+    for (u = 0; u < n; u++) {
+      if (!this.outs[u].length) continue;
+      var f = this.forward(u);
+      loss += headLoss(this, u, f);
+      var df = headBackward(this, f);
+      d.xr.fill(0);
+      layerNormBackward(df, c.xhatf, c.rstdf, m, w("norm_f.weight"), g("norm_f.weight"), g("norm_f.bias"), d.xr);
+      d.g.fill(0);
+      linearBackward(w(mx + "out_proj.weight"), c.g, d.xr, ED, m, g(mx + "out_proj.weight"), null, d.g);
+      d.dbc.fill(0);
+      for (i = 0; i < ED; i++) {
+        var dy = d.g[i] * c.sz[i], bx = c.delta[i] * c.s[i], dd = 0, dsb = 0;
+        d.xz[ED + i] = d.g[i] * c.y[i] * siluGrad(c.xz[ED + i]);  // dz
+        gD[i] += dy * c.s[i];
+        for (k = 0; k < N; k++) {
+          j = i * N + k;
+          var dh = dy * c.dbc[R + N + k], ha = dh * c0.h[j] * c.dA[j];  // ha: d/d(delta_1 A)
+          d.dbc[R + N + k] += dy * c.h[j];  // dC
+          d.dbc[R + k] += dh * bx;  // dB
+          d.h0[j] += dh * c.dA[j];  // on to position 0
+          gAlog[j] += ha * c.delta[i] * A[j];  // dA_log = dA * A
+          dd += ha * A[j] + dh * c.s[i] * c.dbc[R + k];
+          dsb += dh * c.dbc[R + k];
+        }
+        d.p[i] = dd * softplusGrad(c.p[i]);
+        d.s[i] = dy * D[i] + c.delta[i] * dsb;
+      }
+      linearBackward(w(mx + "dt_proj.weight"), c.dbc, d.p, R, ED, g(mx + "dt_proj.weight"), g(mx + "dt_proj.bias"), d.dbc);
+      linearBackward(w(mx + "x_proj.weight"), c.s, d.dbc, ED, R + 2 * N, g(mx + "x_proj.weight"), null, d.s);
+      for (i = 0; i < ED; i++) {
+        var dc = d.s[i] * siluGrad(c.c[i]);
+        gcw[i * K + K - 2] += dc * c0.xz[i]; gcw[i * K + K - 1] += dc * c.xz[i]; gcb[i] += dc;
+        d.xz[i] = dc * cw[i * K + K - 1]; d.xi0[i] += dc * cw[i * K + K - 2];
+      }
+      d.a.fill(0);
+      linearBackward(w(mx + "in_proj.weight"), c.a, d.xz, m, 2 * ED, g(mx + "in_proj.weight"), null, d.a);
+      d.x.set(d.xr);  // the residual
+      layerNormBackward(d.a, c.xhat, c.rstd, m, w("layers.0.norm.weight"), g("layers.0.norm.weight"),
+                        g("layers.0.norm.bias"), d.x);
+      for (i = 0; i < m; i++) dE[u * m + i] += d.x[i];
+    }
+    this.mambaPrefixBackward();
+    return loss / this.pairs.length;
+  };
+
+  /** Position 0's share of the gradients: the state h_0 = delta_0 B_0 x_0 and the convolution's
+   *  input x_0 (their gradients d.h0 and d.xi0 summed over the nodes) back to [EDGE]'s embedding. */
+  MambaTrainer.prototype.mambaPrefixBackward = function () {
+    var P = this.P, m = this.m, dm = this.dims, ED = dm.ED, N = dm.N, K = dm.K, R = dm.R, c = this.c0, d = this.d;
+    var mx = "layers.0.mixer.", g = function (name) { return P[name].g; }, w = function (name) { return P[name].w; };
+    var cw = w(mx + "conv1d.weight"), gcw = g(mx + "conv1d.weight"), gcb = g(mx + "conv1d.bias"), i, k;
+    d.dbc.fill(0);
+    for (i = 0; i < ED; i++) {
+      var dd = 0, dsb = 0, bx = c.delta[i] * c.s[i];
+      for (k = 0; k < N; k++) {
+        var dh = d.h0[i * N + k];
+        dd += dh * c.s[i] * c.dbc[R + k]; dsb += dh * c.dbc[R + k]; d.dbc[R + k] += dh * bx;
+      }
+      d.p[i] = dd * softplusGrad(c.p[i]);
+      d.s[i] = c.delta[i] * dsb;
+    }
+    linearBackward(w(mx + "dt_proj.weight"), c.dbc, d.p, R, ED, g(mx + "dt_proj.weight"), g(mx + "dt_proj.bias"), d.dbc);
+    linearBackward(w(mx + "x_proj.weight"), c.s, d.dbc, ED, R + 2 * N, g(mx + "x_proj.weight"), null, d.s);
+    for (i = 0; i < ED; i++) {
+      var dc = d.s[i] * siluGrad(c.c[i]);
+      gcw[i * K + K - 1] += dc * c.xz[i]; gcb[i] += dc;
+      d.xz[i] = dc * cw[i * K + K - 1] + d.xi0[i]; d.xz[ED + i] = 0;
+    }
+    d.a.fill(0); d.x.fill(0);
+    linearBackward(w(mx + "in_proj.weight"), c.a, d.xz, m, 2 * ED, g(mx + "in_proj.weight"), null, d.a);
+    layerNormBackward(d.a, c.xhat, c.rstd, m, w("layers.0.norm.weight"), g("layers.0.norm.weight"),
+                      g("layers.0.norm.bias"), d.x);
+    for (i = 0; i < m; i++) g("wte.weight")[this.n * m + i] += d.x[i];
+  };
+
+  MambaTrainer.prototype.advance = sequenceAdvance;
+  MambaTrainer.prototype.update = OneLayerTrainer.prototype.update;
+  MambaTrainer.prototype.edgeLogits = function () { return sequenceEdgeLogits(this); };
+
   // ------------------------------------------------------------------ edge measures
 
   /** Neighbour sets (arrays of booleans, n*n) of an undirected graph; withSelf adds u ~ u. */
@@ -869,15 +1073,56 @@
     });
   }
 
+  /** A seeded U(lo, hi) float32 matrix: randomNormal's draws through the normal CDF. */
+  function randomUniform(count, lo, hi, seed) {
+    var z = randomNormal(count, 1, seed), out = new Float32Array(count);
+    for (var i = 0; i < count; i++) out[i] = lo + (hi - lo) * normalCdf(z[i]);
+    return out;
+  }
+
+  /** The playground's Mamba for graph g drawn from the page's own seed, as models.Mamba and
+   *  mambapy's MambaBlock draw it (from other random numbers: the page's seeds are its own): the
+   *  token embedding (and an untied head) N(0, init_std^2); in_proj, x_proj, out_proj and the
+   *  convolution torch's default U(+-1/sqrt(fan_in)); dt_proj's weight U(+-dt_rank^-1/2) and its bias
+   *  the inverse softplus of dt, log-uniform on [1e-3, 1e-1]; A_log = log(1..N) on every row;
+   *  D = 1; LayerNorm gains 1, biases 0. v and recipe: as pageTransformer's. */
+  function pageMamba(g, v, recipe) {
+    var m = v.width, dm = mambaDims(m), init = {}, mx = "layers.0.mixer.";
+    var bound = { "in_proj.weight": 1 / Math.sqrt(m), "x_proj.weight": 1 / Math.sqrt(dm.ED),
+                  "out_proj.weight": 1 / Math.sqrt(dm.ED), "conv1d.weight": 1 / Math.sqrt(dm.K),
+                  "conv1d.bias": 1 / Math.sqrt(dm.K), "dt_proj.weight": 1 / Math.sqrt(dm.R) };
+    mambaShapes(g.n + N_SPECIALS, m, v.tied, dm).forEach(function (s, k) {
+      var size = s[1] * (s[2] || 1), name = s[0], own = name.slice(mx.length), seed = 32 * v.seed + k + 1, i;
+      if (name === "wte.weight" || name === "lm_head.weight") init[name] = randomNormal(size, v.init_std, seed);
+      else if (bound[own]) init[name] = randomUniform(size, -bound[own], bound[own], seed);
+      else if (own === "dt_proj.bias") {
+        init[name] = randomUniform(size, Math.log(1e-3), Math.log(1e-1), seed).map(function (x) {
+          var dt = Math.max(Math.exp(x), 1e-4);
+          return dt + Math.log(-Math.expm1(-dt));
+        });
+      } else if (own === "A_log") {
+        init[name] = new Float32Array(size);
+        for (i = 0; i < size; i++) init[name][i] = Math.log(1 + i % dm.N);
+      } else init[name] = new Float32Array(size).fill(own === "D" || /norm.*weight/.test(name) ? 1 : 0);
+    });
+    return new MambaTrainer({
+      n: g.n, width: m, pairs: edgePairs(g.n, g.edges, v.self_edges), init: init, tied: v.tied, lr: v.lr,
+      steps: v.steps, weightDecay: v.weight_decay || 0, schedule: recipe.schedule, gradClip: recipe.gradClip,
+    });
+  }
+
   /** The families the page retrains, and how it builds each. */
-  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer };
+  var PAGE_TRAINERS = { net: pageNet, assoc: pageNet, gpt: pageTransformer, mamba: pageMamba };
 
   /** Multiply-adds of one training run (forward and backward) of a page family, for the page's
    *  time estimate: the Transformer runs each node once (qkv 3m^2, projection m^2, MLP 8m^2, head Vm),
-   *  the network each node's W E[u] (m^2) and each pair's head (Vm). */
+   *  Mamba too (in_proj 2 ED m, out_proj ED m, x_proj and dt_proj ED (2R + 2N), the scan about 3 ED N,
+   *  head Vm; mambaDims), the network each node's W E[u] (m^2) and each pair's head (Vm). */
   function trainingCost(model, n, pairs, m, steps) {
-    var V = n + N_SPECIALS;
-    return 3 * steps * (model === "gpt" ? n * (12 * m * m + V * m) : n * m * m + pairs * V * m);
+    var V = n + N_SPECIALS, d = mambaDims(m);
+    if (model === "gpt") return 3 * steps * n * (12 * m * m + V * m);
+    if (model === "mamba") return 3 * steps * n * (3 * d.ED * m + d.ED * (2 * d.R + 5 * d.N) + V * m);
+    return 3 * steps * (n * m * m + pairs * V * m);
   }
 
   /** Train tr to each step of `points` (ascending), calling measure(tr) there (true: it drew)
@@ -1762,6 +2007,7 @@
     skewedLogits: skewedLogits, edgeMargin: edgeMargin, marginReport: marginReport, N_SPECIALS: N_SPECIALS,
     erf: erf, TransformerTrainer: TransformerTrainer, transformerShapes: transformerShapes,
     pageTransformer: pageTransformer, pageNet: pageNet, trainingCost: trainingCost,
+    MambaTrainer: MambaTrainer, mambaShapes: mambaShapes, mambaDims: mambaDims, pageMamba: pageMamba,
     startAll: startAll,
   };
 });

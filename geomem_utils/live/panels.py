@@ -122,12 +122,12 @@ def node2vec_panel(graph: str = "star", width: int = 100, lr: float = 0.01, step
             "the controls of the next cell retrain it in Python.")
 
 
-#: The families the page retrains (``OneLayerTrainer`` and ``TransformerTrainer`` in the page's
-#: script, checked against PyTorch by ``tests/unit/test_live_net_js.py`` and
-#: ``tests/unit/test_live_tfm_js.py``), and where the others retrain.
-PAGE_MODELS = ("net", "assoc", "gpt")
-ELSEWHERE = {"node2vec": "Node2Vec retrains in chapter 02's panel; here it is precomputed.",
-             "mamba": "Mamba retrains only with a kernel; here it is precomputed."}
+#: The families the page retrains (``OneLayerTrainer``, ``TransformerTrainer`` and ``MambaTrainer``
+#: in the page's script, checked against PyTorch by ``tests/unit/test_live_net_js.py``,
+#: ``tests/unit/test_live_tfm_js.py`` and ``tests/unit/test_live_mamba_js.py``), and where the
+#: others retrain.
+PAGE_MODELS = ("net", "assoc", "gpt", "mamba")
+ELSEWHERE = {"node2vec": "Node2Vec retrains in chapter 02's panel; here it is precomputed."}
 
 
 def playground_panel(grid: dict[str, Any]) -> LivePanel:
@@ -141,8 +141,8 @@ def playground_panel(grid: dict[str, Any]) -> LivePanel:
     live = {"models": [m for m, _ in grid["models"] if m in PAGE_MODELS],
             "elsewhere": {m: ELSEWHERE[m] for m, _ in grid["models"] if m in ELSEWHERE}}
     return LivePanel("playground", {**grid, "live": live}, note="This panel steps through runs precomputed when "
-                     "the book was built, and retrains the one-layer network, the associative model and the Transformer in "
-                     "the page "
+                     "the book was built, and retrains the one-layer network, the associative model, the Transformer and "
+                     "Mamba in the page "
                      "(JavaScript, no kernel). With a kernel, the controls of the next cell retrain any setting in Python.")
 
 

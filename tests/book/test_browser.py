@@ -689,8 +689,8 @@ def test_playground_grid_and_page_retrain(server, browser) -> None:
     network retrains in the page, from the keyboard, at a width and a weight decay the grid
     does not hold, and reports its recovery and alignment in its live status line; then the
     Transformer retrains in the page at a width (m = 64) the grid does not hold, from the
-    largest initial scale, with no console error (Mamba's retrain controls stay off).
-    Screenshots before, after the grid change, and after each retrain."""
+    largest initial scale; then Mamba at a width (m = 16) the grid does not hold, with no
+    console error. Screenshots before, after the grid change, and after each retrain."""
     ctx, page, errors = _open_chapter(server, browser, "05_playground")
     try:
         panel = _live_panel(page, "playground")
@@ -698,8 +698,6 @@ def test_playground_grid_and_page_retrain(server, browser) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         panel.screenshot(path=str(SHOTS / "05_playground_grid_before.png"))
         view0 = panel.get_attribute("data-view")
-        panel.query_selector('select[name="model"]').select_option("mamba")
-        assert panel.query_selector('input[name="width"]').is_disabled()  # Mamba retrains with a kernel
         panel.query_selector('select[name="model"]').select_option("gpt")
         _settle(page, panel)
         _press(page, panel.query_selector('input[name="step"]'), "Home", "ArrowRight")
@@ -744,6 +742,23 @@ def test_playground_grid_and_page_retrain(server, browser) -> None:
         panel.screenshot(path=str(SHOTS / "05_playground_page_retrain_gpt.png"))
         assert panel.get_attribute("data-view").startswith("page|") and "|gpt|" in panel.get_attribute("data-view")
         assert "Transformer" in title and "m=64" in title and "init N(0, 1²)" in title and "page seed" in title, title
+        assert re.search(r"top-k edge recovery \d+%, alignment \d\.\d{3}", text), text
+
+        # Mamba retrains in the page too, at a width the grid does not hold
+        panel.query_selector('select[name="model"]').select_option("mamba")
+        _settle(page, panel)
+        assert not panel.query_selector('input[name="width"]').is_disabled()
+        assert "s to train here" in panel.query_selector(".geomem-live-note-inline").inner_text()
+        _press(page, panel.query_selector('input[name="width"]'), "Home", "ArrowRight", "ArrowRight")  # m = 16
+        page.keyboard.press("Tab")
+        button.focus()
+        page.keyboard.press("Enter")
+        _settle(page, panel)
+        title = panel.query_selector(".geomem-live-figure").evaluate("el => el.layout.title.text")
+        text = status.inner_text()
+        panel.screenshot(path=str(SHOTS / "05_playground_page_retrain_mamba.png"))
+        assert panel.get_attribute("data-view").startswith("page|") and "|mamba|" in panel.get_attribute("data-view")
+        assert "Mamba" in title and "m=16" in title and "page seed" in title, title
         assert re.search(r"top-k edge recovery \d+%, alignment \d\.\d{3}", text), text
         assert not errors, errors
     finally:
