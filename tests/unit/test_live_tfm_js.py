@@ -31,12 +31,11 @@ import numpy as np
 import pytest
 import torch
 
-from geomem_utils.science import graphs, spectral
-from geomem_utils.science.measures import edge_logits, top_k_recovery
+from geomem_utils.science import graphs
 from geomem_utils.science.models import build_model
 from geomem_utils.science.tasks import Vocab, edge_bucket
 from geomem_utils.science.train import TrainConfig, seeded, train
-from nodejs import book_run, planted, run_page
+from nodejs import book_run, case_query, gradient_driver, page_gaps, planted, run_page, train_driver
 
 FD_RTOL = 1e-4
 LOSS_RTOL = 1e-4
@@ -44,52 +43,8 @@ EMB_RTOL = 5e-4
 MEASURE_ATOL = 5e-3
 DRIFT = 3.0
 
-# Trains the page's Transformer from the initial weights on stdin; prints losses, E and the measures.
-DRIVER = r"""
-const L = require(process.argv[1]);
-let buf = "";
-process.stdin.on("data", d => { buf += d; });
-process.stdin.on("end", () => {
-  const t = JSON.parse(buf);
-  const tr = new L.TransformerTrainer({n: t.n, width: t.width, pairs: L.edgePairs(t.n, t.edges, t.self_edges),
-    init: t.init, tied: t.tied, lr: t.lr, steps: t.steps, schedule: "cosine", weightDecay: t.weight_decay,
-    gradClip: 1.0});
-  tr.advance(t.steps);
-  const spec = L.graphSpectrum(t.n, t.edges);
-  process.stdout.write(JSON.stringify({losses: tr.losses, E: Array.from(tr.E),
-    top_k: L.topKRecovery(tr.edgeLogits(), t.n, t.edges, t.self_edges),
-    alignment: L.alignment(tr.E.subarray(0, t.n * t.width), t.n, t.width, spec)}));
-});
-"""
-
-# Central differences of the page's loss on a few entries of every tensor, against its gradient.
-FD_DRIVER = r"""
-const L = require(process.argv[1]);
-let buf = "";
-process.stdin.on("data", d => { buf += d; });
-process.stdin.on("end", () => {
-  const t = JSON.parse(buf), V = t.n + L.N_SPECIALS, init = {};
-  L.transformerShapes(V, t.width, t.tied).forEach((s, k) => {  // not the init: LayerNorm gains away from 1
-    const z = L.randomNormal(s[1] * (s[2] || 1), 0.5, 7 + k);
-    init[s[0]] = /ln.*weight/.test(s[0]) ? z.map(x => 1 + x) : z;
-  });
-  const tr = new L.TransformerTrainer({n: t.n, width: t.width, pairs: L.edgePairs(t.n, t.edges, true), init,
-    tied: t.tied, lr: 1e-2, steps: 10});
-  const rows = [];
-  for (const q of tr.params) {
-    for (let r = 0; r < 5; r++) {
-      const i = (r * 7919 + 3) % q.w.length, w0 = q.w[i];
-      tr.gradients();
-      const an = q.g[i];
-      q.w[i] = w0 + t.h; const up = q.w[i] - w0, lp = tr.gradients();
-      q.w[i] = w0 - t.h; const dn = w0 - q.w[i], lm = tr.gradients();
-      q.w[i] = w0;
-      rows.push([q.name, i, an, (lp - lm) / (up + dn)]);
-    }
-  }
-  process.stdout.write(JSON.stringify(rows));
-});
-"""
+DRIVER = train_driver("TransformerTrainer")
+FD_DRIVER = gradient_driver("TransformerTrainer", "transformerShapes", "/ln.*weight/")
 
 #: name: tiny graph, steps, lr, width, model keywords, edge_run keywords (chapter 05's recipe:
 #: cosine to lr/10, gradients clipped to norm 1; runs.playground._sequence_model's model).
@@ -111,27 +66,10 @@ def _case(name: str) -> tuple:
 
 
 def _page(name: str, kept: dict, script=None, **plant) -> dict:
-    graph, steps, lr, width, model_kw, run_kw = CASES[name]
-    g = graphs.tiny_graph(graph)
-    query = dict(n=g.n_nodes, width=width, edges=g.edges.tolist(), self_edges=run_kw.get("self_edges", False),
-                 tied=model_kw.get("tied", True), lr=lr, steps=steps, weight_decay=run_kw.get("weight_decay", 0.0),
-                 init={k: v.flatten().tolist() for k, v in kept["init"].items()})
-    query.update(plant)
-    return run_page(DRIVER, query, script)
+    return run_page(DRIVER, {**case_query(*CASES[name], kept["init"]), **plant}, script)
 
 
-def _gaps(run, out: dict, self_edges: bool) -> dict[str, float]:
-    """Page vs PyTorch: the largest relative loss gap over the steps, the embedding's relative
-    gap, the absolute gaps of alignment and top-k recovery (points of %)."""
-    g = run.graph
-    loss_py, loss_js = np.asarray(run.result.losses), np.asarray(out["losses"])
-    E_py = run.model.embedding_matrix().double().numpy()
-    E_js = np.asarray(out["E"]).reshape(E_py.shape)
-    return {"loss": float(np.max(np.abs(loss_js - loss_py) / np.abs(loss_py))),
-            "embedding": float(np.linalg.norm(E_js - E_py) / np.linalg.norm(E_py)),
-            "alignment": abs(out["alignment"] - spectral.energy_shares(run.embedding,
-                                                                       spectral.graph_spectrum(g))["smooth"]),
-            "top_k": abs(out["top_k"] - top_k_recovery(edge_logits(run.model, g, run.vocab), g, self_edges)["top_k"])}
+_gaps = page_gaps
 
 
 def _rounding_drift(name: str) -> dict[str, float]:
