@@ -147,7 +147,9 @@ def _verdicts(p, nav, d, path_p, corr, mamba=((0.6, 0.7), (0.1, 0.2)), clusters=
 
 def test_the_register_and_the_chapter_agree_on_its_findings():
     got = _verdicts(0.001, 0.5, 40, 0.001, 0.8)
-    golden.check("01_geometry_emerges", got.values())
+    golden.check("01_geometry_emerges", got.values(),
+                 geometry_checks(contrast_p={"run": 0.001}, navigation={"run": (0.5, 40)},
+                                 path_contrast_p={"run": 0.001}, graph_correlation={"model": 0.8}))
     unmeasured = geometry_verdicts(heatmap=[], path_clusters=[], edges_only=[], tiny_graphs=[], mamba=[])
     assert unmeasured and all(f["ours"] == "not measured" and f["verdict"] == fd.NOT_TESTED for f in unmeasured)
     assert set(got) == {f.id for f in fd.for_chapter("01_geometry_emerges")}

@@ -319,10 +319,13 @@ def test_a_register_entry_with_an_unknown_expectation_is_refused_by_name() -> No
 def test_combine_reads_a_run_without_a_seed_as_seed_0_and_lists_each_rows_runtime(tmp_path) -> None:
     """A run whose parameters carry no SEED is seed 0 (the parameters cell's default), and the
     table's description lists every row's run time for the run-times page."""
-    _commit(tmp_path, CH01, {0: {"a": 1.0}, 1: {"a": 1.0}, 2: {"a": 1.0}})
+    for seed in range(3):
+        seeds.add(CH01, {"params": {"PROFILE": "ci", "SEED": seed, "RESULTS_DIR": str(tmp_path)},
+                         "checks": [{"name": "a", "value": 1.0}], "runtime_s": 10.0 + seed})
     by_seed, info, problems = seeds.combine(CH01, {"PROFILE": "ci", "RESULTS_DIR": str(tmp_path)}, {"a": 0.2})
     assert by_seed[0] == {"a": 0.2} and info["this_seed_committed"] and problems  # seed 0's row disagrees
     assert set(info["runtime_s"]) == {"0", "1", "2"}
+    assert info["runtime_s"] == {"0": 10.0, "1": 11.0, "2": 12.0}
 
 
 # ------------------------------------------- issue 26: the gaps of the third held-out mutation sample
@@ -340,3 +343,14 @@ def test_a_verdict_that_fails_at_every_seed_says_what_each_check_needed() -> Non
     rec = fd.verdict_of("geometry.heatmap", checks, ("c", "d"), "1", "1")
     judged = fd.judge(rec, checks, {s: {"c": 0.0, "d": 3.0} for s in range(3)})
     assert judged["verdict"] == fd.NOT_REPRODUCED and judged["detail"] == "Fails at every seed: c >= 0.5; d <= 2."
+
+
+# ------------------------------------------- issue 26: the gaps of the fourth held-out mutation sample
+
+def test_a_check_without_a_kind_is_a_finding_check_and_a_record_without_detail_reads_cleanly() -> None:
+    """Results files written before checks had kinds: a failed check with no kind is a
+    finding's (reported, not a broken notebook); a summary line without a detail ends cleanly."""
+    assert fd.reported_failures([], [{"name": "a", "passed": False}, {"name": "b", "passed": False,
+                                                                      "kind": "machinery"}]) == {"a"}
+    line = fd.shortfalls([{"id": "geometry.heatmap", "verdict": fd.PARTLY, "seeds": [0, 1, 2]}])
+    assert line == "- `geometry.heatmap`: **partly reproduced** on seeds 0-2. ."

@@ -521,6 +521,11 @@ def test_chapter_06_findings_follow_their_checks() -> None:
     assert unmeasured["id"] == "scale.position_init" and unmeasured["verdict"] == fd.NOT_TESTED
     assert unmeasured["ours"] == "not measured" and "pos_init sweep was not run" in unmeasured["detail"]
     assert verdicts(0.3, 0.9)["scale.seeds_and_sizes"] == fd.PARTLY  # exact match fails, first hop and navigation hold
+    for table in ("degree", "pos_init"):  # a table with a failed run is refused by its name
+        t = _tables(0.9, 0.9, 0.0)
+        t[table].loc[0, "status"] = "failed"
+        with pytest.raises(ValueError, match=f"^the {table} table is empty or has failed runs$"):
+            holds_checks(**t)
     with pytest.raises(ValueError, match="failed runs"):
         bad = _length(0.9)
         bad.loc[0, "status"] = "failed"
