@@ -234,11 +234,14 @@ class _Visitor:
     recorded and aborted, so a page that needs the network fails visibly.
     """
 
-    def __init__(self, browser, allowed_origin: str | None) -> None:
+    def __init__(self, browser, allowed_origin: str | None, record_draws: bool = False) -> None:
         self.allowed_origin = allowed_origin
         self.external: list[str] = []
+        self.kept: dict[str, tuple] = {}
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.route("**/*", self._route)
+        if record_draws:  # every figure's draws, for the tests that move controls (``_RECORD_DRAWS``)
+            self.context.add_init_script(_RECORD_DRAWS)
 
     def _route(self, r) -> None:
         u = urlparse(r.request.url)
@@ -254,13 +257,15 @@ class _Visitor:
             self.external.append(r.request.url)
             r.abort()
 
-    def load(self, url: str, shot: Path | None = None, measure: dict | None = None) -> dict:
+    def load(self, url: str, shot: Path | None = None, measure: dict | None = None, keep: bool = False) -> dict:
         """Open ``url``; return what drew plus every problem seen, and under each key of
         ``measure`` (name -> (script, argument)) what that script returns in the page, run
-        after the screenshot (a script may change the page, as ``_LAYOUT`` does)."""
+        after the screenshot (a script may change the page, as ``_LAYOUT`` does). ``keep``: leave
+        the tab open, in ``self.kept[url]`` as (page, the list its later console errors join)."""
         problems: list[str] = []
         self.external = []
         page = self.context.new_page()
+        page.set_default_timeout(3 * PAGE_TIMEOUT_MS)
         page.on("console", lambda m: m.type == "error" and problems.append(
             f"console: {m.text} @ {m.location.get('url')}"))
         page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
@@ -282,7 +287,10 @@ class _Visitor:
             for key, (script, arg) in (measure or {}).items():
                 info[key] = page.evaluate(script, arg)
         finally:
-            page.close()
+            if keep:
+                self.kept[url] = (page, problems)
+            else:
+                page.close()
         info["problems"] = [p for p in problems if not any(rx.search(p) for rx in IGNORED_CONSOLE)]
         info["external"] = list(self.external)
         return info
@@ -313,28 +321,37 @@ def _shot_name(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def rendered(server, browser) -> dict[str, dict]:
-    """Every page of the site, loaded once over http (a screenshot of each in SHOTS): what
-    drew and every problem (``_INSPECT``); for the landing page and the chapters, what a
-    reader sees at 1280 px (``layout``: ``_LAYOUT``); for the other generated pages, their
-    tables and those past the column (``tables``, ``past``). The tests below read it, so a
-    page is opened once for all of them."""
+def visit(server, browser):
+    """Every page of the site, loaded once over http (a screenshot of each in SHOTS): under
+    ``info``, what drew and every problem (``_INSPECT``); for the landing page and the chapters,
+    what a reader sees at 1280 px (``layout``: ``_LAYOUT``); for the other generated pages,
+    their tables and those past the column (``tables``, ``past``). The chapters' tabs stay
+    open, drawing recorded, under ``pages`` (page, its console errors), for the test that moves
+    their controls. The tests below read it, so a page is opened once for all of them."""
     base, _ = server
     site = _require_site()
     shutil.rmtree(SHOTS, ignore_errors=True)
     chapters = set(_chapter_pages(site))
-    visitor = _Visitor(browser, base)
+    visitor = _Visitor(browser, base, record_draws=True)
     out = {}
-    for page in _pages(site):
-        if page == "intro.html" or page in chapters:
-            measure = {"layout": (_LAYOUT, CODE_CHARS)}
-        elif page.startswith("_generated/"):
-            measure = {"tables": (_TABLE_COUNT, None), "past": (_TABLES_PAST_THE_COLUMN, None)}
-        else:
-            measure = {}
-        out[page] = visitor.load(f"{base}/{page}", SHOTS / _shot_name(page), measure)
-    visitor.close()
-    return out
+    try:
+        for page in _pages(site):
+            if page == "intro.html" or page in chapters:
+                measure = {"layout": (_LAYOUT, CODE_CHARS)}
+            elif page.startswith("_generated/"):
+                measure = {"tables": (_TABLE_COUNT, None), "past": (_TABLES_PAST_THE_COLUMN, None)}
+            else:
+                measure = {}
+            out[page] = visitor.load(f"{base}/{page}", SHOTS / _shot_name(page), measure, keep=page in chapters)
+        yield {"info": out, "pages": {rel: visitor.kept[f"{base}/{rel}"] for rel in sorted(chapters)}}
+    finally:
+        visitor.close()
+
+
+@pytest.fixture(scope="module")
+def rendered(visit) -> dict[str, dict]:
+    """What each page drew (see ``visit``), page by page."""
+    return visit["info"]
 
 
 def test_pages_render_over_http(server, rendered) -> None:
@@ -557,14 +574,14 @@ def test_no_ipywidget_control_in_the_static_pages() -> None:
     assert not bad, f"pages with (inert) ipywidgets controls: {bad}"
 
 
-def test_every_control_changes_its_figure(server, browser) -> None:
+def test_every_control_changes_its_figure(visit) -> None:
     """On every chapter page, each slider, dropdown, checkbox, button and number box of every
-    figure and panel is moved as a reader would, and its figure must draw something new."""
-    base, _ = server
-    site = _require_site()
+    figure and panel is moved as a reader would, and its figure must draw something new (on
+    the tabs ``visit`` left open)."""
     failures, done = [], []
-    for rel in _chapter_pages(site):
-        ctx, page, errors = _open(browser, f"{base}/{rel}")
+    for rel, (page, errors) in visit["pages"].items():
+        seen = len(errors)  # problems of the load itself are test_pages_render_over_http's
+        page.bring_to_front()  # a background tab gets no animation frames: the panels draw on them
         try:
             # plotly's own sliders and play buttons (figures with frames)
             for fig in page.query_selector_all(".plotly-graph-div"):
@@ -617,9 +634,9 @@ def test_every_control_changes_its_figure(server, browser) -> None:
                     if not _changed(page, fig, before, mark):
                         failures.append(f"{rel}: {kind} panel: {how} on {name!r} did not change the figure")
                     done.append(f"{rel} {kind} {name}: {how}")
-            failures += [f"{rel}: {e}" for e in errors]
+            failures += [f"{rel}: {e}" for e in errors[seen:]]
         finally:
-            ctx.close()
+            page.close()
     print("\n".join(done))
     assert done, "no control found on any chapter page"
     assert not failures, "\n".join(failures)
