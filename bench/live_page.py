@@ -95,7 +95,8 @@ def live_page(repeats: int = 7) -> dict[str, Any]:
                 last = panel.evaluate("p => p.geomemPanel.timings.slice(-1)[0]")
                 settings = panel.evaluate("p => p.querySelector('.geomem-live-figure').layout.title.text")
                 rows.append({"chapter": stem[:2], "panel": kind, "model": model or kind, "settings": settings,
-                             "steps": last.get("steps"), "width": last.get("width"), "wall_s": spread(walls)})
+                             "steps": last.get("steps"), "width": last.get("width"), "wall_s": spread(walls),
+                             "default": moved is None})  # the panel's own setting, as a reader first sees it
             browser.close()
     finally:
         httpd.shutdown()

@@ -58,9 +58,10 @@ def _goals(r: dict[str, dict[str, Any]]) -> list[str]:
                      "yes" if w["worst_median_wall_s"] <= 1 else ("CPU time yes" if cpu <= 1 else "no")])
     if "live" in r:
         lv = r["live"]["result"]
-        worst = max(x["wall_s"]["median"] for x in lv["rows"] if x["panel"] != "node2vec")
+        worst = max(x["wall_s"]["median"] for x in lv["rows"] if x["panel"] != "node2vec" and x.get("default", True))
         rows.append(["in-page retrain + redraw, default settings (headless Chromium)", f"≤ {lv['goal_s']:.0f} s",
-                     f"{worst:.2f} s (slowest panel, median of {lv['repeats']})", "yes" if worst <= lv["goal_s"] else "no"])
+                     f"{worst:.2f} s (slowest panel at its default, median of {lv['repeats']})",
+                     "yes" if worst <= lv["goal_s"] else "no"])
     if "book" in r:
         b = r["book"]["result"]
         cold = b["cold"]["wall_s"]  # what the reader waits for: the executor's wall time, notebooks side by side
