@@ -10,7 +10,9 @@ assembled from the measured numbers, are :mod:`geomem_utils.chapters.reasoning_c
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+import numpy as np
 
 from geomem_utils.runs.in_context import InContextRun
 from geomem_utils.params import ParameterError, Spec, int_list, integer, number
@@ -118,21 +120,179 @@ def in_context_setting(p: Mapping[str, Any], variant: str, seed: int) -> InConte
 TOKEN_ORDER_SWEEPS = ("token_order", "cascade")
 
 
-def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The token-order test's two tables at ``PROFILE``, read from the committed sweep tables
-    (their rows computed by today's code only; the book's build has no time to train five
-    seeds evaluated every 10 steps). ``(None, None)`` when either is not committed fresh at
-    this profile: the finding is then not tested by this run."""
+def committed_table(p: Mapping[str, Any], name: str) -> Any:
+    """The committed sweep table ``name`` (``sweeps/NAME.toml``) at ``PROFILE``, its rows
+    computed by today's code only; ``None`` when it is not committed fresh at this profile."""
     from geomem_utils.sweep import grids, tables
 
-    out = []
-    for name in TOKEN_ORDER_SWEEPS:
-        try:
-            sweep = grids.load(name, p["PROFILE"])
-        except (KeyError, ValueError):
-            return None, None
-        t = tables.fresh(tables.committed(sweep))
-        if t is None or t.empty:
-            return None, None
-        out.append(t)
-    return out[0], out[1]
+    try:
+        sweep = grids.load(name, p["PROFILE"])
+    except (KeyError, ValueError):
+        return None
+    t = tables.fresh(tables.committed(sweep))
+    return None if t is None or t.empty else t
+
+
+def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The token-order test's two tables at ``PROFILE``, read from the committed sweep tables
+    (the book's build has no time to train five seeds evaluated every 10 steps).
+    ``(None, None)`` when either is not committed fresh at this profile: the finding is then
+    not tested by this run."""
+    order, control = (committed_table(p, name) for name in TOKEN_ORDER_SWEEPS)
+    return (None, None) if order is None or control is None else (order, control)
+
+
+#: Section 7's graded knob: the main run at several token-embedding init scales, 3 seeds
+#: (``sweeps/emb_init.toml``); and the long paths it puts beside it (chapter 06's ``length``).
+KNOB_SWEEP = "emb_init"
+LENGTH_SWEEP = "length"
+
+
+# ----------------------------------------------------------------------------- section 7: the projection ablation
+
+#: The graph's top-k eigenvectors removed from the embedding in section 7's ablation; random
+#: subspaces of the same energy drawn per ablation as its control.
+ABLATION_KS = (1, 10)
+ABLATION_DRAWS = 3
+
+
+def spectral_basis(emb: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """The node-space directions ``vectors`` ((n, k), e.g. the graph's top eigenvectors u_j)
+    mapped into the embedding space as ``E^T u_j`` and orthonormalised: (width, k). Removing
+    this span from every node row removes exactly the part of E that lies along the u_j."""
+    q, _ = np.linalg.qr(emb.T @ vectors)
+    return q
+
+
+def removal(emb: np.ndarray, basis: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """``emb`` with its components along the orthonormal columns of ``basis`` scaled by
+    ``keep`` (0: removed, the default for every column; 0.4: shrunk to 40%)."""
+    keep = np.zeros(basis.shape[1]) if keep is None else np.asarray(keep, dtype=float)
+    return emb - ((emb @ basis) * (1.0 - keep)) @ basis.T
+
+
+def energy_share(emb: np.ndarray, basis: np.ndarray, keep: np.ndarray | None = None) -> float:
+    """The share of ``emb``'s squared norm that :func:`removal` takes away."""
+    return 1.0 - float(np.sum(removal(emb, basis, keep) ** 2) / np.sum(emb ** 2))
+
+
+def matched_random(emb: np.ndarray, share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A random control that removes the same *energy* as an ablation, not the same rank: the
+    directions of a uniformly random orthonormal basis of the embedding space, taken in order
+    until they carry ``share`` of E's squared norm, the last one shrunk so that the match is
+    exact. Returns ``(basis, keep)`` for :func:`removal`."""
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"share must lie in [0, 1), got {share}")
+    q, r = np.linalg.qr(rng.standard_normal((emb.shape[1], emb.shape[1])))
+    q = q * np.sign(np.diag(r))  # Haar-uniform
+    per = np.sum((emb @ q) ** 2, axis=0) / np.sum(emb ** 2)
+    before = np.concatenate([[0.0], np.cumsum(per)])
+    m = int(np.searchsorted(before[1:], share))  # directions 0..m-1 removed whole, m in part
+    keep = np.ones(q.shape[1])
+    keep[:m] = 0.0
+    keep[m] = np.sqrt(max(0.0, 1.0 - (share - before[m]) / per[m]))
+    return q[:, : m + 1], keep[: m + 1]
+
+
+def arm_vectors(g: Any, arms: Sequence[int]) -> np.ndarray:
+    """Per arm ``a``: the indicator of its nodes (root left out) minus the mean indicator of
+    all arms, (n, len(arms)). It lies in the span of the path-star's arm-distinguishing
+    eigenvectors (those orthogonal to every arm-symmetric vector): the arm's own part of the
+    graph's spectral geometry."""
+    branch = np.asarray(g.branch)
+    n_arms = int(branch.max()) + 1
+    out = np.zeros((g.n_nodes, len(arms)))
+    for j, a in enumerate(arms):
+        out[:, j] = (branch == a) - (branch >= 0) / n_arms
+    return out
+
+
+def projection_ablation(cfg: Any, record: Mapping[str, Any], ks: Sequence[int] = ABLATION_KS,
+                        draws: int = ABLATION_DRAWS, per_arm: bool = True) -> dict[str, Any]:
+    """Section 7's intervention on one trained path-star run: held-out first hop (read after the
+    true root, :func:`~geomem_utils.science.measures.first_hop_given_root`), training-path
+    exact match (greedy) and edge recall (top-k) after removing from the node rows of the token
+    embedding (the output head too, when tied) the span of
+
+    - ``top k``: the graph's top-k eigenvectors of ``D^-1 A + (D^-1 A)^T`` (:func:`spectral_basis`);
+    - ``arm``, per held-out leaf: its own arm's vector (:func:`arm_vectors`), read on that leaf
+      (``own``) and on the other held-out leaves (``others``);
+
+    each next to ``draws`` random subspaces removing the same energy (:func:`matched_random`),
+    averaged. Model and data are rebuilt from the run's record; nothing is trained."""
+    import copy
+
+    import torch
+
+    from geomem_utils.runs import pathstar
+    from geomem_utils.science import graphs, measures, tasks
+
+    data = pathstar.build_data(cfg)
+    g, n = data.graph, data.graph.n_nodes
+    model = pathstar.trained_model(cfg, dict(record)).eval()
+    emb = model.wte.weight.detach()[:n].double().numpy()
+    q_test = tasks.path_queries(g, data.vocab, data.test_ids, cfg.n_pause)
+    q_train = tasks.path_queries(g, data.vocab, data.train_ids[: cfg.max_train_eval], cfg.n_pause)
+    vectors = graphs.spectrum(g)[1]
+
+    ablated = copy.deepcopy(model)  # one copy whose node rows each ablation overwrites
+
+    def with_rows(rows: np.ndarray) -> Any:
+        with torch.no_grad():
+            ablated.wte.weight[:n] = torch.as_tensor(rows, dtype=ablated.wte.weight.dtype)
+        return ablated
+
+    def measured(rows: np.ndarray) -> dict[str, float]:
+        m = with_rows(rows)
+        return {"first_hop": measures.first_hop_given_root(m, q_test),
+                "train_exact": float(measures.path_metrics(m, q_train)["exact_match"]),
+                "edges_top_k": measures.top_k_recovery(measures.edge_logits(m, g, data.vocab), g)["top_k"]}
+
+    def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+    out: dict[str, Any] = {"intact": measured(emb), "top_k": {}}
+    for k in ks:
+        basis = spectral_basis(emb, vectors[:, :k])
+        share = energy_share(emb, basis)
+        rng = np.random.default_rng([cfg.seed, 7, k])
+        controls = [matched_random(emb, share, rng) for _ in range(draws)]
+        out["top_k"][str(k)] = {"energy": share, "ablated": measured(removal(emb, basis)),
+                                "random": mean([measured(removal(emb, *c)) for c in controls]),
+                                "random_energy": float(np.mean([energy_share(emb, *c) for c in controls]))}
+    if per_arm:
+        out["arm"] = _arm_ablation(emb, g, q_test, data.test_ids, with_rows, draws, cfg.seed)
+    return out
+
+
+def _arm_ablation(emb: np.ndarray, g: Any, q_test: Any, test_ids: Sequence[int], with_rows: Any,
+                  draws: int, seed: int) -> dict[str, Any]:
+    """Per held-out leaf, its own arm's vector removed: is *that* leaf's first hop lost, and
+    the other held-out leaves' kept? Against random directions of the same energy."""
+    import torch
+
+    from geomem_utils.science import measures
+
+    arms = [int(g.branch[g.paths[i][-1]]) for i in test_ids]
+    vecs = arm_vectors(g, arms)
+    rng = np.random.default_rng([seed, 7, 0])
+    given_root = torch.cat([q_test.prefixes, q_test.answers[:, :1]], dim=1)  # v1 read after the true root
+
+    def hits(rows: np.ndarray) -> np.ndarray:
+        pred = measures.greedy_decode(with_rows(rows), given_root, 1)[:, 0]
+        return (pred == q_test.answers[:, 1]).numpy()
+
+    own, others, own_r, others_r, shares = [], [], [], [], []
+    for j in range(len(arms)):
+        basis = spectral_basis(emb, vecs[:, j: j + 1])
+        share = energy_share(emb, basis)
+        h = hits(removal(emb, basis))
+        rand = [hits(removal(emb, *matched_random(emb, share, rng))) for _ in range(draws)]
+        rest = np.arange(len(arms)) != j
+        own.append(h[j])
+        others.append(h[rest].mean())
+        own_r.append(np.mean([r[j] for r in rand]))
+        others_r.append(np.mean([r[rest].mean() for r in rand]))
+        shares.append(share)
+    return {"energy": float(np.mean(shares)), "own": float(np.mean(own)), "others": float(np.mean(others)),
+            "own_random": float(np.mean(own_r)), "others_random": float(np.mean(others_r))}

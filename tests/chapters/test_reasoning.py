@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import golden  # tests/support: the approved words of the chapter's records
 import torch
@@ -112,6 +113,128 @@ def _crossings(rows, l=5, degree=100, steps=1000):
 CASCADE = _crossings([[math.nan, 900, 300], [math.nan, 1200, 400], [math.nan, math.nan, 500]], degree=2, steps=3000)
 
 
+def _knob(points, degree=100, l=5):
+    """An init-scale knob table: ``points`` holds (init std, seed, first hop, navigation)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"model.emb_init_std": s, "seed": seed, "first_hop": fh, "navigation": nav,
+                          "train_exact": 1.0, "degree": degree, "path_length": l, "status": "committed"}
+                         for s, seed, fh, nav in points])
+
+
+#: A graded knob: the better a generalising run navigates, the more first hops it names.
+KNOB = _knob([(0.01, 0, 1.0, 0.96), (0.01, 1, 0.96, 0.9), (0.01, 2, 0.92, 0.8), (0.02, 0, 0.88, 0.56),
+              (0.02, 1, 0.84, 0.5), (0.02, 2, 0.8, 0.44), (0.03, 0, 0.7, 0.3), (0.03, 1, 0.6, 0.2),
+              (0.1, 0, 0.04, 0.0), (0.1, 1, 0.0, 0.0), (1.0, 0, 0.0, 0.0), (1.0, 1, 0.0, 0.04)])
+
+#: Section 7's ablation as measured on the main run at seed 0 (rounded).
+ABLATION = {"intact": {"first_hop": 0.88, "train_exact": 1.0, "edges_top_k": 100.0},
+            "top_k": {"1": {"energy": 0.056, "random_energy": 0.056,
+                            "ablated": {"first_hop": 0.0, "train_exact": 1.0, "edges_top_k": 93.8},
+                            "random": {"first_hop": 0.87, "train_exact": 1.0, "edges_top_k": 100.0}},
+                      "10": {"energy": 0.19, "random_energy": 0.19,
+                             "ablated": {"first_hop": 0.0, "train_exact": 1.0, "edges_top_k": 96.7},
+                             "random": {"first_hop": 0.36, "train_exact": 0.84, "edges_top_k": 100.0}}},
+            "arm": {"energy": 0.015, "own": 0.04, "others": 0.89, "own_random": 0.87, "others_random": 0.87}}
+
+
+def _with(d, path, value):
+    """A deep copy of ``d`` with the entry at ``path`` (keys) replaced."""
+    import copy
+
+    out = copy.deepcopy(d)
+    at = out
+    for k in path[:-1]:
+        at = at[k]
+    at[path[-1]] = value
+    return out
+
+
+def test_knob_checks_read_the_correlation_within_the_runs_that_generalise():
+    pre, rho, p_value = vr.knob_checks(KNOB)
+    assert pre.kind == "machinery" and pre.value == 8 and pre.passed
+    assert rho.passed and rho.value > 0.9 and p_value.passed
+    # the same runs with navigation unrelated to the answers among the generalisers: fails,
+    # though the split between working and failed runs is still perfect
+    flat = KNOB.copy()
+    works = flat.first_hop >= vr.KNOB_GENERALISES
+    flat.loc[works, "navigation"] = [0.5, 0.9, 0.3, 0.96, 0.44, 0.8, 0.56, 0.2][::-1]
+    _, rho2, p2 = vr.knob_checks(flat)
+    assert not rho2.passed and not p2.passed
+    # the failed runs do not enter the statistic: they cannot carry it
+    assert vr.knob_checks(KNOB[~works | (KNOB.first_hop > 0.85)])[0].value == 4
+    few = vr.knob_checks(KNOB[~works | (KNOB.first_hop > 0.85)])
+    assert not few[0].passed  # too few generalising runs: the precondition fails
+    with pytest.raises(ValueError, match="emb_init table"):
+        vr.knob_checks(KNOB.assign(status="failed"))
+    # a precondition that fails voids the finding's seeds rather than reading "not reproduced"
+    fv = findings.verdict_of("reasoning.geometry_predicts_heldout", few, vr.EVIDENCE["reasoning.geometry_predicts_heldout"],
+                             "x", "y", requires=vr.REQUIRES["reasoning.geometry_predicts_heldout"])
+    assert fv["verdict"] != findings.REPRODUCED
+
+
+def test_ablation_checks_need_a_specific_loss_of_the_held_out_answers():
+    assert all(c.passed for c in vr.ablation_checks(ABLATION))
+    assert vr.ablation_checks(ABLATION)[0].kind == "machinery"
+    bad = {
+        "the control loses the answers too (any energy would)": (("top_k", "1", "random", "first_hop"), 0.1),
+        "the ablation breaks the edges": (("top_k", "1", "ablated", "edges_top_k"), 40.0),
+        "the ablation breaks the training paths": (("top_k", "1", "ablated", "train_exact"), 0.2),
+        "the answers survive the ablation": (("top_k", "1", "ablated", "first_hop"), 0.8),
+        "the own arm removed, its leaf still answered": (("arm", "own"), 0.8),
+        "one arm's direction takes every leaf with it": (("arm", "others"), 0.3),
+    }
+    for why, (path, value) in bad.items():
+        assert not all(c.passed for c in vr.ablation_checks(_with(ABLATION, path, value))), why
+    # a model with nothing to remove: the precondition fails, the seed is void
+    none = vr.ablation_checks(_with(ABLATION, ("intact", "first_hop"), 0.1))
+    fv = findings.verdict_of("reasoning.geometry_ablation", none, vr.EVIDENCE["reasoning.geometry_ablation"], "x", "y",
+                             requires=vr.REQUIRES["reasoning.geometry_ablation"])
+    assert fv["verdict"] == findings.NOT_TESTED
+
+
+def test_matched_random_removes_the_same_energy_and_spectral_basis_removes_its_span():
+    from geomem_utils.chapters import reasoning as ch
+
+    rng = np.random.default_rng(0)
+    emb = rng.standard_normal((30, 12)) @ np.diag(np.linspace(3, 0.1, 12))  # anisotropic, like a trained E
+    vecs = rng.standard_normal((30, 2))
+    basis = ch.spectral_basis(emb, vecs)
+    assert np.allclose(basis.T @ basis, np.eye(2))
+    gone = ch.removal(emb, basis)
+    assert np.allclose(gone @ basis, 0) and np.allclose(vecs.T @ gone @ basis, 0)
+    share = ch.energy_share(emb, basis)
+    assert 0 < share < 1
+    for _ in range(5):
+        b, keep = ch.matched_random(emb, share, rng)
+        assert ch.energy_share(emb, b, keep) == pytest.approx(share, abs=1e-9)
+        assert np.allclose(b.T @ b, np.eye(b.shape[1]))
+    # rank is not energy: a random plane carries less than the top directions' plane
+    assert ch.energy_share(emb, ch.matched_random(emb, 0.0, rng)[0][:, :0]) == 0
+    with pytest.raises(ValueError, match="share"):
+        ch.matched_random(emb, 1.0, rng)
+
+
+def test_arm_vectors_are_blind_to_depth_and_pick_out_their_arm():
+    from geomem_utils.chapters import reasoning as ch
+    from geomem_utils.science import graphs
+
+    g = graphs.path_star(6, 4, seed=3)
+    vecs = ch.arm_vectors(g, [0, 4])
+    depth = np.zeros(g.n_nodes)
+    for p in g.paths:
+        depth[list(p)] = np.arange(len(p))
+    for f in (np.ones(g.n_nodes), depth, depth ** 2):  # any arm-symmetric function of the nodes
+        assert np.allclose(f @ vecs, 0)
+    on = np.asarray(g.branch) == 0
+    assert (vecs[on, 0] > 0).all() and (vecs[~on & (np.asarray(g.branch) >= 0), 0] < 0).all()
+    assert vecs[g.root, 0] == 0
+    # it lies in the span of the graph's eigenvectors orthogonal to the arm-symmetric ones
+    vals, evecs = graphs.spectrum(g)
+    sym = np.array([np.allclose(np.std([v[list(p[1:])] for p in g.paths], axis=0), 0) for v in evecs.T])
+    assert np.allclose(evecs[:, sym].T @ vecs, 0, atol=1e-9)
+
+
 def test_reverse_checks_fail_when_the_look_ups_are_at_chance():
     ok = vr.reverse_checks({"both": 0.97, "backward": 0.93, "forward": 0.1}, 40)
     assert [c.passed for c in ok] == [True, True]
@@ -211,7 +334,8 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
                                                                   + [(0.0, 0.1)]])
     checks += [vr.pause_check({0: 100.0, 1: 100.0}, 50, 500), vr.staged_check([0, 1, 1], [1, 1, 1], 1),
                *vr.tree_checks({"leaf": 0.0}, 16), *vr.token_order_checks(_crossings([[100, 100, 100]] * 5), CASCADE),
-               *vr.reverse_checks({"both": 1.0, "backward": 0.95, "forward": 0.1}, 40)]
+               *vr.reverse_checks({"both": 1.0, "backward": 0.95, "forward": 0.1}, 40),
+               *vr.knob_checks(KNOB), *vr.ablation_checks(ABLATION)]
     recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in vr.EVIDENCE]
     assert {r["id"] for r in recs} == {f.id for f in findings.for_chapter("03_implicit_reasoning")}
     assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
@@ -286,7 +410,9 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
               mixed={"history": history}, trees={"T(16, 4)": _record(0.0, 0.0)}, n_runs=10, rho=0.83)
     runs = GEOMETRIC_RUNS + NON_GEOMETRIC_RUNS
     rho = spearman_checks([r[0] for r in runs], [r[1] for r in runs])
-    extra = vr.token_order_checks(kw["order"], CASCADE) + vr.reverse_checks(kw["reverse_tf"], 40)
+    extra = (vr.token_order_checks(kw["order"], CASCADE) + vr.reverse_checks(kw["reverse_tf"], 40)
+             + vr.knob_checks(KNOB) + vr.ablation_checks(ABLATION))
+    kw.update(knob=KNOB, ablations={"GPT (main run)": ABLATION})
     checks = implicit_reasoning_checks(**GOOD) + rho + extra
     recs = vr.reasoning_findings(p, checks, **kw)
     golden.check("03_implicit_reasoning", recs, checks)
