@@ -392,7 +392,8 @@ def _headline(rows: list[dict[str, Any]]) -> str:
     text = f"**At the book's sizes, of the paper's {findings(len(paper))}: {_counts(paper)}.**"
     if own:
         text += f" **Of the book's own {findings(len(own))} (extensions of the paper): {_counts(own)}.**"
-    return text
+    return text + (" Each finding is judged at the largest size measured for it: the book's ci build, or a "
+                   "larger committed grid where one holds it whole; its size is stated beside its verdict.")
 
 
 def _no_verdict(r: dict[str, Any]) -> str:

@@ -32,6 +32,33 @@ THRESHOLDS: dict[str, float] = {
 LENGTH_EXACT_MIN = 0.5
 
 
+#: Larger grids than the book's build trains: sweep -> the profile of its committed table
+#: (``make sweep NAME=length PROFILE=laptop ARGS="--out bench/results/sweeps"``). Where that
+#: table holds every run of its grid, computed by today's code, the finding is judged at that
+#: size and the ci result is stated beside it; this chapter never trains them.
+LARGER = {"length": "laptop"}
+
+
+def larger_table(name: str) -> Any:
+    """The committed table of sweep ``name`` at its :data:`LARGER` profile when it holds every
+    run of that grid computed by today's code; ``None`` otherwise (the finding then rests on
+    the ci grid alone)."""
+    sweep = grids.load(name, LARGER[name])
+    t = tables.fresh(tables.committed(sweep))
+    return t if t is not None and len(t) == len(sweep.points()) else None
+
+
+def larger_size(larger: Any) -> str:
+    """The size a :func:`larger_table` of the length sweep measures, in words ("" for none)."""
+    if larger is None:
+        return ""
+    top = larger[larger.path_length == larger.path_length.max()]
+    return (f"GPT 2 x 128 on G({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}) with "
+            f"{int(top.n_pause.iloc[0])} pauses, {int(top.steps.iloc[0]):,} steps at batch "
+            f"{int(top.batch_size.iloc[0])}, seeds {int(top.seed.min())}-{int(top.seed.max())} ({LARGER['length']} "
+            "profile, committed table)")
+
+
 def seeds_of(p: Any) -> list[int]:
     """The chapter's seeds: ``SEED``, ``SEED + 1``, ..., ``SEED + N_SEEDS - 1``."""
     return list(range(p.SEED, p.SEED + p.N_SEEDS))

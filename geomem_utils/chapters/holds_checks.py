@@ -86,11 +86,30 @@ def length_check(length: pd.DataFrame, exact_min: float = 0.5) -> Check:
                  paper="held-out paths of G(10^4, 6) and G(10^4, 10) answered (Fig. 2, §2.3)")
 
 
+def longest_paths_text(length: pd.DataFrame) -> str:
+    """The longest paths of a ``length`` table in words: held-out exact match over the seeds,
+    the graph, the pause tokens, the budget, and what the models fit and navigate."""
+    top = length[length.path_length == length.path_length.max()]
+    pauses = sorted({int(x) for x in top.n_pause}) if "n_pause" in top else []
+    return (f"{top.final_exact.min():.2f}-{top.final_exact.max():.2f} held-out exact at "
+            f"G({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])})"
+            + (f" with {', '.join(map(str, pauses))} pause{'s' if pauses != [1] else ''}" if pauses else "")
+            + f", seeds {int(top.seed.min())}-{int(top.seed.max())}, {int(top.steps.iloc[0]):,} steps (training "
+            f"paths {top.train_exact.min():.2f}-{top.train_exact.max():.2f}, navigation "
+            f"{top.navigation.min():.2f}-{top.navigation.max():.2f})")
+
+
 def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFrame,
-                   pos_init: pd.DataFrame | None = None) -> list[dict]:
+                   pos_init: pd.DataFrame | None = None, larger: pd.DataFrame | None = None,
+                   larger_size: str = "") -> list[dict]:
     """The verdicts of chapter 06's findings, from its checks (``holds_checks`` then
     ``length_check``) and the degree, length and pos_init tables. Each sweep spans its own
-    seeds (the grids' ``seed`` column), so the verdicts state them and need no seed table."""
+    seeds (the grids' ``seed`` column), so the verdicts state them and need no seed table.
+
+    ``larger``: the committed ``length`` table of a larger profile (its size in words:
+    ``larger_size``); when given, the last check is its ``length_check``, and
+    ``scale.path_length`` is judged at that size alone, with the ci table's result stated
+    beside it (a verdict never mixes sizes)."""
     from geomem_utils import findings as fd
 
     def seeds_of(df: pd.DataFrame) -> list[int]:
@@ -98,9 +117,9 @@ def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFra
 
     by = {c.name: c for c in checks}
     scale = [c.name for c in checks[:3]]  # the degree sweep's three checks
-    lc = checks[-1]  # length_check, appended last
-    top = length[length.path_length == length.path_length.max()]
-    seeds = f"seeds {int(top.seed.min())}-{int(top.seed.max())}"
+    lc = checks[-1]  # length_check (of ``larger`` where given), appended last
+    judged = larger if larger is not None else length
+    top = judged[judged.path_length == judged.path_length.max()]
     out = [fd.from_checks(
         "scale.seeds_and_sizes", [by[n] for n in scale],
         ours=f"lowest held-out exact {by[scale[0]].value:.2f}, first hop >= {by[scale[1]].value:.0f}x chance, "
@@ -109,15 +128,20 @@ def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFra
              f"{int(degree.seed.max())})",
         paper="up to 100% held-out exact match at G(5000, 5), G(10^4, 6), G(10^4, 10)",
         detail="CPU sizes at every seed; the paper's sizes run on a GPU (`make sweep NAME=degree PROFILE=full`)")]
+    ci_text = longest_paths_text(length)
     out.append(fd.from_checks(
         "scale.path_length", [lc],
-        ours=f"{top.final_exact.min():.2f}-{top.final_exact.max():.2f} held-out exact at "
-             f"G({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}), {seeds}, "
-             f"{int(top.steps.iloc[0])} steps (training paths {top.train_exact.min():.2f}-{top.train_exact.max():.2f})",
+        ours=(f"at the largest size measured: {longest_paths_text(larger)}; at ci size: {ci_text}"
+              if larger is not None else ci_text),
         paper="l = 6 and l = 10 answered at d = 10^4 (GPT-mid, GPU, far longer training)",
-        detail="a 2 x 128 GPT with a few hundred steps; the paper's sizes: `make sweep NAME=length PROFILE=full` "
-               "on a GPU, a CPU middle ground: `make sweep NAME=length PROFILE=laptop`"))
+        detail=("judged at the laptop grid's longest paths (committed table length-laptop, "
+                "`make sweep NAME=length PROFILE=laptop`); the ci grid is stated beside it, not mixed in; the "
+                "paper's sizes: `make sweep NAME=length PROFILE=full` on a GPU" if larger is not None else
+                "a 2 x 128 GPT with a few hundred steps; the paper's sizes: `make sweep NAME=length PROFILE=full` "
+                "on a GPU, a CPU middle ground: `make sweep NAME=length PROFILE=laptop`")))
     out[0]["seeds"], out[1]["seeds"] = seeds_of(degree), seeds_of(top)
+    if larger is not None and larger_size:
+        out[1]["size"] = larger_size
     pitfall = [c for c in checks if c.name.startswith("positions at N(0, 1)")]
     if pos_init is not None and pitfall:
         released = pos_init[pos_init["model.pos_init_std"] == 1.0]

@@ -489,7 +489,53 @@ def test_chapter_06_checks_fail_when_the_finding_is_false() -> None:
 
 def _length(exact_6: float) -> pd.DataFrame:
     return pd.DataFrame([dict(degree=20, path_length=l, seed=s, final_exact=(exact_6 if l == 6 else 0.8),
-                              train_exact=1.0, steps=300, status="done") for l in (5, 6) for s in range(3)])
+                              train_exact=1.0, navigation=1.0, steps=300, status="done")
+                         for l in (5, 6) for s in range(3)])
+
+
+def _laptop(exact_8: float) -> pd.DataFrame:
+    """The laptop grid of the length sweep: G(100, l), one pause or as many as path nodes."""
+    return pd.DataFrame([dict(degree=100, path_length=l, n_pause=k, seed=s, final_exact=(exact_8 if l == 8 else 0.0),
+                              first_hop=(exact_8 if l == 8 else 0.0), train_exact=1.0, navigation=0.9, steps=1000,
+                              batch_size=256, status="committed")
+                         for l, k in ((6, 1), (6, 6), (8, 8)) for s in range(3)])
+
+
+def test_chapter_06_judges_path_length_at_the_largest_size_with_ci_beside_it(monkeypatch) -> None:
+    """Where the laptop grid is committed whole, ``scale.path_length`` is judged on its longest
+    paths alone (the ci grid is stated, not mixed in), and the verdict names its size."""
+    from geomem_utils import findings as fd
+    from geomem_utils.chapters import holds, holds_figures
+    from geomem_utils.chapters.holds_checks import holds_checks, holds_findings, length_check
+
+    t = _tables(0.9, 0.9, 0.0)
+    for exact_8, exact_ci, want in ((0.9, 0.0, fd.REPRODUCED), (0.0, 0.9, fd.NOT_REPRODUCED)):
+        big = _laptop(exact_8)
+        checks = holds_checks(**t) + [length_check(big)]
+        rec = holds_findings(checks, t["degree"], _length(exact_ci), t["pos_init"], larger=big,
+                             larger_size=holds.larger_size(big))[1]
+        assert rec["id"] == "scale.path_length" and rec["verdict"] == want, (exact_8, rec)
+        assert rec["checks"] == ["GPT held-out exact match at G(100, 8), lowest of 3 seeds"]
+        assert "at the largest size measured:" in rec["ours"] and "G(100, 8) with 8 pauses" in rec["ours"]
+        assert f"at ci size: {exact_ci:.2f}-{exact_ci:.2f} held-out exact at G(20, 6)" in rec["ours"]
+        assert rec["size"].startswith("GPT 2 x 128 on G(100, 8) with 8 pauses, 1,000 steps at batch 256, seeds 0-2")
+    # without it, the ci grid decides and no size is forced
+    ci_only = holds_findings(holds_checks(**t) + [length_check(_length(0.0))], t["degree"], _length(0.0))[1]
+    assert "largest size" not in ci_only["ours"] and "size" not in ci_only
+    assert holds.larger_size(None) == ""
+    text = holds_figures.pauses_text(_laptop(0.9))
+    assert "G(100, 6) with 1 pause: held-out exact 0.00" in text and "G(100, 8) with 8 pauses: held-out exact 0.90" in text
+    # a table that lacks a run of its grid, or holds one computed by other code, is not read
+    grid = holds.grids.load("length", holds.LARGER["length"])
+    whole = pd.concat([_laptop(0.9)] * 2).iloc[: len(grid.points())].assign(stamp="today")
+    assert len(whole) == len(grid.points())
+    monkeypatch.setattr(holds.tables, "committed", lambda sweep, folder=None: whole)
+    monkeypatch.setattr(holds.tables, "fresh", lambda df, stamp=None: df[df.stamp == "today"])
+    assert holds.larger_table("length") is not None
+    monkeypatch.setattr(holds.tables, "committed", lambda sweep, folder=None: whole.iloc[1:])
+    assert holds.larger_table("length") is None
+    monkeypatch.setattr(holds.tables, "committed", lambda sweep, folder=None: whole.assign(stamp="old"))
+    assert holds.larger_table("length") is None
 
 
 def test_chapter_06_findings_follow_their_checks() -> None:
