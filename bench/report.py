@@ -268,10 +268,25 @@ def _gpu(rec: dict[str, Any]) -> list[str]:
             *_table(["step", "held-out exact", "train exact", "loss"], hist)]
 
 
+def _sweeps(rec: dict[str, Any]) -> list[str]:
+    res = rec["result"]
+    rows = [[x["table"], x["kind"], x["runs"], x["trained_by_last"], x["workers"], _fmt(x["wall_s"], 0),
+             _fmt(x["runs_per_hour_per_core"]), _fmt(x["train_s_median"]), _fmt(x["training_runs_per_hour_per_core"])]
+            for x in res["rows"]]
+    return ["## Sweep throughput", "",
+            f"Runs per hour per core of the committed sweep tables ({res['folder']}), read from each table and the "
+            "summary of the invocation that last wrote it: that invocation's runs trained over its wall hours and "
+            "workers (Dask, evaluations and waits included), and the training loop alone (3600 s over the median "
+            "`train_s` of the rows that trained, one core each). `python -m bench.run --only sweeps`; no fast path "
+            "(several seeds as one batched model) exists yet, so these are the plain loop's rates.", "",
+            *_table(["table", "kind", "rows", "trained by the last run", "workers", "its wall s", "runs/h/core",
+                     "median train s", "training runs/h/core"], rows), _env_line(rec), ""]
+
+
 SECTIONS = [("tta", _tta), ("throughput", _throughput), ("profile", _profile), ("threads", _threads),
             ("threads_loaded", _threads), ("mamba", _mamba), ("widgets", _widgets), ("live", _live), ("book", _book), ("largest", _largest),
             ("largest_fast_head", _largest), ("compile", _compile), ("recipes", _recipes),
-            ("full_profile_gpu", _gpu)]
+            ("full_profile_gpu", _gpu), ("sweeps", _sweeps)]
 
 
 def render(records: dict[str, dict[str, Any]]) -> str:

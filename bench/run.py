@@ -7,6 +7,7 @@
     python -m bench.run --compile             # + torch.compile's cost and gain
     python -m bench.run --recipes             # + faster ci recipes? (a proposal, ~5 min)
     python -m bench.run --only live           # the in-page retrain + redraw in headless Chromium (built book)
+    python -m bench.run --only sweeps         # runs per hour per core of the committed sweep tables (reads files)
     python -m bench.run --report              # only rebuild README.md from the JSON files
 
 Threads: ``--threads 2`` (the default). OpenMP's default wait policy (idle threads spin)
@@ -49,11 +50,12 @@ import time  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 DEFAULT = ("threads", "throughput", "profile", "tta", "mamba", "widgets")
-OPT_IN = ("book", "largest", "compile", "recipes", "live")
+OPT_IN = ("book", "largest", "compile", "recipes", "live", "sweeps")
 
 
 def _sections(args: argparse.Namespace) -> dict[str, Callable[[], dict[str, Any]]]:
-    from . import book, compile as comp, live_page, mamba_scan, profile_step, recipes, threads, throughput, tta, widgets
+    from . import (book, compile as comp, live_page, mamba_scan, profile_step, recipes, sweep_throughput, threads,
+                   throughput, tta, widgets)
     from .common import matmul_peak
 
     def run_tta() -> dict[str, Any]:
@@ -103,6 +105,7 @@ def _sections(args: argparse.Namespace) -> dict[str, Callable[[], dict[str, Any]
         "compile": lambda: comp.compile_cost(),
         "recipes": lambda: recipes.recipes(tuple(args.seeds)),
         "live": lambda: live_page.live_page(repeats=2 if args.quick else 7),
+        "sweeps": lambda: sweep_throughput.sweep_throughput(),
     }
 
 
@@ -115,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--recipes", action="store_true", help="also try faster ci recipes (lr, schedule; ~5 min)")
     ap.add_argument("--live", action="store_true", help="also time the in-page retrains in headless Chromium "
                                                          "(needs the built book)")
+    ap.add_argument("--sweeps", action="store_true", help="also read the committed sweep tables' throughput")
     ap.add_argument("--report", action="store_true", help="only rebuild README.md from the JSON files")
     ap.add_argument("--quick", action="store_true", help="fewer steps and repeats (a smoke run of the bench)")
     ap.add_argument("--threads", type=int, default=2)

@@ -33,10 +33,10 @@ LENGTH_EXACT_MIN = 0.5
 
 
 #: Larger grids than the book's build trains: sweep -> the profile of its committed table
-#: (``make sweep NAME=length PROFILE=laptop ARGS="--out bench/results/sweeps"``). Where that
+#: (``make sweep NAME=degree PROFILE=laptop ARGS="--out bench/results/sweeps"``). Where that
 #: table holds every run of its grid, computed by today's code, the finding is judged at that
 #: size and the ci result is stated beside it; this chapter never trains them.
-LARGER = {"length": "laptop"}
+LARGER = {"degree": "laptop", "length": "laptop"}
 
 
 def larger_table(name: str) -> Any:
@@ -48,14 +48,16 @@ def larger_table(name: str) -> Any:
     return t if t is not None and len(t) == len(sweep.points()) else None
 
 
-def larger_size(larger: Any) -> str:
-    """The size a :func:`larger_table` of the length sweep measures, in words ("" for none)."""
+def larger_size(name: str, larger: Any) -> str:
+    """The size a :func:`larger_table` of sweep ``name`` measures, in words ("" for none)."""
     if larger is None:
         return ""
-    top = larger[larger.path_length == larger.path_length.max()]
-    return (f"GPT 2 x 128 on G({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}) with "
-            f"{int(top.n_pause.iloc[0])} pauses, {int(top.steps.iloc[0]):,} steps at batch "
-            f"{int(top.batch_size.iloc[0])}, seeds {int(top.seed.min())}-{int(top.seed.max())} ({LARGER['length']} "
+    key = "path_length" if name == "length" else "degree"
+    top = larger[larger[key] == larger[key].max()]
+    pauses = int(top.n_pause.iloc[0])
+    return (f"GPT 2 x 128 on G({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}) with {pauses} "
+            f"pause{'s' if pauses != 1 else ''}, {int(top.steps.iloc[0]):,} steps at batch "
+            f"{int(top.batch_size.iloc[0])}, seeds {int(top.seed.min())}-{int(top.seed.max())} ({LARGER[name]} "
             "profile, committed table)")
 
 

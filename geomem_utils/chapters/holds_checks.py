@@ -8,6 +8,7 @@ the tables the notebook computed (one row per run) and compares them with thresh
 from __future__ import annotations
 
 import math
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -99,49 +100,63 @@ def longest_paths_text(length: pd.DataFrame) -> str:
             f"{top.navigation.min():.2f}-{top.navigation.max():.2f})")
 
 
+def degree_text(degree: pd.DataFrame) -> str:
+    """The ``degree`` table in words: at its largest d the lowest held-out exact match and
+    the mean navigation over the seeds, and the lowest first hop over every run, in chances."""
+    top = degree[degree.degree == degree.degree.max()]
+    return (f"lowest held-out exact {top.final_exact.min():.2f}, first hop >= "
+            f"{(degree.first_hop / degree.chance).min():.0f}x chance, navigation {top.navigation.mean():.2f} at "
+            f"G({int(top.degree.iloc[0])}, {int(degree.path_length.iloc[0])}) "
+            f"(d = {', '.join(str(k) for k in sorted(set(degree.degree)))}, seeds {int(degree.seed.min())}-"
+            f"{int(degree.seed.max())})")
+
+
 def holds_findings(checks: list[Check], degree: pd.DataFrame, length: pd.DataFrame,
-                   pos_init: pd.DataFrame | None = None, larger: pd.DataFrame | None = None,
-                   larger_size: str = "") -> list[dict]:
+                   pos_init: pd.DataFrame | None = None, larger: Mapping[str, pd.DataFrame] | None = None,
+                   sizes: Mapping[str, str] | None = None) -> list[dict]:
     """The verdicts of chapter 06's findings, from its checks (``holds_checks`` then
     ``length_check``) and the degree, length and pos_init tables. Each sweep spans its own
     seeds (the grids' ``seed`` column), so the verdicts state them and need no seed table.
 
-    ``larger``: the committed ``length`` table of a larger profile (its size in words:
-    ``larger_size``); when given, the last check is its ``length_check``, and
-    ``scale.path_length`` is judged at that size alone, with the ci table's result stated
-    beside it (a verdict never mixes sizes)."""
+    ``larger``: sweep name (``"degree"``, ``"length"``) -> the committed table of a larger
+    profile, its size in words in ``sizes``. The checks of that sweep must then have been
+    computed on it: the finding is judged at that size alone, and the ci table's result is
+    stated beside it (a verdict never mixes sizes)."""
     from geomem_utils import findings as fd
+
+    larger, sizes = dict(larger or {}), dict(sizes or {})
 
     def seeds_of(df: pd.DataFrame) -> list[int]:
         return sorted(int(s) for s in set(df.seed))
 
+    def beside(name: str, ci: pd.DataFrame, text: Any) -> str:
+        return (f"at the largest size measured: {text(larger[name])}; at ci size: {text(ci)}" if name in larger
+                else text(ci))
+
+    def detail(name: str, ci_detail: str) -> str:
+        return (f"judged at the {name} sweep's laptop grid (committed table {name}-laptop, `make sweep NAME={name} "
+                f"PROFILE=laptop`); the ci grid is stated beside it, not mixed in; the paper's sizes: `make sweep "
+                f"NAME={name} PROFILE=full` on a GPU" if name in larger else ci_detail)
+
     by = {c.name: c for c in checks}
     scale = [c.name for c in checks[:3]]  # the degree sweep's three checks
-    lc = checks[-1]  # length_check (of ``larger`` where given), appended last
-    judged = larger if larger is not None else length
-    top = judged[judged.path_length == judged.path_length.max()]
+    lc = checks[-1]  # length_check (of the larger table where given), appended last
+    judged = {name: larger.get(name, ci) for name, ci in (("degree", degree), ("length", length))}
+    top = judged["length"][judged["length"].path_length == judged["length"].path_length.max()]
     out = [fd.from_checks(
-        "scale.seeds_and_sizes", [by[n] for n in scale],
-        ours=f"lowest held-out exact {by[scale[0]].value:.2f}, first hop >= {by[scale[1]].value:.0f}x chance, "
-             f"navigation {by[scale[2]].value:.2f} at G({int(degree.degree.max())}, {int(degree.path_length.iloc[0])}) "
-             f"(d = {', '.join(str(k) for k in sorted(set(degree.degree)))}, seeds {int(degree.seed.min())}-"
-             f"{int(degree.seed.max())})",
+        "scale.seeds_and_sizes", [by[n] for n in scale], ours=beside("degree", degree, degree_text),
         paper="up to 100% held-out exact match at G(5000, 5), G(10^4, 6), G(10^4, 10)",
-        detail="CPU sizes at every seed; the paper's sizes run on a GPU (`make sweep NAME=degree PROFILE=full`)")]
-    ci_text = longest_paths_text(length)
+        detail=detail("degree", "CPU sizes at every seed; the paper's sizes run on a GPU (`make sweep NAME=degree "
+                                "PROFILE=full`)"))]
     out.append(fd.from_checks(
-        "scale.path_length", [lc],
-        ours=(f"at the largest size measured: {longest_paths_text(larger)}; at ci size: {ci_text}"
-              if larger is not None else ci_text),
+        "scale.path_length", [lc], ours=beside("length", length, longest_paths_text),
         paper="l = 6 and l = 10 answered at d = 10^4 (GPT-mid, GPU, far longer training)",
-        detail=("judged at the laptop grid's longest paths (committed table length-laptop, "
-                "`make sweep NAME=length PROFILE=laptop`); the ci grid is stated beside it, not mixed in; the "
-                "paper's sizes: `make sweep NAME=length PROFILE=full` on a GPU" if larger is not None else
-                "a 2 x 128 GPT with a few hundred steps; the paper's sizes: `make sweep NAME=length PROFILE=full` "
-                "on a GPU, a CPU middle ground: `make sweep NAME=length PROFILE=laptop`")))
-    out[0]["seeds"], out[1]["seeds"] = seeds_of(degree), seeds_of(top)
-    if larger is not None and larger_size:
-        out[1]["size"] = larger_size
+        detail=detail("length", "a 2 x 128 GPT with a few hundred steps; the paper's sizes: `make sweep NAME=length "
+                                "PROFILE=full` on a GPU, a CPU middle ground: `make sweep NAME=length PROFILE=laptop`")))
+    out[0]["seeds"], out[1]["seeds"] = seeds_of(judged["degree"]), seeds_of(top)
+    for rec, name in zip(out, ("degree", "length")):
+        if name in larger and sizes.get(name):
+            rec["size"] = sizes[name]
     pitfall = [c for c in checks if c.name.startswith("positions at N(0, 1)")]
     if pos_init is not None and pitfall:
         released = pos_init[pos_init["model.pos_init_std"] == 1.0]

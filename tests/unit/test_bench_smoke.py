@@ -87,3 +87,25 @@ def test_peak_rss_probe_sees_a_child():
     with PeakRSS(interval=0.1) as peak:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert peak.mb is not None and peak.mb >= 80
+
+
+def test_sweep_throughput_reads_each_committed_table_and_its_last_invocation(tmp_path) -> None:
+    """Runs per hour per core: the last invocation's trained runs over its wall hours and
+    workers; the training's from the median train_s of the rows that trained (a run loaded
+    from the cache is not a training)."""
+    import json
+
+    import pandas as pd
+
+    from bench import report, sweep_throughput
+
+    pd.DataFrame({"train_s": [100.0, 300.0, 200.0, 0.05], "status": ["done"] * 4}).to_csv(tmp_path / "x-ci.csv",
+                                                                                         index=False)
+    (tmp_path / "x-ci.json").write_text(json.dumps({"kind": "path_star", "done": 3, "workers": 2, "wall_s": 360.0,
+                                                    "started": "2026-12-07T00:00:00+00:00"}))
+    (row,) = sweep_throughput.sweep_throughput(tmp_path)["rows"]
+    assert row["runs_per_hour_per_core"] == 15.0  # 3 runs / 0.1 h / 2 workers
+    assert row["train_s_median"] == 200.0 and row["training_runs_per_hour_per_core"] == 18.0
+    assert row["runs"] == 4 and row["trained_by_last"] == 3
+    text = "\n".join(report._sweeps({"result": sweep_throughput.sweep_throughput(tmp_path), "env": {}}))
+    assert "| x-ci.csv | path_star | 4 | 3 | 2 |" in text

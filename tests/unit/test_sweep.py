@@ -512,17 +512,29 @@ def test_chapter_06_judges_path_length_at_the_largest_size_with_ci_beside_it(mon
     for exact_8, exact_ci, want in ((0.9, 0.0, fd.REPRODUCED), (0.0, 0.9, fd.NOT_REPRODUCED)):
         big = _laptop(exact_8)
         checks = holds_checks(**t) + [length_check(big)]
-        rec = holds_findings(checks, t["degree"], _length(exact_ci), t["pos_init"], larger=big,
-                             larger_size=holds.larger_size(big))[1]
+        rec = holds_findings(checks, t["degree"], _length(exact_ci), t["pos_init"], larger={"length": big},
+                             sizes={"length": holds.larger_size("length", big)})[1]
         assert rec["id"] == "scale.path_length" and rec["verdict"] == want, (exact_8, rec)
         assert rec["checks"] == ["GPT held-out exact match at G(100, 8), lowest of 3 seeds"]
         assert "at the largest size measured:" in rec["ours"] and "G(100, 8) with 8 pauses" in rec["ours"]
         assert f"at ci size: {exact_ci:.2f}-{exact_ci:.2f} held-out exact at G(20, 6)" in rec["ours"]
         assert rec["size"].startswith("GPT 2 x 128 on G(100, 8) with 8 pauses, 1,000 steps at batch 256, seeds 0-2")
+    # the same for the degree sweep: judged on the laptop grid's largest d, the ci grid beside it
+    big_deg = pd.DataFrame([dict(degree=d, path_length=5, n_pause=1, seed=s_, final_exact=(0.2 if d == 500 else 0.9),
+                                 first_hop=0.9, navigation=0.8, chance=1 / d, steps=1000, batch_size=256,
+                                 status="committed") for d in (100, 200, 500) for s_ in range(3)])
+    checks = holds_checks(degree=big_deg, pos_init=t["pos_init"]) + [length_check(_length(0.0))]
+    rec = holds_findings(checks, t["degree"], _length(0.0), t["pos_init"], larger={"degree": big_deg},
+                         sizes={"degree": holds.larger_size("degree", big_deg)})[0]
+    assert rec["id"] == "scale.seeds_and_sizes" and rec["verdict"] == fd.PARTLY  # exact 0.2 < 0.5 at d = 500
+    assert rec["ours"].startswith("at the largest size measured: lowest held-out exact 0.20")
+    assert "G(500, 5) (d = 100, 200, 500" in rec["ours"] and "at ci size: lowest held-out exact 0.90" in rec["ours"]
+    assert rec["size"].startswith("GPT 2 x 128 on G(500, 5) with 1 pause, 1,000 steps")
+    assert "degree-laptop" in rec["detail"]
     # without it, the ci grid decides and no size is forced
     ci_only = holds_findings(holds_checks(**t) + [length_check(_length(0.0))], t["degree"], _length(0.0))[1]
     assert "largest size" not in ci_only["ours"] and "size" not in ci_only
-    assert holds.larger_size(None) == ""
+    assert holds.larger_size("length", None) == ""
     text = holds_figures.pauses_text(_laptop(0.9))
     assert "G(100, 6) with 1 pause: held-out exact 0.00" in text and "G(100, 8) with 8 pauses: held-out exact 0.90" in text
     # a table that lacks a run of its grid, or holds one computed by other code, is not read
