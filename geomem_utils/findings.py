@@ -243,9 +243,9 @@ REGISTER: tuple[Finding, ...] = (
             "§5", _04, REPRODUCED,
             paper_size="tiny graphs, width 512"),
     Finding("puzzle.succinctness",
-            "Associative memory is at most 2x more costly than geometry in bits and in l2 norm (Prop. 1), so "
-            "capacity/succinctness does not explain geometry.",
-            "§5, Prop. 1", _04, REPRODUCED,
+            "Associative memory costs between 1x and 2x the geometry, in bits and in l2 norm (Prop. 1), so "
+            "succinctness does not explain geometry.",
+            "§5, Prop. 1", _04, PARTLY,
             paper_size="closed form (Prop. 1), any size"),
     Finding("puzzle.associative_faster",
             "Associative memory is found faster (about 2 steps vs about 100 steps in the tiny graphs).",

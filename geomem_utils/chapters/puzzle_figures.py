@@ -55,30 +55,51 @@ def prop1_ratios(prop1: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def trained_costs(prop1: pd.DataFrame, trained: pd.DataFrame) -> go.Figure:
-    """The l2-norm bounds of Proposition 1 (lines) and the trained solutions' costs (dots)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["path-star G(d, 5)", "cycle"], shared_yaxes=True)
-    styles = {"bound: lookup sqrt(2|E|)": ("lines", "#dd8452", "dash"),
-              "bound: geometry sqrt(|V|)": ("lines", "#4c72b0", "dash"),
-              "trained lookup": ("markers", "#dd8452", None), "trained geometry": ("markers", "#4c72b0", None)}
-    bounds = [("norm_associative", "bound: lookup sqrt(2|E|)"), ("norm_geometric", "bound: geometry sqrt(|V|)")]
-    for col, family in enumerate(["path-star", "cycle"], start=1):
-        rows = prop1[prop1.family == family].sort_values("nodes")
-        for key, label in bounds:
-            mode, color, dash = styles[label]
-            fig.add_trace(go.Scatter(x=rows.nodes, y=rows[key], mode=mode, name=label,
-                                     line=dict(color=color, dash=dash), legendgroup=label,
-                                     showlegend=col == 1), row=1, col=col)
-        pts = trained[trained.family == family]
-        for label in ("trained lookup", "trained geometry"):
-            mode, color, _ = styles[label]
-            fig.add_trace(go.Scatter(x=pts.nodes, y=pts[label], mode=mode, name=label,
-                                     marker=dict(color=color, size=9), legendgroup=label,
-                                     showlegend=col == 1), row=1, col=col)
-    fig.update_xaxes(type="log", title="nodes |V|")
-    fig.update_yaxes(type="log", title="l2 norm at margin 1", col=1)
-    fig.update_layout(title="Cost of each memory: bounds (lines), trained solutions (dots)", height=420)
+def trained_costs(trained: pd.DataFrame) -> go.Figure:
+    """Proposition 1's bounds (lines) and the trained memories' costs (markers), in l2 norm at
+    margin 1 (top) and in bits (bottom), per family; ``trained``: the chapter's priced pairs
+    (columns ``pair``, ``family``, ``nodes``, ``bound ...``, ``l2/bits lookup/geometry``).
+    Circles: free table and Node2Vec; diamonds: the frozen-embedding network and its twin's
+    geometric part (tiny graphs, where priced)."""
+    from geomem_utils.chapters.puzzle import FREE_PAIR
+
+    families = ["path-star", "cycle"]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=["path-star G(d, 5)", "cycle"], shared_xaxes=True,
+                        vertical_spacing=0.1, horizontal_spacing=0.08)
+    colors = {"lookup": "#dd8452", "geometry": "#4c72b0"}
+    for row, measure in enumerate(["l2", "bits"], start=1):
+        for col, family in enumerate(families, start=1):
+            rows = trained[trained.family == family]
+            free = rows[rows.pair == FREE_PAIR].sort_values("nodes")
+            first = row == 1 and col == 1
+            for memory, color in colors.items():
+                fig.add_trace(go.Scatter(x=free.nodes, y=free[f"bound {measure} {memory}"], mode="lines",
+                                         name=f"Prop. 1: {memory}", line=dict(color=color, dash="dash"),
+                                         legendgroup=f"bound {memory}", showlegend=first), row=row, col=col)
+                for pair, symbol in ((FREE_PAIR, "circle"), (None, "diamond")):
+                    pts = rows[rows.pair == pair] if pair else rows[rows.pair != FREE_PAIR]
+                    label = f"trained {memory}" + ("" if pair else " (one-layer nets)")
+                    fig.add_trace(go.Scatter(x=pts.nodes, y=pts[f"{measure} {memory}"], mode="markers", name=label,
+                                             marker=dict(color=color, size=9, symbol=symbol), legendgroup=label,
+                                             showlegend=first), row=row, col=col)
+    fig.update_xaxes(type="log")
+    fig.update_xaxes(title_text="nodes |V|", row=2)
+    fig.update_yaxes(type="log")
+    fig.update_yaxes(title_text="l2 norm at margin 1", row=1, col=1)
+    fig.update_yaxes(title_text="bits", row=2, col=1)
+    fig.update_layout(title="Cost of each memory: Prop. 1's bounds (lines), trained memories (markers)",
+                      height=620, margin=dict(l=60, r=20, t=80, b=40))
     return fig
+
+
+def cost_table(trained: pd.DataFrame) -> pd.DataFrame:
+    """The priced pairs, compactly: per pair and graph, each memory's l2 cost at margin 1,
+    levels Delta and bits, and the ratios lookup / geometry (rounded for the page)."""
+    columns = ["nodes", "l2 lookup", "l2 geometry", "l2 ratio", "levels lookup", "levels geometry",
+               "bits lookup", "bits geometry", "bits ratio"]
+    out = trained.set_index(["pair", "graph"])[columns].astype(float).round(2)
+    whole = ["nodes", "levels lookup", "levels geometry", "bits lookup", "bits geometry"]  # counts: no decimals
+    return out.assign(**{c: out[c].round(0).astype("Int64") for c in whole})
 
 
 def recall_and_alignment(runs: Mapping[str, tuple[Mapping[str, pd.DataFrame], str]],

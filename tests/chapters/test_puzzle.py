@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import golden  # tests/support: the approved words of the chapter's records
 import torch
@@ -15,6 +16,7 @@ import torch
 from geomem_utils.runs import pathstar
 from geomem_utils import findings
 from geomem_utils.science import graphs, margins, measures, succinctness, tasks
+from geomem_utils.chapters import puzzle as chapter
 from geomem_utils.chapters import puzzle_checks as vp
 from geomem_utils.science.models import build_model
 from geomem_utils.validate import ConfigError
@@ -159,7 +161,7 @@ GOOD = dict(
     gpt_alignment={"star": 0.62, "cycle": 0.64},
     alignment_chance={"star": 0.25, "cycle": 0.29},
     ratios=[1.33, 1.9, 2.0],
-    trained_cost_ratios=[0.45, 0.7],  # trained lookup / trained geometry, as measured (the geometry costs more)
+    trained_cost_ratios={"l2": [1.2, 1.41], "bits": [1.33, 1.9]},  # lookup / geometry inside Prop. 1's band
     twin_margin_at_full={"star": 0.0, "cycle": 0.01},  # m=512 twin, seed 0: a lookup at first full recall
     twin_margin_end={"star": 1.24, "cycle": 7.74},
     navigation=0.36, degree=100, finetuned_first_hop=1.0, scratch_first_hop=0.04,
@@ -171,6 +173,10 @@ GOOD = dict(
 GEOMETRIC_GPT = dict(edge_recall=100.0, train_exact=1.0, test_exact=1.0, navigation=0.9, degree=40, n_test=10)
 #: An untrained GPT: no memory at all (edge recall about chance), so no lookup either.
 UNTRAINED_GPT = dict(edge_recall=2.0, train_exact=0.0, test_exact=0.0, navigation=0.0, degree=40, n_test=10)
+
+
+MAX_NAME = "succinctness: trained lookup / trained geometry, max over graphs, l2 and bits"
+MIN_NAME = "succinctness: trained lookup / trained geometry, min over graphs, l2 and bits"
 
 
 def failed(**changes) -> list[str]:
@@ -186,7 +192,7 @@ def test_closed_form_is_machinery_and_not_evidence():
     prop1 = [c for c in checks if "Prop. 1 ratio" in c.name]
     assert len(prop1) == 2 and all(c.kind == "machinery" for c in prop1)
     ev = findings.evidence(checks, vp.EVIDENCE["puzzle.succinctness"])
-    assert [c.name for c in ev] == ["succinctness: trained lookup / trained geometry at margin 1, max over graphs"]
+    assert [c.name for c in ev] == [MAX_NAME, MIN_NAME]
 
 
 def test_lookup_checks_fail_on_the_geometric_and_the_untrained_gpt():
@@ -232,8 +238,9 @@ def test_findings_of_the_chapter():
     (dict(twin_margin_at_full={"star": 0.81, "cycle": 1.32}, twin_margin_end={"star": 2.2, "cycle": 3.2}),
      "skewed margin at first 100%"),  # geometric from the start: the m=32 twin's numbers (seed 0)
     (dict(twin_margin_end={"star": 0.1, "cycle": 0.2}), "end minus first"),  # a lookup that stays one
-    (dict(trained_cost_ratios=[0.5, 2.6]), "trained lookup / trained geometry"),
-    (dict(trained_cost_ratios=[0.5, float("nan")]), "trained lookup / trained geometry"),  # a solution that failed
+    (dict(trained_cost_ratios={"l2": [1.2], "bits": [2.6]}), MAX_NAME),  # a lookup over twice the geometry
+    (dict(trained_cost_ratios={"l2": [0.35, 0.8], "bits": [0.03, 1.34]}), MIN_NAME),  # as measured at ci, seed 0
+    (dict(trained_cost_ratios={"l2": [1.2, float("nan")], "bits": [1.5]}), "trained lookup / trained geometry"),
     (dict(lookup=GEOMETRIC_GPT), "trainable lookup on the path-star: "),
     (dict(lookup=UNTRAINED_GPT), "lookup"),
     (dict(navigation=0.02), "navigation"),
@@ -277,6 +284,55 @@ def test_check_fails_on_real_runs_without_the_phenomenon():
     assert any("skewed margin at first 100%" in n for n in names), (full, names)
 
 
+# ---------------------------------------------------------------------------- succinctness of trained memories
+
+def verdict_for(l2: list[float], bits: list[float]) -> dict:
+    checks = vp.memorization_puzzle_checks(**{**GOOD, "trained_cost_ratios": {"l2": l2, "bits": bits}})
+    fid = "puzzle.succinctness"
+    return findings.verdict_of(fid, checks, vp.EVIDENCE[fid], "x", "y", "note")
+
+
+@pytest.mark.parametrize("l2, bits, verdict, failing", [
+    ([1.2, 1.41], [1.33, 1.9], findings.REPRODUCED, []),  # inside Prop. 1's band
+    ([0.35, 0.8], [0.03, 1.34], findings.PARTLY, [MIN_NAME]),  # the geometry dearer (seed 0 at ci)
+    ([1.2, 1.41], [1.3, 2.6], findings.PARTLY, [MAX_NAME]),  # a lookup more than twice the geometry
+    ([0.4, 2.5], [1.5, 1.5], findings.NOT_REPRODUCED, [MAX_NAME, MIN_NAME]),  # out on both sides
+    ([1.2, math.nan], [1.5, 1.5], findings.NOT_REPRODUCED, [MAX_NAME, MIN_NAME]),  # a memory not stored
+])
+def test_the_two_halves_of_the_band_are_two_checks(l2, bits, verdict, failing):
+    rec = verdict_for(l2, bits)
+    assert rec["verdict"] == verdict and rec["checks"] == [MAX_NAME, MIN_NAME]
+    assert [n for n in rec["checks"] if n in rec["detail"]] == failing
+
+
+def test_the_check_reads_both_measures():
+    """A ratio out of the band in bits alone, or in l2 alone, is caught."""
+    assert verdict_for([1.5], [0.5])["verdict"] == findings.PARTLY
+    assert verdict_for([0.5], [1.5])["verdict"] == findings.PARTLY
+    assert verdict_for([1.5], [])["verdict"] == findings.REPRODUCED
+
+
+def trained_table(**changes) -> pd.DataFrame:
+    rows = pd.DataFrame({
+        "pair": [chapter.FREE_PAIR, chapter.FREE_PAIR, chapter.NET_PAIR, chapter.NET_PAIR],
+        "graph": ["G(2, 5)", "C(512)", "star", "cycle"], "nodes": [9, 512, 17, 15],
+        "l2 ratio": [0.35, 0.46, math.nan, 0.35], "bits ratio": [0.09, 1.34, math.nan, 0.3],
+        "checked": [True, True, False, True]})
+    return rows.assign(**changes)
+
+
+def test_cost_ratios_count_the_checked_rows_and_say_which_way_they_fall():
+    t = trained_table()
+    assert vp.cost_ratios(t) == {"l2": [0.35, 0.46, 0.35], "bits": [0.09, 1.34, 0.3]}
+    text = vp.cost_ordering(t)
+    assert "l2 0.35-0.46, bits 0.09-1.34 over 3 graphs (9-512 nodes)" in text
+    assert "5 of 6 ratios below 1" in text and "1 within [1, 2], 0 above 2" in text
+    assert "tiny graphs: cycle)" in vp.cost_detail(t) and "n^2 entries" in vp.cost_detail(t)
+    broken = trained_table(**{"l2 ratio": [0.35, math.nan, math.nan, 0.35]})
+    assert math.isnan(vp.cost_ratios(broken)["l2"][1])  # a checked row that failed is kept, and fails
+    assert "1 not priced" in vp.cost_ordering(broken)
+
+
 # ---------------------------------------------------------------------------- experiments.py helpers
 
 def test_edges_only_run_keeps_its_model_and_can_decode_paths():
@@ -301,7 +357,9 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding():
                             for n in tiny})
     knobs = pd.DataFrame({"checked": [True, True, False], "same direction": [True, True, False]},
                          index=["lr 1e-2", "N(0,1) init, lr 1e-4", "N(0,1) init, lr 1e-1"])
-    trained = pd.DataFrame({"trained geometry / trained lookup": [2.2, 1.4]}, index=tiny)
+    trained = pd.DataFrame({"pair": [chapter.FREE_PAIR, chapter.NET_PAIR], "graph": ["C(8)", "cycle"],
+                            "nodes": [8, 15], "l2 ratio": [1.2, 1.41], "bits ratio": [1.33, 1.9],
+                            "checked": [True, True]})
     assoc = {n: (None, pd.DataFrame({"top_k": [50.0, 100.0]})) for n in tiny}
     p = SimpleNamespace(LOOKUP_DEGREE=40, PATH_LENGTH=5, SEED=0)
     checks = memorization_puzzle_checks(**GOOD, matched_steps=vp.matched_steps(matched, tiny))
