@@ -216,8 +216,11 @@ def ablation_table(ablations: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         for label, key in ABLATION_ROWS:
             m = _at(abl, key)
             energy = 0.0 if key == "intact" else abl["top_k"][key[1]]["energy"]
-            rows.append({"model": model, "embedding": label, "energy removed": energy, **m})
-    return pd.DataFrame(rows).set_index(["model", "embedding"]).round(3)
+            rows.append({"model": model, "embedding": label, "energy removed": energy,
+                         "held-out first hop": m["first_hop"], "training paths": m["train_exact"],
+                         "edge recall %": m["edges_top_k"]})
+    return pd.DataFrame(rows).set_index(["model", "embedding"]).round(
+        {"energy removed": 3, "held-out first hop": 2, "training paths": 2, "edge recall %": 1})
 
 
 def ablation_figure(ablations: Mapping[str, Mapping[str, Any]]) -> go.Figure:
@@ -227,12 +230,13 @@ def ablation_figure(ablations: Mapping[str, Mapping[str, Any]]) -> go.Figure:
     direction removed; random: the same energy) where it was measured."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=("held-out first hop", "training paths, exact",
                                                         "edge recall (top-k, %)"), horizontal_spacing=0.08)
+    short = [m.split(" (")[0].split(",")[0] for m in ablations]  # "GPT (main run)" -> "GPT"
     for i, (label, key) in enumerate(ABLATION_ROWS[:3]):
         for col, metric in enumerate(("first_hop", "train_exact", "edges_top_k"), start=1):
-            fig.add_trace(go.Bar(x=list(ablations), y=[_at(a, key)[metric] for a in ablations.values()],
+            fig.add_trace(go.Bar(x=short, y=[_at(a, key)[metric] for a in ablations.values()],
                                  name=label, legendgroup=label, showlegend=col == 1,
                                  marker_color=PALETTE[i]), row=1, col=col)
-    arms = {m: a["arm"] for m, a in ablations.items() if "arm" in a}
+    arms = {x: a["arm"] for x, a in zip(short, ablations.values()) if "arm" in a}
     for j, (label, metric) in enumerate((("own arm removed: that leaf", "own"),
                                          ("random, same energy: that leaf", "own_random"))):
         fig.add_trace(go.Bar(x=list(arms), y=[a[metric] for a in arms.values()], name=label,

@@ -371,6 +371,14 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding():
     assert findings.problems("04_memorization_puzzle", recs, [c.__dict__ for c in checks]) == []
     ease = next(r for r in recs if r["id"] == "puzzle.associative_faster")
     assert ease["verdict"] == findings.PARTLY and "m=32: frozen 301/301 vs trainable 29/29" in ease["ours"]
+    # a measured fine-tune is stated with its numbers (and, past the checked path length, as recorded only)
+    for length, tail in ((5, ""), (8, " (recorded, not checked)")):
+        with_ft = vp.puzzle_findings(SimpleNamespace(LOOKUP_DEGREE=40, PATH_LENGTH=length, SEED=0), checks,
+                                     assoc=assoc, matched=matched, tiny=tiny, knobs=knobs, trained=trained,
+                                     ratios=GOOD["ratios"], twin_full={"star": (0.0, 1.24), "cycle": (0.01, 7.74)},
+                                     lookup=GOOD["lookup"], finetune=(0.9, 0.02))
+        ft = next(r for r in with_ft if r["id"] == "puzzle.edges_then_hardest")
+        assert ft["ours"] == f"held-out first hop after the fine-tune 0.90, from scratch 0.02{tail}"
 
 
 def test_every_check_quotes_what_it_stands_for():

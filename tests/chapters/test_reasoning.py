@@ -150,6 +150,34 @@ def _with(d, path, value):
     return out
 
 
+def test_a_crossing_table_states_its_evaluation_interval_only_when_it_has_one():
+    p = {"DEGREE": 100, "PATH_LENGTH": 5, "SEED": 0, "PROFILE": "ci"}
+    checks = vr.token_order_checks(_crossings([[100, 100, 100]] * 5), CASCADE)
+
+    def ours(order):
+        recs = vr.reasoning_findings(
+            p | {"MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3, "MAMBA_BETA2": 0.95, "IC_DEGREE": 2, "ABL_DEGREE": 40,
+                 "TREE_DEGREE": 16}, checks, main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0),
+            mamba=_record(0.9), mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
+            ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}}, order=order,
+            control=CASCADE, reverse_tf={"both": 1.0, "backward": 0.95, "forward": 0.1},
+            direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0}, pause_steps={0: 300.0},
+            pause_every=50, staged={"history": [{"step": 0, "test_exact": 1.0}]},
+            mixed={"history": [{"step": 0, "test_exact": 1.0}]}, trees={"leaf": _record(0.0, 0.0)}, n_runs=10,
+            rho=0.8)
+        return next(r for r in recs if r["id"] == "reasoning.no_token_order")["ours"]
+
+    table = _crossings([[100, 60, 60]] * 5)
+    assert ours(table).endswith("seed 4: 100, 60, 60 (evaluations every 10 steps)")
+    assert ours(table.drop(columns="eval_every")).endswith("seed 4: 100, 60, 60")
+
+
+def test_tree_checks_quote_the_papers_claim():
+    (leaf, sub_) = vr.tree_checks({"leaf": 0.5, "subtree": 0.0}, 16)
+    assert leaf.paper == sub_.paper == "held-out leaves / subtrees of a tree-star are answered (§2.3)"
+    assert leaf.passed and leaf.value == 8.0 and not sub_.passed
+
+
 def test_knob_checks_read_the_correlation_within_the_runs_that_generalise():
     pre, rho, p_value = vr.knob_checks(KNOB)
     assert pre.kind == "machinery" and pre.value == 8 and pre.passed

@@ -138,6 +138,7 @@ def test_a_stale_table_fails_the_build_and_a_new_seed_is_read_alone(tmp_path) ->
     heat = rec["findings"][0]
     assert heat["verdict"] == fd.REPRODUCED and heat["seeds"] == [0, 1, 2]
     assert heat["this_run"]["seed"] == 7 and heat["this_run"]["verdict"] == fd.NOT_REPRODUCED
+    assert heat["this_run"]["values"] == {c.name: c.value for c in bad if c.name in heat["holds"]}
     assert "seed 7 alone reads 'not reproduced" in fd.markdown(rec["findings"])
     # a row of another configuration is refused by name; a stale stamp is reported
     with pytest.raises(ValueError, match="another configuration.*PROFILE"):

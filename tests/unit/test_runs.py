@@ -770,6 +770,10 @@ def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_pat
     assert again["teacher_forced"] == tf and again["greedy_exact"] == rec["greedy_exact"]
     with pytest.raises(ConfigError, match="n_layers"):
         InContextRun(n_layers=0)
+    import numpy as np
+
+    with pytest.raises(ConfigError, match="lr"):  # a numpy scalar would key the cache apart from the same float
+        InContextRun(lr=np.float32(1e-3))
 
 
 def test_an_in_context_run_trains_on_the_device_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -117,4 +117,5 @@ def test_a_table_without_its_command_is_given_the_one_that_reruns_it(tmp_path, m
     (tmp_path / "nb.json").write_text(json.dumps({"config": seeds.config_of(params), "rows": rows}))
     by_seed, info, problems = seeds.combine("nb", params, {"a": 1.0})
     assert info["command"] == 'make seeds NB=nb SEEDS="0 1 2"' and info["seeds"] == [0, 1, 2] and not problems
+    assert info["path"] == f"{seeds.FOLDER}/nb.json"
     assert info["stale_seeds"] == [2, 0, 1] and not info["fresh"] and sorted(by_seed) == [0, 1, 2]
