@@ -214,7 +214,7 @@ REGISTER: tuple[Finding, ...] = (
             paper_size="GPT-mid 12 x 384 on the paper's path-stars, long training"),
     Finding("reasoning.tree_star",
             "The tree-star also generalises to held-out leaves / subtrees (first-token split harder).",
-            "§2.3 (ablation)", _03, NOT_REPRODUCED,
+            "§2.3 (ablation)", _03, PARTLY,
             paper_size="tree-stars (sizes not given)"),
     Finding("reasoning.geometry_predicts_heldout",
             "The geometry is what answers held-out paths: across runs, held-out first-hop accuracy follows the "

@@ -62,6 +62,14 @@ def fresh(df: "pd.DataFrame | None", stamp: str | None = None) -> "pd.DataFrame 
     return df[(df["stamp"] == stamp) & (df["status"] != "failed")]
 
 
+def complete(sweep: Sweep, folder: str | os.PathLike | None = None) -> "pd.DataFrame | None":  # noqa: F821
+    """The committed table of ``sweep`` when it holds every run of the grid, each computed by
+    today's code (:func:`fresh`); ``None`` otherwise. What a chapter reads a larger grid it never
+    trains from (``make sweep NAME=... PROFILE=laptop``)."""
+    t = fresh(committed(sweep, folder))
+    return t if t is not None and len(t) == len(sweep.points()) else None
+
+
 def fresh_by_key(df: "pd.DataFrame | None") -> dict[tuple[str, ...], dict]:  # noqa: F821
     """The rows of ``df`` that today's code computed (:func:`fresh`), by their run's
     configuration (:func:`geomem_utils.sweep.rows.keys`)."""

@@ -295,6 +295,14 @@ def test_hop_distance_correlation_is_one_for_the_graphs_own_drawing_and_near_zer
     assert np.isfinite(measures.hop_distance_correlation(np.random.default_rng(1).normal(size=(two.n_nodes, 8)), two))
 
 
+def test_mamba_checks_quote_the_papers_claim_on_each() -> None:
+    from geomem_utils.chapters.geometry_checks import PAPER, mamba_checks
+
+    checks = mamba_checks(tiny_correlation=(0.3, 0.2), path_star_contrast=(0.1, 0.2))
+    assert [c.paper for c in checks] == [PAPER["geometry.mamba_stronger_edges_only"]] * 2
+    assert [c.passed for c in checks] == [True, False]
+
+
 def test_mamba_numbers_show_both_architectures() -> None:
     from geomem_utils.chapters.geometry_checks import mamba_numbers
     text = mamba_numbers(tiny_correlation=(0.1, 0.2), path_star_contrast=(0.3, 0.4))

@@ -157,7 +157,7 @@ def test_a_crossing_table_states_its_evaluation_interval_only_when_it_has_one():
     def ours(order):
         recs = vr.reasoning_findings(
             p | {"MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3, "MAMBA_BETA2": 0.95, "IC_DEGREE": 2, "ABL_DEGREE": 40,
-                 "TREE_DEGREE": 16}, checks, main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0),
+                 "TREE_DEGREE": 16, "TREE_LENGTH": 4}, checks, main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0),
             mamba=_record(0.9), mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
             ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}}, order=order,
             control=CASCADE, reverse_tf={"both": 1.0, "backward": 0.95, "forward": 0.1},
@@ -178,6 +178,45 @@ def test_tree_checks_quote_the_papers_claim():
     assert leaf.passed and leaf.value == 8.0 and not sub_.passed
 
 
+def _trees(exact_64: float):
+    """A committed tree-star grid: T(d, 4) for d = 16, 32, 64, both splits, seeds 0-2."""
+    import pandas as pd
+
+    return pd.DataFrame([{"degree": d, "path_length": 4, "split_by": sp, "seed": s_, "steps": 1000,
+                          "final_exact": exact_64 if d == 64 else 0.0, "first_hop": 0.5, "status": "committed"}
+                         for d in (16, 32, 64) for sp in ("leaf", "subtree") for s_ in range(3)])
+
+
+def test_the_tree_star_is_judged_at_the_largest_committed_size_with_ci_beside_it():
+    leaf, sub_ = vr.tree_table_checks(_trees(0.1))
+    assert leaf.name == "tree-star T(64, 4), split by leaf: held-out exact match / chance, lowest of 3 seeds"
+    assert leaf.value == pytest.approx(6.4) and leaf.passed and sub_.name.startswith("tree-star T(64, 4), split by sub")
+    assert not any(c.passed for c in vr.tree_table_checks(_trees(0.05)))  # 3.2x chance at the largest d
+    low = _trees(0.1)
+    low.loc[(low.degree == 64) & (low.seed == 2), "final_exact"] = 0.0  # the lowest seed decides
+    assert not any(c.passed for c in vr.tree_table_checks(low))
+    with pytest.raises(ValueError, match="tree_star table"):
+        vr.tree_table_checks(_trees(0.1).assign(status="failed"))
+    p = {"DEGREE": 100, "PATH_LENGTH": 5, "SEED": 0, "PROFILE": "ci", "MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3,
+         "MAMBA_BETA2": 0.95, "IC_DEGREE": 2, "ABL_DEGREE": 40, "TREE_DEGREE": 16, "TREE_LENGTH": 4}
+    checks = vr.tree_table_checks(_trees(0.0))
+    recs = vr.reasoning_findings(
+        p, checks, main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0), mamba=_record(0.9),
+        mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
+        ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}}, order=None, control=None,
+        reverse_tf={"both": 1.0, "backward": 0.95, "forward": 0.1},
+        direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0}, pause_steps={0: 300.0}, pause_every=50,
+        staged={"history": [{"step": 0, "test_exact": 1.0}]}, mixed={"history": [{"step": 0, "test_exact": 1.0}]},
+        trees={"leaf": _record(0.5, 0.75)}, n_runs=10, rho=0.8, tree_larger=_trees(0.0), tree_size="T(64, 4) here")
+    tree = next(r for r in recs if r["id"] == "reasoning.tree_star")
+    assert tree["verdict"] == findings.NOT_REPRODUCED and tree["size"] == "T(64, 4) here"
+    assert tree["ours"].startswith("at the largest size measured: T(64, 4), 1,000 steps, seeds 0-2: split by leaf: "
+                                   "held-out exact 0.00, first hop 0.50; split by subtree")
+    assert tree["ours"].endswith("at ci size: T(16, 4), seed 0: split by leaf: held-out exact 0.50, first hop 0.75")
+    assert "tree_star-laptop" in tree["detail"]
+    assert "size" not in next(r for r in recs if r["id"] == "reasoning.heldout_paths")
+
+
 def test_knob_checks_read_the_correlation_within_the_runs_that_generalise():
     pre, rho, p_value = vr.knob_checks(KNOB)
     assert pre.kind == "machinery" and pre.value == 8 and pre.passed
@@ -195,6 +234,9 @@ def test_knob_checks_read_the_correlation_within_the_runs_that_generalise():
     assert not few[0].passed  # too few generalising runs: the precondition fails
     with pytest.raises(ValueError, match="emb_init table"):
         vr.knob_checks(KNOB.assign(status="failed"))
+    # two runs that generalise: no correlation is computed from them (rho 0, p 1), however they lie
+    two = vr.knob_checks(KNOB[(KNOB.first_hop < 0.5) | (KNOB.first_hop >= 0.96)].iloc[[0, 1, 3, 4, 5]])
+    assert two[0].value == 2 and (two[1].value, two[2].value) == (0.0, 1.0)
     # a precondition that fails voids the finding's seeds rather than reading "not reproduced"
     fv = findings.verdict_of("reasoning.geometry_predicts_heldout", few, vr.EVIDENCE["reasoning.geometry_predicts_heldout"],
                              "x", "y", requires=vr.REQUIRES["reasoning.geometry_predicts_heldout"])
@@ -427,7 +469,7 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
     gives the register exactly its findings for the chapter, with no problem ``finish`` would
     raise; a regression of the main run turns its verdict."""
     p = {"DEGREE": 100, "PATH_LENGTH": 5, "SEED": 0, "MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3, "MAMBA_BETA2": 0.95,
-         "IC_DEGREE": 2, "ABL_DEGREE": 40, "ABL_STEPS": 500, "TREE_DEGREE": 16}
+         "IC_DEGREE": 2, "ABL_DEGREE": 40, "ABL_STEPS": 500, "TREE_DEGREE": 16, "TREE_LENGTH": 4}
     history = [{"step": s, "test_exact": min(1.0, s / 400)} for s in range(0, 501, 50)]
     kw = dict(main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0), mamba=_record(0.9),
               mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),

@@ -42,6 +42,14 @@ def _finish(tmp_path, notebook, findings, checks=None, profile="ci", seed=0):
                           findings=findings, size="G(100, 5)")
 
 
+def test_finish_records_its_run_time_to_the_hundredth(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(results.time, "time", lambda: 1000.0)
+    rec = results.finish(CH01, title="t", claim="c", paper_ref="r", checks=_checks_for(CH01),
+                         params={"PROFILE": "smoke", "SEED": 0, "RESULTS_DIR": str(tmp_path)},
+                         started=1000.0 - 1.23456, findings=_all_for(CH01), size="G(100, 5)")
+    assert rec["runtime_s"] == 1.23
+
+
 def _commit(tmp_path, notebook, by_seed: dict[int, dict[str, float]], profile="ci") -> None:
     """A committed seed table for ``notebook`` with rows ``seed -> check values``."""
     for seed, values in by_seed.items():
@@ -139,6 +147,10 @@ def test_a_stale_table_fails_the_build_and_a_new_seed_is_read_alone(tmp_path) ->
     assert heat["verdict"] == fd.REPRODUCED and heat["seeds"] == [0, 1, 2]
     assert heat["this_run"]["seed"] == 7 and heat["this_run"]["verdict"] == fd.NOT_REPRODUCED
     assert heat["this_run"]["values"] == {c.name: c.value for c in bad if c.name in heat["holds"]}
+    # a record that spans its own seeds keeps them, with empty per-seed tables, and its note
+    # defaults to its detail
+    own = fd.judge({"id": "x", "checks": ["c"], "seeds": [0, 1, 2], "detail": "why"}, bad, {})
+    assert own["seeds"] == [0, 1, 2] and own["holds"] == {} and own["by_seed"] == {} and own["note"] == "why"
     assert "seed 7 alone reads 'not reproduced" in fd.markdown(rec["findings"])
     # a row of another configuration is refused by name; a stale stamp is reported
     with pytest.raises(ValueError, match="another configuration.*PROFILE"):

@@ -794,3 +794,25 @@ def test_an_in_context_run_trains_on_the_device_it_is_given(tmp_path: Path, monk
     with pytest.raises(RuntimeError, match="stop here"):
         in_context.run_in_context(cfg, device="cuda")
     assert seen == {"device": "cuda"}
+
+
+def test_an_in_context_run_stops_after_two_evaluations_in_a_row_with_the_look_ups_right(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    """``stop_at``: training stops at the second evaluation *in a row* whose look-up tokens reach
+    the level; a pass after a failure is not enough."""
+    from geomem_utils.runs import in_context
+
+    seen = []
+
+    def fake_train(model, buckets, cfg, evaluate=None, stop_when=None, **kw):
+        for tf in ([0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 1, 1], [0, 0, 1, 1]):  # pass, fail, pass, pass
+            seen.append(stop_when({"teacher_forced": tf}))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setenv("GEOMEM_CACHE", str(tmp_path))
+    monkeypatch.setattr(in_context, "train", fake_train)
+    cfg = in_context.InContextRun(degree=2, path_length=4, n_labels=10, width=16, n_layers=1, n_heads=1, steps=5,
+                                  batch=4, n_train=8, n_test=4, stop_at=0.95)
+    with pytest.raises(RuntimeError, match="stop here"):
+        in_context.run_in_context(cfg)
+    assert seen == [False, False, False, True]

@@ -118,4 +118,10 @@ def test_a_table_without_its_command_is_given_the_one_that_reruns_it(tmp_path, m
     by_seed, info, problems = seeds.combine("nb", params, {"a": 1.0})
     assert info["command"] == 'make seeds NB=nb SEEDS="0 1 2"' and info["seeds"] == [0, 1, 2] and not problems
     assert info["path"] == f"{seeds.FOLDER}/nb.json"
+    # a seed whose row disagrees on many checks: the first three are named, the rest elided
+    rows = {"0": {"stamp": "old", "checks": {k: 1.0 for k in "abcde"}}}
+    (tmp_path / "nb.json").write_text(json.dumps({"config": seeds.config_of(params), "rows": rows}))
+    _, _, problems = seeds.combine("nb", params, {k: 0.0 for k in "abcde"})
+    assert len(problems) == 1 and "(a: 0 here, 1 committed; b: 0 here, 1 committed; c: 0 here, 1 committed; ...)" \
+        in problems[0]
     assert info["stale_seeds"] == [2, 0, 1] and not info["fresh"] and sorted(by_seed) == [0, 1, 2]
