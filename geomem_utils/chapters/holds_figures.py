@@ -90,14 +90,11 @@ def pauses_text(larger: pd.DataFrame) -> str:
     """What the laptop grid of the length sweep shows, in words: per setting (path length and
     pause tokens), the held-out exact match and first hop over the seeds, and what the models
     fit and navigate."""
-    def span(s: pd.Series) -> str:
-        lo, hi = f"{s.min():.2f}", f"{s.max():.2f}"
-        return lo if lo == hi else f"{lo}-{hi}"
-
     parts = []
     for (l_, k), t in larger.groupby(["path_length", "n_pause"]):
         parts.append(f"G({int(t.degree.iloc[0])}, {int(l_)}) with {int(k)} pause{'s' if k != 1 else ''}: held-out "
-                     f"exact {span(t.final_exact)}, first hop {span(t.first_hop)}, navigation {span(t.navigation)}")
+                     f"exact {tables.span(t.final_exact)}, first hop {tables.span(t.first_hop)}, navigation "
+                     f"{tables.span(t.navigation)}")
     return (f"At {int(larger.steps.iloc[0]):,} steps, over seeds {int(larger.seed.min())}-{int(larger.seed.max())}: "
             + "; ".join(parts) + f". Every run fits its training paths (exact match at least "
             f"{larger.train_exact.min():.2f}).")

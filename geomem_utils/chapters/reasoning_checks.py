@@ -19,6 +19,7 @@ from geomem_utils import findings as fd
 from geomem_utils.chapters.reasoning import IC_TEST, PAUSE_TARGET
 from geomem_utils.science.measures import chance_z
 from geomem_utils.results import Check, check
+from geomem_utils.sweep import tables
 
 #: Thresholds, each set with margin from measured runs (the chapter states the spreads).
 EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 60, 100, 150 too)
@@ -256,13 +257,9 @@ def tree_text(table: Any) -> str:
     over the seeds."""
     top = table[table.degree == table.degree.max()]
 
-    def span(s: Any) -> str:
-        lo, hi = f"{s.min():.2f}", f"{s.max():.2f}"
-        return lo if lo == hi else f"{lo}-{hi}"
-
     return (f"T({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}), {int(top.steps.iloc[0]):,} steps, seeds "
             f"{int(top.seed.min())}-{int(top.seed.max())}: " + "; ".join(
-                f"split by {split}: held-out exact {span(t.final_exact)}, first hop {span(t.first_hop)}"
+                f"split by {split}: held-out exact {tables.span(t.final_exact)}, first hop {tables.span(t.first_hop)}"
                 for split, t in top.groupby("split_by", sort=True)))
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from geomem_utils.figures.plots import PALETTE, heatmap
+from geomem_utils.sweep.tables import span
 
 CHANCE_LINE = dict(dash="dot", color="#666")
 
@@ -246,10 +247,6 @@ def ablation_figure(ablations: Mapping[str, Mapping[str, Any]]) -> go.Figure:
     return fig
 
 
-def _span(lo: float, hi: float) -> str:
-    return f"{lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f}-{hi:.2f}"
-
-
 def knob_text(knob: pd.DataFrame, generalises: float) -> str:
     """What the init-scale knob shows, in words, from its table."""
     std = knob["model.emb_init_std"]
@@ -257,8 +254,7 @@ def knob_text(knob: pd.DataFrame, generalises: float) -> str:
     text = f"Over {len(knob)} runs ({knob.seed.nunique()} seeds), {len(works)} generalise"
     if len(works):
         text += (f", at init std {', '.join(f'{s:g}' for s in sorted(works['model.emb_init_std'].unique()))}; "
-                 f"their first hop spans {_span(works.first_hop.min(), works.first_hop.max())} and their "
-                 f"navigation {_span(works.navigation.min(), works.navigation.max())}")
+                 f"their first hop spans {span(works.first_hop)} and their navigation {span(works.navigation)}")
     # the smallest scale from which up no run generalises (none when the largest one still does)
     fails = [s for s in sorted(std.unique()) if (knob[std >= s].first_hop < generalises).all()]
     if fails:
@@ -277,7 +273,7 @@ def outsiders_text(mamba: Mapping[str, Any], longer: pd.DataFrame | None) -> str
     if longer is not None:
         t = longer[longer.path_length == longer.path_length.max()]
         out += (f" The longer paths, G({int(t.degree.iloc[0])}, {int(t.path_length.iloc[0])}), navigate at "
-                f"{_span(t.navigation.min(), t.navigation.max())} and answer {t.first_hop.max():.2f} at most: "
+                f"{span(t.navigation)} and answer {t.first_hop.max():.2f} at most: "
                 "navigation is not enough either. Both sit outside the knob's family and outside its statistic.")
     return out
 

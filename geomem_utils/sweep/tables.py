@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from geomem_utils.sweep.grids import Sweep, describe, load
 from geomem_utils.sweep.rows import frame, keys, row_of, run_point
@@ -33,6 +34,12 @@ def spread(df: "pd.DataFrame", by: str | list[str], columns: list[str], digits: 
     out = {c: [f"{m:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})" for m, lo, hi in
                zip(g[c].mean(), g[c].min(), g[c].max())] for c in columns}
     return pd.DataFrame(out, index=g[columns[0]].mean().index).assign(runs=g.size().values)
+
+
+def span(values: Any, fmt: str = ".2f") -> str:
+    """The range of ``values`` in words: ``"0.56-1.00"``, or one number when both ends print alike."""
+    lo, hi = f"{min(values):{fmt}}", f"{max(values):{fmt}}"
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def read_table(path: str | os.PathLike) -> "pd.DataFrame":  # noqa: F821
