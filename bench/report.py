@@ -275,7 +275,8 @@ def _sweeps(rec: dict[str, Any]) -> list[str]:
             for x in res["rows"]]
     return ["## Sweep throughput", "",
             f"Runs per hour per core of the committed sweep tables ({res['folder']}), read from each table and the "
-            "summary of the invocation that last wrote it: that invocation's runs trained over its wall hours and "
+            "summary of the invocation that last trained its runs (carried on by a later one that only re-stamped "
+            "the rows): that invocation's runs trained over its wall hours and "
             "workers (Dask, evaluations and waits included), and the training loop alone (3600 s over the median "
             "`train_s` of the rows that trained, one core each). `python -m bench.run --only sweeps`; no fast path "
             "(several seeds as one batched model) exists yet, so these are the plain loop's rates.", "",

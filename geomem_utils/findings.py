@@ -190,6 +190,11 @@ REGISTER: tuple[Finding, ...] = (
             "later tokens are right.",
             "§2.3", _03, REPRODUCED,
             paper_size="in context on G(2, 5), G(10, 5), G(20, 5)"),
+    Finding("reasoning.in_context_hardest_fails",
+            "In context the first (hardest) token alone is not learnt either: trained on v1 only, its accuracy "
+            "stays at chance 1/d.",
+            "§2.3", _03, NOT_TESTED,
+            paper_size="in context on G(2, 5), G(10, 5), G(20, 5)"),
     Finding("reasoning.frozen_fails",
             "With frozen token embeddings the in-weights task fails on held-out paths.",
             "§2.3", _03, REPRODUCED,

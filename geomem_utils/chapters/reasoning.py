@@ -119,18 +119,22 @@ def in_context_setting(p: Mapping[str, Any], variant: str, seed: int) -> InConte
 #: held-out paths evaluated every 10 steps at 5 seeds, and its positive control in context.
 TOKEN_ORDER_SWEEPS = ("token_order", "cascade")
 
+#: Section 4's in-context run trained on v1 alone (``sweeps/in_context_hardest.toml``): 5 seeds
+#: at the ci setting, 3 trained four times as long at the laptop profile.
+IC_HARDEST_SWEEP = "in_context_hardest"
+
 
 def committed_table(p: Mapping[str, Any], name: str) -> Any:
-    """The committed sweep table ``name`` (``sweeps/NAME.toml``) at ``PROFILE``, its rows
-    computed by today's code only; ``None`` when it is not committed fresh at this profile."""
+    """The committed sweep table ``name`` (``sweeps/NAME.toml``) at ``PROFILE`` when it holds
+    every run of the grid, each computed by today's code (:func:`geomem_utils.sweep.tables.complete`);
+    ``None`` when it is not committed whole and fresh at this profile."""
     from geomem_utils.sweep import grids, tables
 
     try:
         sweep = grids.load(name, p["PROFILE"])
     except (KeyError, ValueError):
         return None
-    t = tables.fresh(tables.committed(sweep))
-    return None if t is None or t.empty else t
+    return tables.complete(sweep)
 
 
 def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -140,6 +144,17 @@ def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
     not tested by this run."""
     order, control = (committed_table(p, name) for name in TOKEN_ORDER_SWEEPS)
     return (None, None) if order is None or control is None else (order, control)
+
+
+def in_context_hardest_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Section 4's v1-alone tables: ``(judged, at_profile)``. ``at_profile`` is the committed
+    table at ``PROFILE``; at ci, ``judged`` is the longer laptop table where it is committed
+    whole and fresh, else ``at_profile``. ``None`` for a table that is not committed."""
+    from geomem_utils.sweep import grids, tables
+
+    own = committed_table(p, IC_HARDEST_SWEEP)
+    longer = tables.complete(grids.load(IC_HARDEST_SWEEP, "laptop")) if p["PROFILE"] == "ci" else None
+    return (longer if longer is not None else own), own
 
 
 #: Section 7's graded knob: the main run at several token-embedding init scales, 3 seeds

@@ -11,7 +11,7 @@ it was set from.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -252,6 +252,45 @@ def tree_table_checks(table: Any) -> list[Check]:
             for split, t in top.groupby("split_by", sort=True)]
 
 
+def in_context_hardest_checks(table: Any) -> list[Check]:
+    """In context, v1 alone (``sweeps/in_context_hardest.toml``: the forward task with the loss
+    on v1 only, one row per seed): the *highest* teacher-forced v1 over the seeds at most
+    ``IC_SE_MAX`` binomial SEs above chance 1/d (the evidence: not learnt); the *lowest* share
+    of v1 answers that are a child of the start at least ``IC_LATER_MIN`` (the precondition:
+    the look-up half of v1, which needs no planning, is learnt, so the model trained)."""
+    if table is None or table.empty or (table.status == "failed").any() or len(table) < 3:
+        raise ValueError("the in_context_hardest table is missing, has failed runs or fewer than 3 seeds")
+    d, l, n = int(table.degree.iloc[0]), int(table.path_length.iloc[0]), int(table.n_test.iloc[0])
+    z = [chance_z(float(x), 1.0 / d, n) for x in table.first_hop]
+    return [
+        check(f"in context, v1 alone G({d}, {l}): teacher-forced v1, binomial SEs above chance 1/d (n={n}), "
+              f"highest of {len(table)} seeds", max(z), "<=", IC_SE_MAX,
+              paper="in context the first (hardest) token alone is not learnt (§2.3, Bachmann & Nagarajan)"),
+        check(f"in context, v1 alone G({d}, {l}): v1 a child of the start (precondition: the look-up is "
+              f"learnt), lowest of {len(table)} seeds", float(table.v1_child.min()), ">=", IC_LATER_MIN,
+              kind="machinery", paper="precondition: the model learns which tokens can follow the start"),
+    ]
+
+
+def in_context_hardest_text(table: Any) -> str:
+    """The in-context v1-alone table in words: its setting, v1 and the child-of-start share
+    over the seeds."""
+    d, l = int(table.degree.iloc[0]), int(table.path_length.iloc[0])
+    return (f"trained on v1 alone in context at G({d}, {l}) ({int(table.n_layers.iloc[0])} x "
+            f"{int(table.width.iloc[0])} GPT, {int(table.steps.iloc[0]):,} steps), seeds "
+            f"{int(table.seed.min())}-{int(table.seed.max())}: teacher-forced v1 {tables.span(table.first_hop)} "
+            f"(chance {1 / d:.2f}), a child of the start {tables.span(table.v1_child)}")
+
+
+def in_context_hardest_size(table: Any) -> str:
+    """The size an in-context v1-alone table was measured at, in words."""
+    t = table.iloc[0]
+    blocks = "attention only" if t.mlp == "none" else f"{t.mlp} MLPs"
+    return (f"GPT {int(t.n_layers)} x {int(t.width)} ({blocks}) in context on G({int(t.degree)}, "
+            f"{int(t.path_length)}), {int(t.steps):,} steps at batch {int(t.batch)}, seeds {int(table.seed.min())}-"
+            f"{int(table.seed.max())} ({t.profile} profile, committed table)")
+
+
 def tree_text(table: Any) -> str:
     """A tree-star table's largest size in words: per split, held-out exact match and first hop
     over the seeds."""
@@ -266,9 +305,53 @@ def tree_text(table: Any) -> str:
 def tree_size(table: Any) -> str:
     """The size a committed tree-star grid is judged at, in words."""
     top = table[table.degree == table.degree.max()]
-    return (f"GPT 2 x 128 on T({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])}), "
-            f"{int(top.steps.iloc[0]):,} steps at batch {int(top.batch_size.iloc[0])}, seeds "
-            f"{int(top.seed.min())}-{int(top.seed.max())} (laptop profile, committed table)")
+    return table_size(top, f"T({int(top.degree.iloc[0])}, {int(top.path_length.iloc[0])})")
+
+
+def table_size(table: Any, graph: str) -> str:
+    """The size of a committed grid's runs on ``graph``, in words (model, steps, batch, seeds)."""
+    return (f"GPT 2 x 128 on {graph}, {int(table.steps.iloc[0]):,} steps at batch {int(table.batch_size.iloc[0])}, "
+            f"seeds {int(table.seed.min())}-{int(table.seed.max())} (laptop profile, committed table)")
+
+
+def staged_drops(table: Any) -> Any:
+    """A staged-vs-mixed grid (``sweeps/staged.toml``: ``staged_edge_steps`` 0 is mixed) per seed:
+    each run's held-out exact match at its best evaluation and at the end, and the staged run's
+    drop from its peak minus the mixed run's."""
+    import pandas as pd
+
+    if table is None or table.empty or (table.status == "failed").any():
+        raise ValueError("the staged table is missing, empty or has failed runs")
+    rows = []
+    for seed, t in table.groupby("seed", sort=True):
+        mixed, staged = t[t.staged_edge_steps == 0], t[t.staged_edge_steps > 0]
+        if len(mixed) != 1 or len(staged) != 1:
+            raise ValueError(f"seed {seed}: need one mixed and one staged run, got {len(mixed)} and {len(staged)}")
+        m, st = mixed.iloc[0], staged.iloc[0]
+        rows.append({"seed": int(seed), "mixed: peak": m.best_exact, "mixed: end": m.final_exact,
+                     "staged: peak": st.best_exact, "staged: end": st.final_exact,
+                     "staged minus mixed drop": (st.best_exact - st.final_exact) - (m.best_exact - m.final_exact)})
+    return pd.DataFrame(rows)
+
+
+def staged_table_checks(table: Any) -> list[Check]:
+    """Staged against mixed training on a committed longer grid: the *lowest* over the seeds of
+    the staged run's drop from its peak minus the mixed run's, at least ``STAGED_DROP_MIN``."""
+    d = staged_drops(table)
+    return [check(f"staged minus mixed training: drop of held-out exact match from its peak, lowest of {len(d)} "
+                  "seeds", float(d["staged minus mixed drop"].min()), ">=", STAGED_DROP_MIN,
+                  paper="staged training peaks then decays; mixed is the most stable (§2.3)")]
+
+
+def staged_text(table: Any) -> str:
+    """A staged-vs-mixed grid in words: its setting, then each run's peak and end over the seeds."""
+    d = staged_drops(table)
+    t = table.iloc[0]
+    return (f"G({int(t.degree)}, {int(t.path_length)}), {int(t.steps):,} steps (staged: edges alone for the first "
+            f"{int(table.staged_edge_steps.max()):,}), seeds {int(d.seed.min())}-{int(d.seed.max())}: held-out exact "
+            f"at the peak and the end, mixed {tables.span(d['mixed: peak'])} and {tables.span(d['mixed: end'])}, "
+            f"staged {tables.span(d['staged: peak'])} and {tables.span(d['staged: end'])}; staged minus mixed drop "
+            f"{tables.span(d['staged minus mixed drop'])}")
 
 
 def spearman_checks(first_hop: Sequence[float], navigation: Sequence[float]) -> list[Check]:
@@ -372,6 +455,7 @@ EVIDENCE = {
     "reasoning.hardest_token": ("hardest-token",),
     "reasoning.in_context_fails": ("in context G(",),
     "reasoning.in_context_reverse": ("in context reverse target",),
+    "reasoning.in_context_hardest_fails": ("in context, v1 alone",),
     "reasoning.frozen_fails": ("frozen embeddings",),
     "reasoning.edge_directions": ("edge directions",),
     "reasoning.pause_tokens": ("pause tokens",),
@@ -385,7 +469,8 @@ EVIDENCE = {
 #: Finding -> the start of the names of its preconditions (kind "machinery"): when one fails
 #: at a seed (the in-context model did not even learn the look-ups), that seed says nothing
 #: about the finding and is left out of its verdict.
-REQUIRES = {"reasoning.in_context_fails": ("in context G(",), "reasoning.no_token_order": ("in context, teacherless",),
+REQUIRES = {"reasoning.in_context_fails": ("in context G(",),
+            "reasoning.in_context_hardest_fails": ("in context, v1 alone",), "reasoning.no_token_order": ("in context, teacherless",),
             "reasoning.geometry_predicts_heldout": ("knob runs that generalise",),
             "reasoning.geometry_ablation": ("ablated model, intact",)}
 
@@ -401,7 +486,9 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                        staged: dict, mixed: dict, trees: Mapping[str, dict], n_runs: int,
                        rho: float, knob: Any = None,
                        ablations: Mapping[str, Mapping[str, Any]] | None = None,
-                       tree_larger: Any = None, tree_size: str = "") -> list[dict[str, Any]]:
+                       tree_larger: Any = None, tree_size: str = "",
+                       ic_hardest: Any = None, ic_hardest_ci: Any = None,
+                       staged_larger: Any = None) -> list[dict[str, Any]]:
     """The chapter's findings: each verdict computed from the checks and the runs, with our
     numbers next to the paper's."""
     def f(x: float) -> str:
@@ -411,22 +498,28 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
         return fd.verdict_of(fid, checks, EVIDENCE[fid], ours, paper, detail, untested=UNTESTED,
                              requires=REQUIRES.get(fid, ()))
 
-    def crossing_verdict(fid: str, t: Any, paper: str, tables_: str, note: str = "") -> dict[str, Any]:
-        """A verdict read from a committed table of crossing steps, over its own seeds."""
+    def table_verdict(fid: str, t: Any, text: Callable[[Any], str], paper: str, tables_: str,
+                      note: str = "") -> dict[str, Any]:
+        """A verdict read from committed table(s) (``text`` puts ``t`` in words), over its own seeds."""
         if t is None:
             return fd.verdict_of(fid, checks, EVIDENCE[fid], "not measured", paper,
                                  untested=f"no committed {tables_} table at the {p['PROFILE']} profile")
-        l = int(t.path_length.iloc[0])
-        per_seed = "; ".join(f"seed {int(r.seed)}: " + ", ".join(
-            "never" if math.isnan(getattr(r, f"cross_{j}")) else f"{getattr(r, f'cross_{j}'):.0f}"
-            for j in range(1, l - 1)) for r in t.sort_values("seed").itertuples())
-        every = f" (evaluations every {int(t.eval_every.iloc[0])} steps)" if "eval_every" in t else ""
-        rec = verdict(fid, f"steps at which v1 ... v{l - 2} are learnt (teacher-forced, held-out), per seed: "
-                      f"{per_seed}{every}",
-                      paper, " ".join(x for x in (note, f"Measured on the committed sweep table(s) {tables_} "
-                                                        "(make sweep NAME=...), not in this run.") if x))
+        rec = verdict(fid, text(t), paper, " ".join(x for x in (note, f"Measured on the committed sweep table(s) "
+                                                             f"{tables_} (make sweep NAME=...), not in this run.") if x))
         rec["seeds"] = sorted(int(x) for x in t.seed)
         return rec
+
+    # in context, v1 alone: judged on the largest committed table, the ci one beside it
+    hardest_profile = str(ic_hardest.profile.iloc[0]) if ic_hardest is not None else p["PROFILE"]
+    hardest_table = f"in_context_hardest-{hardest_profile}"
+    larger = ic_hardest is not None and ic_hardest_ci is not None and hardest_profile != "ci"
+    hardest_size = in_context_hardest_size(ic_hardest) if larger else ""
+
+    def hardest_ours(t: Any) -> str:
+        if not larger:
+            return in_context_hardest_text(t)
+        return (f"at the largest size measured: {in_context_hardest_text(t)}; at ci size: "
+                f"{in_context_hardest_text(ic_hardest_ci)}")
 
     chance = 1 / p["DEGREE"]
     g = f"G({p['DEGREE']}, {p['PATH_LENGTH']})"
@@ -439,12 +532,12 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 f"; {f(mamba_slow['final']['test_exact'])} with the GPT's optimiser",
                 "Mamba (12 x 384) answers held-out paths", "Reproduced with the Mamba's own optimiser at "
                 "d >= 100; with the GPT's optimiser, or at d <= 60, the small Mamba does not generalise."),
-        crossing_verdict("reasoning.no_token_order", order, "no particular order (not last-to-first)",
+        table_verdict("reasoning.no_token_order", order, _crossing_ours, "no particular order (not last-to-first)",
                          "token_order-ci and cascade-ci",
                          "Teacher-forced, v1 is the only composed token (every later one is one memorised edge "
                          "from the true token before it), so v1 last is no cascade by itself; the look-ups test "
                          "reads the cascade, and needs the positive control to show one."),
-        crossing_verdict("reasoning.teacherless_cascade", control, "right to left", "cascade-ci"),
+        table_verdict("reasoning.teacherless_cascade", control, _crossing_ours, "right to left", "cascade-ci"),
         verdict("reasoning.reverse_paths_trivial", f"{reverse_tf['both']:.2f} held-out teacher-forced look-ups "
                 f"with both edge directions at G({p['ABL_DEGREE']}, {p['PATH_LENGTH']}), chance {1 / p['ABL_DEGREE']:.3f}",
                 "trivially learnable (Remark 1)", "Read teacher-forced: greedy decoding fails on the first token, "
@@ -460,6 +553,10 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 "first token ~1/d (not learnt), later tokens right",
                 "Below chance is not learnt either: the check is one-sided. The later tokens being right is the "
                 "precondition (the model trained), shown apart."),
+        _sized(table_verdict("reasoning.in_context_hardest_fails", ic_hardest, hardest_ours,
+                             "in context the first token alone is not learnt (~1/d)", hardest_table,
+                             "Pooled over the table's seeds. In weights the same objective is learnt "
+                             "(reasoning.hardest_token)."), hardest_size),
         verdict("reasoning.in_context_reverse", "worst position of the reverse target " + (
                 f"{min(ic['reverse']['teacher_forced'][1:]):.2f}" if "reverse" in ic else "not run"),
                 "the reverse target is learnable in context"),
@@ -473,10 +570,14 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 for k, v in sorted(pause_steps.items())) + f" (evaluations every {pause_every} steps)",
                 "pause tokens speed learning up (5-10 pauses, d = 10^4)",
                 "The paper's graphs are orders of magnitude larger, with as many pauses as path nodes."),
-        verdict("reasoning.mixed_vs_staged", f"held-out exact match at the end: staged "
-                f"{staged['history'][-1]['test_exact']:.2f}, mixed {mixed['history'][-1]['test_exact']:.2f}",
-                "staged training peaks then decays; mixed is the most stable",
-                "A short run may never reach the long-training regime where the paper sees staged decay."),
+        _sized(verdict("reasoning.mixed_vs_staged", _staged_ours(staged, mixed, p, staged_larger),
+                       "staged training peaks then decays; mixed is the most stable",
+                       ("Judged at the largest size measured, the committed laptop grid staged-laptop (make sweep "
+                        "NAME=staged PROFILE=laptop), not mixed with this run's ci size. " if staged_larger is not None
+                        else "") + "A short run may never reach the long-training regime where the paper sees "
+                       "staged decay."),
+               table_size(staged_larger, f"G({int(staged_larger.degree.iloc[0])}, "
+                          f"{int(staged_larger.path_length.iloc[0])})") if staged_larger is not None else ""),
         _sized(verdict("reasoning.tree_star", _tree_ours(trees, p, tree_larger),
                        "held-out leaves / subtrees of a tree-star answered (first-token split harder)",
                        ("Judged at the largest size measured, the committed laptop grid tree_star-laptop (make sweep "
@@ -493,6 +594,22 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                 "not tested in the paper (its reading of Fig. 2: the geometry answers)",
                 "Inference-time ablations of the trained main run; the Mamba's is shown, not checked."),
     ]
+
+
+def _crossing_ours(t: Any) -> str:
+    """A table of crossing steps in words: the step each of v1 ... v(l-2) is learnt, per seed."""
+    l = int(t.path_length.iloc[0])
+    per_seed = "; ".join(f"seed {int(r.seed)}: " + ", ".join(
+        "never" if math.isnan(getattr(r, f"cross_{j}")) else f"{getattr(r, f'cross_{j}'):.0f}"
+        for j in range(1, l - 1)) for r in t.sort_values("seed").itertuples())
+    every = f" (evaluations every {int(t.eval_every.iloc[0])} steps)" if "eval_every" in t else ""
+    return f"steps at which v1 ... v{l - 2} are learnt (teacher-forced, held-out), per seed: {per_seed}{every}"
+
+
+def _staged_ours(staged: dict, mixed: dict, p: Mapping[str, Any], larger: Any) -> str:
+    ci = (f"G({p['ABL_DEGREE']}, {p['PATH_LENGTH']}), seed {p['SEED']}: held-out exact match at the end: staged "
+          f"{staged['history'][-1]['test_exact']:.2f}, mixed {mixed['history'][-1]['test_exact']:.2f}")
+    return f"at the largest size measured: {staged_text(larger)}; at ci size: {ci}" if larger is not None else ci
 
 
 def _tree_ours(trees: Mapping[str, dict], p: Mapping[str, Any], larger: Any) -> str:

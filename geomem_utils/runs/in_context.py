@@ -5,7 +5,8 @@ stopped once the look-up tokens are right) and swept in ``06_how_far_it_holds`` 
 the paper runs it: G(2, 5), G(10, 5), G(20, 5), a fixed training budget (``stop_at=None``),
 MLPs on, and the teacherless variant. Each example is a fresh random labelling of G(d, l)
 (:func:`geomem_utils.science.tasks.in_context_bucket`); the trained model is probed with teacher
-forcing and greedy decoding on fresh held-out graphs.
+forcing and greedy decoding on fresh held-out graphs. The ``hardest`` variant is the forward
+task with the loss on v1 alone (the in-weights hardest-token objective, in context).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from geomem_utils.runs.pathstar_config import crossing_columns
 from geomem_utils.science.train import TrainConfig, seeded, train
 
 
+#: The run's variants: the task's own (:data:`geomem_utils.science.tasks.IN_CONTEXT_VARIANTS`)
+#: and ``hardest``, the forward prompt and target trained on v1 alone (:func:`hardest_only`).
+VARIANTS = (*tasks.IN_CONTEXT_VARIANTS, "hardest")
+
+
 @dataclass(frozen=True)
 class InContextRun:
     """Everything that determines one in-context run (and its cache key)."""
 
-    variant: str = "forward"  # "forward", "teacherless" or "reverse"
+    variant: str = "forward"  # "forward", "teacherless", "reverse" or "hardest" (forward, loss on v1 only)
     degree: int = 2
     path_length: int = 5
     n_labels: int = 20
@@ -46,7 +52,7 @@ class InContextRun:
     stop_at: float | None = None  # None: the whole budget (the paper's way); else stop once the look-up tokens are this right twice
 
     def __post_init__(self) -> None:
-        check_choice("variant", self.variant, tasks.IN_CONTEXT_VARIANTS)
+        check_choice("variant", self.variant, VARIANTS)
         for name, lo in (("degree", 2), ("path_length", 3), ("n_labels", 4), ("width", 4), ("n_layers", 1),
                          ("n_heads", 1), ("steps", 1), ("batch", 1), ("n_train", 1), ("n_test", 1), ("seed", 0)):
             check_int(name, getattr(self, name), lo)
@@ -60,6 +66,9 @@ class InContextRun:
         check_number("lr", self.lr, 0.0, 1.0, lo_open=True, numpy=False)
         if self.stop_at is not None:
             check_number("stop_at", self.stop_at, 0.0, 1.0, lo_open=True, numpy=False)
+            if self.variant == "hardest":
+                raise ConfigError("stop_at must be None for variant='hardest': its look-up tokens are not trained, "
+                                  "so the stop rule (two evaluations with the look-ups right) never fires")
 
     @property
     def first_hop_position(self) -> int:
@@ -72,18 +81,41 @@ class InContextRun:
         return slice(1, self.path_length) if self.variant == "reverse" else slice(2, self.path_length)
 
 
+def hardest_only(bucket: tasks.Bucket) -> tasks.Bucket:
+    """The forward bucket with the loss on v1 alone: the target after the start (the second
+    target column of each row) is kept, every other target is ignored."""
+    trained = bucket.targets != tasks.IGNORE
+    second = trained.cumsum(1) == 2  # the second trained column: v1
+    targets = torch.where(trained & second, bucket.targets, torch.full_like(bucket.targets, tasks.IGNORE))
+    return tasks.Bucket("in_context_hardest", bucket.inputs, targets)
+
+
+def v1_child_rate(pred_v1: torch.Tensor, inputs: torch.Tensor, start: torch.Tensor, n_edges: int) -> float:
+    """The share of rows whose predicted v1 is a child of the start in that row's prompt
+    (``[EDGE] u v`` triples first): the look-up part of v1, which needs no planning; the
+    right child among the start's d is the planning part."""
+    edges = inputs[:, : 3 * n_edges].reshape(len(inputs), n_edges, 3)
+    child = (edges[:, :, 1] == start[:, None]) & (edges[:, :, 2] == pred_v1[:, None])
+    return float(child.any(1).float().mean())
+
+
 def run_in_context(cfg: InContextRun, device: str = "cpu") -> dict[str, Any]:
     """Train (or load) one in-context run; teacher-forced and greedy accuracies on fresh graphs.
 
     The record holds ``history`` (step, loss, teacher-forced accuracy by position),
     ``teacher_forced`` (the last evaluation), ``steps_run``, ``greedy_exact``,
-    ``greedy_per_position`` and ``wall_s``.
+    ``greedy_per_position``, ``wall_s`` and (forward, teacherless and hardest) ``v1_child``, the
+    share of fresh graphs whose teacher-forced v1 is one of the start's children
+    (:func:`v1_child_rate`). The ``hardest`` variant is probed on the whole forward target.
     """
     d, l = cfg.degree, cfg.path_length
+    task = "forward" if cfg.variant == "hardest" else cfg.variant
 
     def compute() -> dict[str, Any]:
-        train_b, vocab = tasks.in_context_bucket(d, l, cfg.n_labels, cfg.n_train, seed=cfg.seed, variant=cfg.variant)
-        test_b, _ = tasks.in_context_bucket(d, l, cfg.n_labels, cfg.n_test, seed=cfg.seed + 7_919, variant=cfg.variant)
+        train_b, vocab = tasks.in_context_bucket(d, l, cfg.n_labels, cfg.n_train, seed=cfg.seed, variant=task)
+        test_b, _ = tasks.in_context_bucket(d, l, cfg.n_labels, cfg.n_test, seed=cfg.seed + 7_919, variant=task)
+        if cfg.variant == "hardest":
+            train_b = hardest_only(train_b)
         with seeded(cfg.seed):
             model = build_model("gpt", vocab.size, train_b.seq_len + 1, n_layers=cfg.n_layers, width=cfg.width,
                                 n_heads=cfg.n_heads, mlp=cfg.mlp)
@@ -100,18 +132,21 @@ def run_in_context(cfg: InContextRun, device: str = "cpu") -> dict[str, Any]:
             evaluate=lambda m: {"teacher_forced": measures.teacher_forced_accuracy(m, test_b)},
             stop_when=stop if cfg.stop_at is not None else None)
         first = int((test_b.targets[0] != tasks.IGNORE).nonzero()[0])  # column predicting the first target
-        if cfg.variant == "teacherless":  # the target-side inputs are pauses: one forward pass answers
-            model.eval()
-            with torch.no_grad():
-                pred = model(test_b.inputs.to(device))[:, first: first + l].argmax(-1).cpu()
-        else:
-            pred = measures.greedy_decode(model, test_b.inputs[:, : first + 1], l)
+        model.eval()
+        with torch.no_grad():  # teacher-forced (teacherless: the target-side inputs are pauses)
+            forced = model(test_b.inputs.to(device))[:, first: first + l].argmax(-1).cpu()
+        pred = forced if cfg.variant == "teacherless" else measures.greedy_decode(
+            model, test_b.inputs[:, : first + 1], l)
         hit = (pred == test_b.targets[:, first:].cpu()).float()  # (N, l)
-        return {"history": [{"step": r["step"], "loss": r["loss"], "teacher_forced": r["teacher_forced"]}
-                            for r in res.history],
-                "teacher_forced": res.history[-1]["teacher_forced"], "steps_run": res.steps_run,
-                "greedy_exact": float(hit.all(1).float().mean()), "greedy_per_position": hit.mean(0).tolist(),
-                "wall_s": res.wall_s}
+        out = {"history": [{"step": r["step"], "loss": r["loss"], "teacher_forced": r["teacher_forced"]}
+                           for r in res.history],
+               "teacher_forced": res.history[-1]["teacher_forced"], "steps_run": res.steps_run,
+               "greedy_exact": float(hit.all(1).float().mean()), "greedy_per_position": hit.mean(0).tolist(),
+               "wall_s": res.wall_s}
+        if cfg.variant != "reverse":
+            out["v1_child"] = v1_child_rate(forced[:, 1], test_b.inputs, test_b.targets[:, first], size_of(
+                "path_star", d, l) - 1)
+        return out
 
     # The key is chapter 03's (same names and values), so its cached runs are shared.
     return cached({"kind": "in_context_run", **asdict(cfg)}, compute, name="in-context", device=device)
@@ -131,6 +166,7 @@ def table_row(cfg: InContextRun, record: dict[str, Any]) -> dict[str, Any]:
     later = tf[cfg.lookup_positions] if cfg.variant != "reverse" else tf[1:]
     return {"final_exact": record["greedy_exact"], "best_exact": float("nan"),
             "first_hop": tf[cfg.first_hop_position], "navigation": float("nan"), "train_exact": float("nan"),
+            "v1_child": float(record.get("v1_child", float("nan"))),
             "later_tokens": float(sum(later) / len(later)), "chance": 1 / cfg.degree, "n_test": cfg.n_test,
             "steps": record["steps_run"], "train_s": record["wall_s"],
             **crossing_columns([r["step"] for r in record["history"]], [r["teacher_forced"] for r in record["history"]],

@@ -31,7 +31,7 @@ from geomem_utils.runs.cache import default_cache_dir
 from geomem_utils.sweep import grids
 from geomem_utils.sweep.grids import Sweep, describe, load, profiles_of, sweeps_dir
 from geomem_utils.sweep.tables import other_rows, read_table, table
-from geomem_utils.sweep.cluster import local_workers, machine, run_sweep, shown_path, slurm_cluster
+from geomem_utils.sweep.cluster import last_training, local_workers, machine, run_sweep, shown_path, slurm_cluster
 from geomem_utils.sweep.rows import keys, write_table
 from geomem_utils.validate import ConfigError
 
@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers == 0:  # serially, in this process
         t0 = time.time()
         table_path = out / f"{sweep.name}-{sweep.profile}.{args.format}"
+        trained_before = last_training(out / f"{sweep.name}-{sweep.profile}.json")
         previous = read_table(table_path) if table_path.is_file() else None
         df = table(sweep, device=args.device, progress=True, reuse=previous)
         others = other_rows(previous, keys(df), n)
@@ -224,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                    "cache_dir": shown_path(cache or default_cache_dir()),
                    "command": command, "scheduler": "serial", "machine": machine(), "complete": True,
                    "started": _dt.datetime.fromtimestamp(t0, _dt.timezone.utc).isoformat(timespec="seconds")}
+        if not summary["done"] and trained_before:
+            summary["trained"] = trained_before
         from geomem_utils.files import atomic_write_json, versions
 
         atomic_write_json(out / f"{sweep.name}-{sweep.profile}.json", {**summary, "versions": versions()})

@@ -109,6 +109,7 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     table_path = out / f"{sweep.name}-{sweep.profile}.{fmt}"
     summary_path = out / f"{sweep.name}-{sweep.profile}.json"
     started = time.time()
+    trained_before = last_training(summary_path)
     previous = read_table(table_path) if table_path.is_file() else None
     planned = keys(frame([row_of(sweep, i, p, c, None) for i, (p, c) in enumerate(configs)]))
     have = fresh_by_key(previous)
@@ -140,6 +141,8 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
             "started": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),
             "wall_s": round(time.time() - started, 2), "versions": versions(),
         })
+        if not counts["done"] and trained_before:
+            summary["trained"] = trained_before
         atomic_write_json(summary_path, summary)
 
     last = 0.0
@@ -169,6 +172,26 @@ def run_sweep(sweep: Sweep, client: Any, out: str | os.PathLike = "build/sweeps"
     bar.close()
     write(final=True)
     return frame(list(rows.values())), summary
+
+
+#: What a summary keeps of the invocation that trained its runs (:func:`last_training`).
+TRAINING_KEYS = ("command", "started", "wall_s", "workers", "done", "machine")
+
+
+def last_training(summary_path: Path) -> dict[str, Any] | None:
+    """The invocation that last trained runs of a table, from the summary at ``summary_path``
+    (``None`` when there is none): that summary's own when it trained any, else the one it
+    carried. An invocation that trains nothing (rows re-stamped from cached runs) carries it
+    as ``trained``, so a table keeps the wall time its runs cost."""
+    import json
+
+    try:
+        previous = json.loads(Path(summary_path).read_text())
+    except (OSError, ValueError):
+        return None
+    if int(previous.get("done") or 0) > 0:
+        return {k: previous.get(k) for k in TRAINING_KEYS}
+    return previous.get("trained")
 
 
 def machine() -> dict[str, Any]:

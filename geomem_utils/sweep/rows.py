@@ -29,9 +29,13 @@ if TYPE_CHECKING:
 METRICS = ("status", "final_exact", "best_exact", "first_hop", "navigation", "train_exact", "later_tokens",
            "chance", "n_test", "steps", "train_s", "wall_s", "cpu_s", "device", "host", "date", "error", "stamp")
 
+#: Numbers that only some kinds of run report (in context: ``v1_child``, the share of v1
+#: answers that are a child of the start); a table of another kind has no such column.
+KIND_METRICS = ("v1_child",)
+
 #: Columns of a row that are not the configuration of its run (with those starting with
 #: :data:`NOT_KEY_PREFIXES`: library versions, and the crossing steps of a run's positions).
-NOT_KEY = ("sweep", "profile", "index", *METRICS)
+NOT_KEY = ("sweep", "profile", "index", *METRICS, *KIND_METRICS)
 NOT_KEY_PREFIXES = ("version_", "cross_")
 
 
@@ -40,7 +44,8 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
 
     The row is cached next to the run (``sweeprow-*.pt``), so the wall and CPU seconds of
     the run's first computation survive; ``status`` is ``"done"`` when this call trained
-    or measured it, ``"cached"`` when the row was already there. ``threads`` bounds torch's
+    the run, ``"cached"`` when the row was already there or the run was (a row recomputed
+    from a cached run, e.g. after an edit outside the run's code: :func:`trained_now`). ``threads`` bounds torch's
     threads in the worker (two trainings on one core collapse under OpenMP's spinning).
     """
     import torch
@@ -58,18 +63,29 @@ def run_point(cfg: Any, device: str = "auto", threads: int = 1, cache_dir: str |
     computed = []
 
     def compute() -> dict[str, Any]:
-        computed.append(True)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         record = kind.train(cfg, dev)
         row = kind.table_row(cfg, record)
+        computed.append(trained_now(time.perf_counter() - wall0, row.get("train_s")))
         row.update(wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, device=dev,
                    host=platform.node(), date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                    **{f"version_{k}": v for k, v in versions().items()})
         return row
 
     row = dict(cached({"kind": "sweep_row", "run_kind": kind.name, **asdict(cfg)}, compute, name="sweeprow", device=dev))
-    row["status"] = "done" if computed else "cached"
+    row["status"] = "done" if computed and computed[0] else "cached"
     return row
+
+
+def trained_now(took_s: float, train_s: Any) -> bool:
+    """Whether a run was trained by the call that took ``took_s`` seconds rather than read from
+    the run cache: its training loop alone took ``train_s`` (the record's), and a cached run
+    loads in a small part of that. A record without its training time counts as trained."""
+    try:
+        train = float(train_s)
+    except (TypeError, ValueError):
+        return True
+    return train != train or took_s >= 0.5 * train
 
 
 def _config_columns(cfg: Any) -> dict[str, Any]:
@@ -139,7 +155,7 @@ def frame(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":  # noqa: F821
     if df.empty:
         return df
     first = ["sweep", "profile", "index"]
-    metrics = [c for c in METRICS if c in df]
+    metrics = [c for c in (*METRICS, *KIND_METRICS) if c in df]
     versions_ = sorted(c for c in df if c.startswith("version_"))
     rest = [c for c in df if c not in first + metrics + versions_]
     return df[first + rest + metrics + versions_]

@@ -37,9 +37,10 @@ def spread(df: "pd.DataFrame", by: str | list[str], columns: list[str], digits: 
 
 
 def span(values: Any, fmt: str = ".2f") -> str:
-    """The range of ``values`` in words: ``"0.56-1.00"``, or one number when both ends print alike."""
+    """The range of ``values`` in words: ``"0.56-1.00"`` (``"-0.24 to 0.00"`` where a sign would
+    read as the dash), or one number when both ends print alike."""
     lo, hi = f"{min(values):{fmt}}", f"{max(values):{fmt}}"
-    return lo if lo == hi else f"{lo}-{hi}"
+    return lo if lo == hi else f"{lo} to {hi}" if "-" in lo + hi else f"{lo}-{hi}"
 
 
 def read_table(path: str | os.PathLike) -> "pd.DataFrame":  # noqa: F821

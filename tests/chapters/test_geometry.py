@@ -226,6 +226,15 @@ def test_tiny_graph_verdict_fails_on_a_trainable_model_pushed_to_associative_mem
     assert control[0].passed and control[0].kind == "control"
 
 
+def test_each_control_quotes_what_it_stands_for() -> None:
+    """The controls' quoted claims (shown next to each value): the frozen random embedding's
+    null is true by construction, the trainable counterexample's is not."""
+    checks = by_name(geometry_checks(control_correlation={"assoc": 0.0}, counterexample_correlation={"n01": 0.0}))
+    assert checks["graph correlation: assoc"].paper == (
+        "null control: frozen random embeddings have no shape (true by construction)")
+    assert checks["graph correlation: n01"].paper != checks["graph correlation: assoc"].paper
+
+
 def test_controls_and_preconditions_are_not_evidence():
     checks = geometry_checks(control_navigation={"frozen": (0.01, 100)}, control_correlation={"assoc": 0.0},
                              counterexample_correlation={"n01": 0.0}, top_k={"net": 100.0},

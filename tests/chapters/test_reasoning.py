@@ -113,6 +113,74 @@ def _crossings(rows, l=5, degree=100, steps=1000):
 CASCADE = _crossings([[math.nan, 900, 300], [math.nan, 1200, 400], [math.nan, math.nan, 500]], degree=2, steps=3000)
 
 
+def _ic_hardest(v1, child=(1.0, 0.99, 1.0), degree=2, n_test=1000, steps=3000, profile="ci"):
+    """An in-context v1-alone table: per seed, teacher-forced v1 and the share that is a child of the start."""
+    import pandas as pd
+
+    return pd.DataFrame([{"seed": s, "degree": degree, "path_length": 5, "n_test": n_test, "first_hop": a,
+                          "v1_child": c, "n_layers": 2, "width": 64, "mlp": "none", "batch": 64, "steps": steps,
+                          "profile": profile, "status": "committed"}
+                         for s, (a, c) in enumerate(zip(v1, child))])
+
+
+#: In context, v1 alone, at chance 1/2 on 1,000 fresh graphs at every seed, the start's children named.
+IC_HARDEST = _ic_hardest([0.49, 0.52, 0.5])
+
+
+def test_in_context_v1_alone_is_judged_on_its_highest_seed_and_needs_the_look_up() -> None:
+    """The v1-alone checks: at chance at every seed passes; one seed that learnt v1 (0.6 is
+    6 SEs above 1/2 at n = 1,000) fails the evidence; a model that never names a child of the
+    start fails the precondition; fewer than 3 seeds is refused."""
+    ok = vr.in_context_hardest_checks(IC_HARDEST)
+    assert [c.kind for c in ok] == ["finding", "machinery"] and all(c.passed for c in ok)
+    assert ok[0].value == pytest.approx(measures.chance_z(0.52, 0.5, 1000))
+    assert "highest of 3 seeds" in ok[0].name and "lowest of 3 seeds" in ok[1].name
+    learnt = vr.in_context_hardest_checks(_ic_hardest([0.5, 0.6, 0.5]))
+    assert not learnt[0].passed and learnt[1].passed
+    untrained = vr.in_context_hardest_checks(_ic_hardest([0.5, 0.5, 0.5], child=(1.0, 0.2, 1.0)))
+    assert untrained[0].passed and not untrained[1].passed and untrained[1].value == 0.2
+    with pytest.raises(ValueError, match="3 seeds"):
+        vr.in_context_hardest_checks(IC_HARDEST.iloc[:2])
+    assert vr.in_context_hardest_text(IC_HARDEST) == (
+        "trained on v1 alone in context at G(2, 5) (2 x 64 GPT, 3,000 steps), seeds 0-2: teacher-forced v1 "
+        "0.49-0.52 (chance 0.50), a child of the start 0.99-1.00")
+
+
+def _staged(runs, degree=100, steps=4000):
+    """A staged-vs-mixed table: ``runs`` holds, per seed, (mixed peak, mixed end, staged peak, staged end)."""
+    import pandas as pd
+
+    rows = []
+    for seed, (mp, me, sp, se) in enumerate(runs):
+        for edges, best, final in ((0, mp, me), (steps // 2, sp, se)):
+            rows.append({"seed": seed, "staged_edge_steps": edges, "best_exact": best, "final_exact": final,
+                         "degree": degree, "path_length": 5, "steps": steps, "batch_size": 256, "status": "committed"})
+    return pd.DataFrame(rows)
+
+
+def test_staged_versus_mixed_on_a_longer_grid_reads_each_seeds_pair_and_the_lowest_difference() -> None:
+    """The longer staged grid: per seed, the staged run's drop from its peak minus the mixed run's;
+    the check takes the lowest seed (one stable staged run fails it); a seed without its pair
+    is refused; the words state both runs' peak and end."""
+    decays = _staged([(0.9, 0.88, 0.9, 0.6), (0.92, 0.9, 0.95, 0.7), (0.9, 0.9, 0.9, 0.75)])
+    (c,) = vr.staged_table_checks(decays)
+    assert c.passed and c.value == pytest.approx(0.15) and c.name.startswith("staged minus mixed training")
+    assert "lowest of 3 seeds" in c.name
+    one_stable = _staged([(0.9, 0.88, 0.9, 0.6), (0.92, 0.9, 0.95, 0.7), (0.9, 0.9, 0.9, 0.88)])
+    assert not vr.staged_table_checks(one_stable)[0].passed
+    mixed_decays_too = _staged([(0.9, 0.6, 0.9, 0.55)] * 3)  # both fall: staged is not less stable
+    assert not vr.staged_table_checks(mixed_decays_too)[0].passed
+    reverse = _staged([(1.0, 0.8, 1.0, 1.0), (0.96, 0.96, 1.0, 1.0)])  # mixed falls, staged holds
+    assert vr.staged_text(reverse).endswith("staged 1.00 and 1.00; staged minus mixed drop -0.20 to 0.00")
+    with pytest.raises(ValueError, match="seed 1: need one mixed and one staged run"):
+        vr.staged_drops(decays.drop(index=3))
+    assert vr.staged_text(decays) == (
+        "G(100, 5), 4,000 steps (staged: edges alone for the first 2,000), seeds 0-2: held-out exact at the peak and "
+        "the end, mixed 0.90-0.92 and 0.88-0.90, staged 0.90-0.95 and 0.60-0.75; staged minus mixed drop 0.15-0.28")
+    assert vr.table_size(decays, "G(100, 5)") == ("GPT 2 x 128 on G(100, 5), 4,000 steps at batch 256, seeds 0-2 "
+                                                  "(laptop profile, committed table)")
+
+
 def _knob(points, degree=100, l=5):
     """An init-scale knob table: ``points`` holds (init std, seed, first hop, navigation)."""
     import pandas as pd
@@ -197,6 +265,9 @@ def test_the_tree_star_is_judged_at_the_largest_committed_size_with_ci_beside_it
     assert not any(c.passed for c in vr.tree_table_checks(low))
     with pytest.raises(ValueError, match="tree_star table"):
         vr.tree_table_checks(_trees(0.1).assign(status="failed"))
+    for missing in (None, _trees(0.1).iloc[:0]):  # no table, or one without a row: refused by name
+        with pytest.raises(ValueError, match="tree_star table is missing, empty"):
+            vr.tree_table_checks(missing)
     p = {"DEGREE": 100, "PATH_LENGTH": 5, "SEED": 0, "PROFILE": "ci", "MAMBA_DEGREE": 100, "MAMBA_LR": 3e-3,
          "MAMBA_BETA2": 0.95, "IC_DEGREE": 2, "ABL_DEGREE": 40, "TREE_DEGREE": 16, "TREE_LENGTH": 4}
     checks = vr.tree_table_checks(_trees(0.0))
@@ -215,6 +286,21 @@ def test_the_tree_star_is_judged_at_the_largest_committed_size_with_ci_beside_it
     assert tree["ours"].endswith("at ci size: T(16, 4), seed 0: split by leaf: held-out exact 0.50, first hop 0.75")
     assert "tree_star-laptop" in tree["detail"]
     assert "size" not in next(r for r in recs if r["id"] == "reasoning.heldout_paths")
+    # the staged grid the same way: judged on the longer table, this run's numbers beside it
+    longer = _staged([(0.9, 0.88, 0.9, 0.6)] * 3)
+    recs = vr.reasoning_findings(
+        p, vr.staged_table_checks(longer), main=_record(0.88), hard=_record(0.5, 0.9), frozen=_record(0.0),
+        mamba=_record(0.9), mamba_slow=_record(0.0), lookup=_record(0.0, 0.0, 0.1),
+        ic={"forward": {"teacher_forced": [1.0, 0.5, 1.0, 1.0], "steps_run": 3000}}, order=None, control=None,
+        reverse_tf={"both": 1.0, "backward": 0.95, "forward": 0.1},
+        direction_exact={"both": 1.0, "forward": 0.0, "backward": 0.0}, pause_steps={0: 300.0}, pause_every=50,
+        staged={"history": [{"step": 0, "test_exact": 0.5}]}, mixed={"history": [{"step": 0, "test_exact": 1.0}]},
+        trees={"leaf": _record(0.5, 0.75)}, n_runs=10, rho=0.8, staged_larger=longer)
+    st = next(r for r in recs if r["id"] == "reasoning.mixed_vs_staged")
+    assert st["verdict"] == findings.REPRODUCED and "staged-laptop" in st["detail"]
+    assert st["size"] == "GPT 2 x 128 on G(100, 5), 4,000 steps at batch 256, seeds 0-2 (laptop profile, committed table)"
+    assert st["ours"].startswith("at the largest size measured: G(100, 5), 4,000 steps")
+    assert st["ours"].endswith("at ci size: G(40, 5), seed 0: held-out exact match at the end: staged 0.50, mixed 1.00")
 
 
 def test_knob_checks_read_the_correlation_within_the_runs_that_generalise():
@@ -360,6 +446,10 @@ def test_pause_staged_and_tree_checks_are_computed_from_numbers():
     never = vr.pause_check({0: math.nan, 1: 200.0}, 50, 500)  # no pauses never reaches it: counted at 550
     assert never.passed and never.value == 7.0
     assert not vr.pause_check({0: 100.0, 1: math.nan}, 50, 500).passed
+    # no run without pauses: it counts as never reaching the target; no run with pauses: nothing to compare
+    assert vr.pause_check({1: 100.0}, 50, 500).value == 9.0
+    alone = vr.pause_check({0: 100.0}, 50, 500)
+    assert math.isnan(alone.value) and not alone.passed
     assert not vr.staged_check([0, 0, 0.5, 0.9, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9], 2).passed
     assert vr.staged_check([0, 0, 0.9, 0.7, 0.6], [0.3, 0.9, 0.9, 0.9, 0.9], 2).passed
     tree = vr.tree_checks({"leaf": 0.0, "subtree": 0.5}, 16)
@@ -405,7 +495,7 @@ def test_every_register_finding_of_the_chapter_gets_a_verdict_from_the_checks():
     checks += [vr.pause_check({0: 100.0, 1: 100.0}, 50, 500), vr.staged_check([0, 1, 1], [1, 1, 1], 1),
                *vr.tree_checks({"leaf": 0.0}, 16), *vr.token_order_checks(_crossings([[100, 100, 100]] * 5), CASCADE),
                *vr.reverse_checks({"both": 1.0, "backward": 0.95, "forward": 0.1}, 40),
-               *vr.knob_checks(KNOB), *vr.ablation_checks(ABLATION)]
+               *vr.knob_checks(KNOB), *vr.ablation_checks(ABLATION), *vr.in_context_hardest_checks(IC_HARDEST)]
     recs = [findings.verdict_of(fid, checks, vr.EVIDENCE[fid], "x", "y") for fid in vr.EVIDENCE]
     assert {r["id"] for r in recs} == {f.id for f in findings.for_chapter("03_implicit_reasoning")}
     assert all(r["verdict"] in (findings.REPRODUCED, findings.NOT_REPRODUCED) for r in recs)
@@ -482,10 +572,31 @@ def test_the_chapters_findings_are_one_verdict_per_registered_finding() -> None:
     rho = spearman_checks([r[0] for r in runs], [r[1] for r in runs])
     extra = (vr.token_order_checks(kw["order"], CASCADE) + vr.reverse_checks(kw["reverse_tf"], 40)
              + vr.knob_checks(KNOB) + vr.ablation_checks(ABLATION))
-    kw.update(knob=KNOB, ablations={"GPT (main run)": ABLATION})
+    kw.update(knob=KNOB, ablations={"GPT (main run)": ABLATION}, ic_hardest=IC_HARDEST)
+    extra += vr.in_context_hardest_checks(IC_HARDEST)
     checks = implicit_reasoning_checks(**GOOD) + rho + extra
     recs = vr.reasoning_findings(p, checks, **kw)
     golden.check("03_implicit_reasoning", recs, checks)
+    hardest = next(r for r in recs if r["id"] == "reasoning.in_context_hardest_fails")
+    assert hardest["verdict"] == findings.REPRODUCED and hardest["seeds"] == [0, 1, 2]
+    # without its committed table (another profile) the finding is not tested, and says why
+    untested = next(r for r in vr.reasoning_findings({**p, "PROFILE": "smoke"}, implicit_reasoning_checks(**GOOD) + rho,
+                                                     **{**kw, "ic_hardest": None})
+                    if r["id"] == "reasoning.in_context_hardest_fails")
+    assert untested["verdict"] == findings.NOT_TESTED
+    assert "no committed in_context_hardest-smoke table at the smoke profile" in str(untested)
+    # judged on the longer table where there is one, its size named and the ci table beside it
+    longer = _ic_hardest([0.5, 0.5, 0.5], child=(0.3, 0.3, 0.4), steps=12000, profile="laptop")
+    on_longer = vr.reasoning_findings(p, implicit_reasoning_checks(**GOOD) + rho + vr.in_context_hardest_checks(longer),
+                                      **{**kw, "ic_hardest": longer, "ic_hardest_ci": IC_HARDEST})
+    judged = next(r for r in on_longer if r["id"] == "reasoning.in_context_hardest_fails")
+    assert judged["verdict"] == findings.NOT_TESTED  # the look-up is not learnt: its precondition fails
+    assert judged["size"] == ("GPT 2 x 64 (attention only) in context on G(2, 5), 12,000 steps at batch 64, seeds "
+                              "0-2 (laptop profile, committed table)")
+    assert judged["ours"].startswith("at the largest size measured: trained on v1 alone in context at G(2, 5) "
+                                     "(2 x 64 GPT, 12,000 steps)")
+    assert judged["ours"].endswith("at ci size: " + vr.in_context_hardest_text(IC_HARDEST))
+    assert "in_context_hardest-laptop" in judged["detail"]
     order = next(r for r in recs if r["id"] == "reasoning.no_token_order")
     assert order["seeds"] == [0, 1, 2, 3, 4] and order["verdict"] == findings.REPRODUCED
     assert sorted(r["id"] for r in recs) == sorted(f.id for f in findings.for_chapter("03_implicit_reasoning"))

@@ -109,3 +109,9 @@ def test_sweep_throughput_reads_each_committed_table_and_its_last_invocation(tmp
     assert row["runs"] == 4 and row["trained_by_last"] == 3
     text = "\n".join(report._sweeps({"result": sweep_throughput.sweep_throughput(tmp_path), "env": {}}))
     assert "| x-ci.csv | path_star | 4 | 3 | 2 |" in text
+    # a later invocation that only re-stamped the rows from cached runs: the rate is the training one's
+    (tmp_path / "x-ci.json").write_text(json.dumps({"kind": "path_star", "done": 0, "cached": 4, "workers": 1,
+                                                    "wall_s": 2.0, "trained": {"done": 3, "workers": 2,
+                                                                               "wall_s": 360.0}}))
+    (row,) = sweep_throughput.sweep_throughput(tmp_path)["rows"]
+    assert row["runs_per_hour_per_core"] == 15.0 and row["trained_by_last"] == 3 and row["kind"] == "path_star"

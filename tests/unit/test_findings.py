@@ -289,6 +289,13 @@ def test_a_regression_without_a_detail_says_nothing_of_it() -> None:
     assert msg.endswith("(ours: 1; paper: 2; )")
 
 
+def test_a_record_without_an_evidence_list_is_read_as_naming_none() -> None:
+    """``problems`` on a record with no ``checks`` key (a hand-made or older record): it names no
+    evidence, which is no crash and no problem of its own."""
+    rec = {"id": "geometry.heatmap", "verdict": fd.REPRODUCED, "ours": "1", "paper": "2", "seeds": None}
+    assert not [p for p in fd.problems(CH01, [rec]) if p.startswith("geometry.heatmap:")]
+
+
 def test_a_results_file_is_dated_in_utc(tmp_path) -> None:
     rec = _finish(tmp_path, CH01, _all_for(CH01))
     assert rec["date"].endswith("+00:00")

@@ -744,7 +744,7 @@ def test_the_smoke_notebooks_go_to_their_own_folder() -> None:
     assert ci.index("make test") < smoke and "tests/book" in ci[smoke:] and "notebooks" in ci[smoke:]
 
 
-@pytest.mark.parametrize("variant", ["forward", "teacherless"])
+@pytest.mark.parametrize("variant", ["forward", "teacherless", "hardest"])
 def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                         variant: str) -> None:
     """A one-layer in-context run (under a second): its greedy answers agree with its
@@ -766,6 +766,8 @@ def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_pat
     assert row["first_hop"] == tf[1] and row["later_tokens"] == pytest.approx((tf[2] + tf[3]) / 2)
     assert row["final_exact"] == rec["greedy_exact"] and row["chance"] == 0.5 and row["n_test"] == 40
     assert row["steps"] == 30 and {"cross_1", "cross_2", "cross_3"} <= set(row)
+    assert 0.0 <= rec["v1_child"] <= 1.0 and row["v1_child"] == rec["v1_child"]
+    assert rec["v1_child"] >= tf[1]  # the right v1 is a child of the start
     again = run_in_context(cfg)  # served from the cache: the same record
     assert again["teacher_forced"] == tf and again["greedy_exact"] == rec["greedy_exact"]
     with pytest.raises(ConfigError, match="n_layers"):
@@ -774,6 +776,72 @@ def test_a_tiny_in_context_run_gives_a_record_and_a_table_row_that_agree(tmp_pat
 
     with pytest.raises(ConfigError, match="lr"):  # a numpy scalar would key the cache apart from the same float
         InContextRun(lr=np.float32(1e-3))
+
+
+def _in_context_example(n: int = 6):
+    from geomem_utils.science import tasks
+
+    b, vocab = tasks.in_context_bucket(3, 4, 12, n, seed=1)  # G(3, 4): 10 nodes, 9 edges
+    first = int((b.targets[0] != tasks.IGNORE).nonzero()[0])
+    return b, first
+
+
+def test_hardest_only_keeps_the_loss_on_v1_alone() -> None:
+    """The in-context v1-alone objective: of the forward target (start v1 ... goal) only v1,
+    the token after the start, is trained; the prompt is untouched."""
+    from geomem_utils.runs.in_context import hardest_only
+    from geomem_utils.science import tasks
+
+    b, first = _in_context_example()
+    h = hardest_only(b)
+    kept = h.targets != tasks.IGNORE
+    assert kept.sum(1).tolist() == [1] * len(b) and kept[:, first + 1].all()
+    assert torch.equal(h.targets[:, first + 1], b.targets[:, first + 1]) and torch.equal(h.inputs, b.inputs)
+    assert torch.equal(b.inputs[:, first + 1], b.targets[:, first])  # the start is given as the input before v1
+
+
+def test_v1_child_rate_reads_the_children_of_the_start_from_the_prompt() -> None:
+    """``v1_child_rate``: the true v1 and the start's other children count, the start itself, the
+    goal and a grandchild do not."""
+    from geomem_utils.runs.in_context import v1_child_rate
+
+    b, first = _in_context_example()
+    start, v1, v2, goal = (b.targets[:, first + j] for j in range(4))
+    edges = b.inputs[:, : 27].reshape(len(b), 9, 3)
+    other = torch.tensor([next(int(e[2]) for e in row if int(e[1]) == int(s) and int(e[2]) != int(t))
+                         for row, s, t in zip(edges, start, v1)])
+    assert v1_child_rate(v1, b.inputs, start, 9) == 1.0
+    assert v1_child_rate(other, b.inputs, start, 9) == 1.0
+    for wrong in (start, v2, goal):
+        assert v1_child_rate(wrong, b.inputs, start, 9) == 0.0
+    half = torch.where(torch.arange(len(b)) % 2 == 0, v1, goal)
+    assert v1_child_rate(half, b.inputs, start, 9) == 0.5
+
+
+def test_an_in_context_v1_alone_run_trains_on_v1_and_refuses_a_stop_rule(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``variant="hardest"`` trains on the forward task's v1 only (its look-ups carry no loss),
+    so ``stop_at`` (which waits for the look-ups) is refused by name."""
+    from geomem_utils.runs import in_context
+    from geomem_utils.science import tasks
+
+    seen = {}
+
+    def fake_train(model, buckets, cfg, **kw):
+        seen["trained"] = (buckets[0].targets != tasks.IGNORE).sum(1).unique().tolist()
+        raise RuntimeError("stop here")
+
+    monkeypatch.setenv("GEOMEM_CACHE", str(tmp_path))
+    monkeypatch.setattr(in_context, "train", fake_train)
+    cfg = in_context.InContextRun(variant="hardest", degree=2, path_length=4, n_labels=10, width=16, n_layers=1,
+                                  n_heads=1, steps=5, batch=4, n_train=8, n_test=4)
+    with pytest.raises(RuntimeError, match="stop here"):
+        in_context.run_in_context(cfg)
+    assert seen == {"trained": [1]}
+    with pytest.raises(ConfigError, match="stop_at"):
+        in_context.InContextRun(variant="hardest", stop_at=0.9)
+    with pytest.raises(ConfigError, match="variant"):
+        in_context.InContextRun(variant="backwards")
 
 
 def test_an_in_context_run_trains_on_the_device_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

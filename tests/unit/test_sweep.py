@@ -379,6 +379,25 @@ def test_runs_back_to_back_in_one_process_give_the_numbers_of_fresh_processes(tm
     assert not (tmp_path / "unused").exists()
 
 
+def test_a_row_recomputed_from_a_cached_run_is_not_a_trained_run(tmp_path, monkeypatch) -> None:
+    """``status``: ``done`` only where the call trained the run. With its row gone from the cache
+    (as after an edit outside the run's code), the run is read from the run cache: the row
+    comes back ``cached`` with the same numbers, so a sweep's summary never counts a re-stamp
+    as training."""
+    monkeypatch.setenv("GEOMEM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GEOMEM_CACHE", raising=False)
+    cfg = sweep.load("tiny", "ci", _sweep_dir(tmp_path, steps=60, seeds="[0]")).configs()[0][1]
+    first = sweep_rows.run_point(cfg, "cpu")
+    assert first["status"] == "done"
+    for row_entry in (tmp_path / "cache").glob("sweeprow-*.pt"):
+        row_entry.unlink()
+    again = sweep_rows.run_point(cfg, "cpu")
+    assert again["status"] == "cached" and {k: again[k] for k in NUMBERS} == {k: first[k] for k in NUMBERS}
+    assert sweep_rows.run_point(cfg, "cpu")["status"] == "cached"
+    assert sweep_rows.trained_now(2.0, 3.0) and not sweep_rows.trained_now(0.1, 3.0)
+    assert sweep_rows.trained_now(0.1, float("nan")) and sweep_rows.trained_now(0.1, None)
+
+
 def _no_work(monkeypatch) -> None:
     """Anything that would run a run or start a cluster fails the test."""
     def refuse(*a, **k):
@@ -458,6 +477,18 @@ def test_relative_cache_and_out_are_taken_from_the_repository_root(tmp_path, mon
     assert not any(elsewhere.iterdir()) and not (tmp_path / "not-this-cache").exists()
     summary = json.loads((root / "o" / "tiny-ci.json").read_text())
     assert summary["cache_dir"] == "c" and summary["table"] == "o/tiny-ci.csv"
+    # again: every row is kept or read from the cache, nothing trains; the summary says so and
+    # carries the invocation that trained the runs (its wall time is what they cost)
+    for row_entry in (root / "c").glob("sweeprow-*.pt"):
+        row_entry.unlink()
+    (root / "o" / "tiny-ci.csv").unlink()
+    assert sweep_cli.main(["tiny", "--sweeps", str(folder), "--cache-dir", "c", "--out", "o", "--workers", workers]) == 0
+    again = json.loads((root / "o" / "tiny-ci.json").read_text())
+    assert again["done"] == 0 and again["cached"] == 1
+    assert again["trained"] == {k: summary.get(k) for k in sweep_cluster.TRAINING_KEYS}
+    assert again["trained"]["done"] == 1 and again["trained"]["wall_s"] == summary["wall_s"]
+    assert sweep_cli.main(["tiny", "--sweeps", str(folder), "--cache-dir", "c", "--out", "o", "--workers", workers]) == 0
+    assert json.loads((root / "o" / "tiny-ci.json").read_text())["trained"] == again["trained"]  # carried on
 
 
 def _tables(exact_40: float, nav: float, released: float):
