@@ -52,6 +52,8 @@ CHROMIUM_ARGS = [  # --headless is added by Playwright (headless=True)
 # Console messages of type "error" that are not errors of the book (none known today).
 IGNORED_CONSOLE = [re.compile(p) for p in ()]
 PAGE_TIMEOUT_MS = 30_000
+#: Pages :meth:`_Visitor.load_all` has loading in tabs of their own while it reads one.
+LOOK_AHEAD = 1
 
 
 def _require_site() -> Path:
@@ -236,7 +238,7 @@ class _Visitor:
 
     def __init__(self, browser, allowed_origin: str | None, record_draws: bool = False) -> None:
         self.allowed_origin = allowed_origin
-        self.external: list[str] = []
+        self.external: dict[Any, list[str]] = {}  # page (None: no page known) -> its blocked requests
         self.kept: dict[str, tuple] = {}
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.route("**/*", self._route)
@@ -254,16 +256,18 @@ class _Visitor:
         if local:
             r.continue_()
         else:
-            self.external.append(r.request.url)
+            try:
+                owner = r.request.frame.page
+            except Exception:  # noqa: BLE001 - a request of no frame (a worker): the page being read owns it
+                owner = None
+            self.external.setdefault(owner, []).append(r.request.url)
             r.abort()
 
-    def load(self, url: str, shot: Path | None = None, measure: dict | None = None, keep: bool = False) -> dict:
-        """Open ``url``; return what drew plus every problem seen, and under each key of
-        ``measure`` (name -> (script, argument)) what that script returns in the page, run
-        after the screenshot (a script may change the page, as ``_LAYOUT`` does). ``keep``: leave
-        the tab open, in ``self.kept[url]`` as (page, the list its later console errors join)."""
+    def open(self, url: str) -> tuple:
+        """A fresh tab navigating to ``url`` (returns once the navigation is under way), and the
+        list its problems join: :meth:`load` reads it, meanwhile the browser loads it beside
+        the page being read (:meth:`load_all`)."""
         problems: list[str] = []
-        self.external = []
         page = self.context.new_page()
         page.set_default_timeout(3 * PAGE_TIMEOUT_MS)
         page.on("console", lambda m: m.type == "error" and problems.append(
@@ -271,8 +275,20 @@ class _Visitor:
         page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
         page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+        page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+        return page, problems
+
+    def load(self, url: str, shot: Path | None = None, measure: dict | None = None, keep: bool = False,
+             opened: tuple | None = None) -> dict:
+        """Open ``url`` (or read the tab :meth:`open` gave, ``opened``); return what drew plus every
+        problem seen, and under each key of ``measure`` (name -> (script, argument)) what that
+        script returns in the page, run after the screenshot (a script may change the page, as
+        ``_LAYOUT`` does). ``keep``: leave the tab open, in ``self.kept[url]`` as (page, the list
+        its later console errors join)."""
+        page, problems = opened or self.open(url)
         try:
-            page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+            page.bring_to_front()  # a background tab gets no animation frames
+            page.wait_for_load_state("load", timeout=PAGE_TIMEOUT_MS)
             try:
                 page.wait_for_function(_READY, timeout=PAGE_TIMEOUT_MS, polling=100)
                 page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
@@ -292,8 +308,21 @@ class _Visitor:
             else:
                 page.close()
         info["problems"] = [p for p in problems if not any(rx.search(p) for rx in IGNORED_CONSOLE)]
-        info["external"] = list(self.external)
+        info["external"] = self.external.pop(page, []) + self.external.pop(None, [])
         return info
+
+    def load_all(self, jobs: list[tuple[str, dict]], ahead: int = LOOK_AHEAD) -> dict[str, dict]:
+        """:meth:`load` for each ``(url, its keyword arguments)`` in turn, the next ``ahead`` pages
+        already loading in their own tabs meanwhile (the browser parses and runs them on the
+        other core while this one is read): url -> what :meth:`load` returned."""
+        opened: dict[str, tuple] = {}
+        out = {}
+        for i, (url, kw) in enumerate(jobs):
+            for nxt, _ in jobs[i + 1: i + 1 + ahead]:
+                if nxt not in opened:
+                    opened[nxt] = self.open(nxt)
+            out[url] = self.load(url, opened=opened.pop(url, None), **kw)
+        return out
 
     def close(self) -> None:
         self.context.close()
@@ -335,6 +364,7 @@ def visit(server, browser):
     visitor = _Visitor(browser, base, record_draws=True)
     out = {}
     try:
+        jobs = []
         for page in _pages(site):
             if page == "intro.html" or page in chapters:
                 measure = {"layout": (_LAYOUT, CODE_CHARS)}
@@ -342,7 +372,9 @@ def visit(server, browser):
                 measure = {"tables": (_TABLE_COUNT, None), "past": (_TABLES_PAST_THE_COLUMN, None)}
             else:
                 measure = {}
-            out[page] = visitor.load(f"{base}/{page}", SHOTS / _shot_name(page), measure, keep=page in chapters)
+            jobs.append((f"{base}/{page}", dict(shot=SHOTS / _shot_name(page), measure=measure, keep=page in chapters)))
+        loaded = visitor.load_all(jobs)
+        out = {page: loaded[f"{base}/{page}"] for page in _pages(site)}
         yield {"info": out, "pages": {rel: visitor.kept[f"{base}/{rel}"] for rel in sorted(chapters)}}
     finally:
         visitor.close()
@@ -380,11 +412,31 @@ def test_pages_render_from_file_url(browser) -> None:
     visitor = _Visitor(browser, None)
     chapters = [p for p in _pages(site) if re.match(r"_generated/\d\d_", p)
                 and (ROOT / "book" / "_generated" / (Path(p).stem + ".ipynb")).is_file()]
-    for page in ["intro.html"] + chapters:
-        info = visitor.load((site / page).as_uri())
-        failures += _check_page(page, info)
+    pages = ["intro.html"] + chapters
+    loaded = visitor.load_all([((site / page).as_uri(), {}) for page in pages])
+    for page in pages:
+        failures += _check_page(page, loaded[(site / page).as_uri()])
     visitor.close()
     assert not failures, "\n".join(failures)
+
+
+def test_each_page_is_charged_with_its_own_blocked_requests(browser, tmp_path) -> None:
+    """The visitor blocks every request off its origin and names it on the page that made it,
+    also while the next page loads beside it (:meth:`_Visitor.load_all`): a page asking the
+    network fails, its neighbours do not."""
+    quiet = "<html><body><p>no figure</p></body></html>"
+    (tmp_path / "a.html").write_text(quiet)
+    (tmp_path / "b.html").write_text('<html><body><img src="http://example.invalid/x.png"></body></html>')
+    (tmp_path / "c.html").write_text(quiet)
+    visitor = _Visitor(browser, None)
+    try:
+        urls = [(tmp_path / f"{n}.html").as_uri() for n in "abc"]
+        loaded = visitor.load_all([(u, {}) for u in urls])
+    finally:
+        visitor.close()
+    a, b, c = (loaded[u] for u in urls)
+    assert b["external"] == ["http://example.invalid/x.png"] and a["external"] == [] and c["external"] == []
+    assert _check_page("b.html", b)[-1] == "b.html: blocked external request http://example.invalid/x.png"
 
 
 def test_chapter_pages_have_their_figures(rendered) -> None:
