@@ -274,12 +274,14 @@ def in_context_hardest_checks(table: Any) -> list[Check]:
 
 def in_context_hardest_text(table: Any) -> str:
     """The in-context v1-alone table in words: its setting, v1 and the child-of-start share
-    over the seeds."""
+    over the seeds, and (shown, not checked) the right one's share among the answers that are
+    a child of the start, whose chance is 1/d too."""
     d, l = int(table.degree.iloc[0]), int(table.path_length.iloc[0])
     return (f"trained on v1 alone in context at G({d}, {l}) ({int(table.n_layers.iloc[0])} x "
             f"{int(table.width.iloc[0])} GPT, {int(table.steps.iloc[0]):,} steps), seeds "
             f"{int(table.seed.min())}-{int(table.seed.max())}: teacher-forced v1 {tables.span(table.first_hop)} "
-            f"(chance {1 / d:.2f}), a child of the start {tables.span(table.v1_child)}")
+            f"(chance {1 / d:.2f}), a child of the start {tables.span(table.v1_child)}, and of those the right "
+            f"one {tables.span(table.first_hop / table.v1_child)}")
 
 
 def in_context_hardest_size(table: Any) -> str:

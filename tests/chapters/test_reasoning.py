@@ -143,7 +143,7 @@ def test_in_context_v1_alone_is_judged_on_its_highest_seed_and_needs_the_look_up
         vr.in_context_hardest_checks(IC_HARDEST.iloc[:2])
     assert vr.in_context_hardest_text(IC_HARDEST) == (
         "trained on v1 alone in context at G(2, 5) (2 x 64 GPT, 3,000 steps), seeds 0-2: teacher-forced v1 "
-        "0.49-0.52 (chance 0.50), a child of the start 0.99-1.00")
+        "0.49-0.52 (chance 0.50), a child of the start 0.99-1.00, and of those the right one 0.49-0.53")
 
 
 def _staged(runs, degree=100, steps=4000):
