@@ -206,6 +206,15 @@ ABLATION = {"intact": {"first_hop": 0.88, "train_exact": 1.0, "edges_top_k": 100
             "arm": {"energy": 0.015, "own": 0.04, "others": 0.89, "own_random": 0.87, "others_random": 0.87}}
 
 
+def test_an_ablation_without_its_arm_part_reads_without_it() -> None:
+    """``_ablation_ours`` of a model measured without the own-arm ablation states its top-k part
+    and nothing after it; with it, the arm's numbers follow."""
+    no_arm = {k: v for k, v in ABLATION.items() if k != "arm"}
+    text = vr._ablation_ours({"GPT (main run)": no_arm})
+    assert text.endswith("training paths 1.00, edges 94%") and "arm" not in text
+    assert vr._ablation_ours({"GPT (main run)": ABLATION}).endswith("the others 0.89 (random 0.87)")
+
+
 def _with(d, path, value):
     """A deep copy of ``d`` with the entry at ``path`` (keys) replaced."""
     import copy

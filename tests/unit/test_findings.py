@@ -102,6 +102,15 @@ def test_finish_writes_findings_and_passes_a_complete_chapter(tmp_path) -> None:
     assert stored["seed_table"] is None and stored["findings"][0]["size"] == "G(100, 5)"
 
 
+def test_finish_reads_a_finding_without_an_evidence_list_as_naming_none(tmp_path) -> None:
+    """A finding record with no ``checks`` key names no evidence: ``finish`` does not crash on it,
+    and a failed check no finding names still fails the chapter (nothing reports it)."""
+    findings = [{k: v for k, v in f.items() if k != "checks"} for f in _all_for(CH01)]
+    failing = [results.check("c:unreported", 0.0, ">=", 0.5)] + _checks_for(CH01)
+    rec = _finish(tmp_path, CH01, findings, checks=failing, profile="smoke")
+    assert not rec["passed"]
+
+
 def test_the_rule_over_three_seeds(tmp_path) -> None:
     names = [f"c:{f.id}" for f in fd.for_chapter(CH01)]
     heat, paths = names[0], names[1]

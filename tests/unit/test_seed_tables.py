@@ -118,6 +118,10 @@ def test_a_table_without_its_command_is_given_the_one_that_reruns_it(tmp_path, m
     by_seed, info, problems = seeds.combine("nb", params, {"a": 1.0})
     assert info["command"] == 'make seeds NB=nb SEEDS="0 1 2"' and info["seeds"] == [0, 1, 2] and not problems
     assert info["path"] == f"{seeds.FOLDER}/nb.json"
+    assert info["same_config"] is True and info["machines"] == [""]  # rows without a machine named
+    rows = {str(s): {"stamp": "old", "checks": {"a": 1.0}, "machine": m} for s, m in ((0, "vm"), (1, "gpu"), (2, "vm"))}
+    (tmp_path / "nb.json").write_text(json.dumps({"config": seeds.config_of(params), "rows": rows}))
+    assert seeds.combine("nb", params, {"a": 1.0})[1]["machines"] == ["gpu", "vm"]
     # a seed whose row disagrees on many checks: the first three are named, the rest elided
     rows = {"0": {"stamp": "old", "checks": {k: 1.0 for k in "abcde"}}}
     (tmp_path / "nb.json").write_text(json.dumps({"config": seeds.config_of(params), "rows": rows}))
