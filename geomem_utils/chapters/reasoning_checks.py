@@ -579,13 +579,14 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
                         else "") + "A short run may never reach the long-training regime where the paper sees "
                        "staged decay."),
                table_size(staged_larger, f"G({int(staged_larger.degree.iloc[0])}, "
-                          f"{int(staged_larger.path_length.iloc[0])})") if staged_larger is not None else ""),
+                          f"{int(staged_larger.path_length.iloc[0])})") if staged_larger is not None else "",
+               staged_larger),
         _sized(verdict("reasoning.tree_star", _tree_ours(trees, p, tree_larger),
                        "held-out leaves / subtrees of a tree-star answered (first-token split harder)",
                        ("Judged at the largest size measured, the committed laptop grid tree_star-laptop (make sweep "
                         "NAME=tree_star PROFILE=laptop), not mixed with this run's ci size. " if tree_larger is not None
                         else "") + "The paper does not give its tree-star sizes; the full profile's T(100, 6) on a "
-                       "GPU tests a larger one."), tree_size if tree_larger is not None else ""),
+                       "GPU tests a larger one."), tree_size if tree_larger is not None else "", tree_larger),
         verdict("reasoning.geometry_predicts_heldout", f"Spearman ρ = {rho:.2f} over {n_runs} runs; "
                 f"the trainable lookup at first hop {f(lookup['final']['test_first_hop'])}, "
                 f"navigation {f(lookup['final']['navigation'])}; " + _knob_ours(checks, knob),
@@ -621,10 +622,14 @@ def _tree_ours(trees: Mapping[str, dict], p: Mapping[str, Any], larger: Any) -> 
     return f"at the largest size measured: {tree_text(larger)}; at ci size: {ci}" if larger is not None else ci
 
 
-def _sized(rec: dict[str, Any], size: str) -> dict[str, Any]:
-    """``rec`` with the size its verdict was read at, where that is not the chapter's own."""
+def _sized(rec: dict[str, Any], size: str, table: Any = None) -> dict[str, Any]:
+    """``rec`` with the size its verdict was read at, where that is not the chapter's own; read
+    on a committed ``table``, its verdict rests on that table's seeds (its checks are pooled
+    over them), not on the chapter's."""
     if size:
         rec["size"] = size
+    if table is not None:
+        rec["seeds"] = sorted(int(x) for x in table.seed.unique())
     return rec
 
 

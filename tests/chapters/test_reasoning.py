@@ -290,6 +290,7 @@ def test_the_tree_star_is_judged_at_the_largest_committed_size_with_ci_beside_it
         trees={"leaf": _record(0.5, 0.75)}, n_runs=10, rho=0.8, tree_larger=_trees(0.0), tree_size="T(64, 4) here")
     tree = next(r for r in recs if r["id"] == "reasoning.tree_star")
     assert tree["verdict"] == findings.NOT_REPRODUCED and tree["size"] == "T(64, 4) here"
+    assert tree["seeds"] == [0, 1, 2]  # the table's seeds, not the chapter's: its checks are pooled over them
     assert tree["ours"].startswith("at the largest size measured: T(64, 4), 1,000 steps, seeds 0-2: split by leaf: "
                                    "held-out exact 0.00, first hop 0.50; split by subtree")
     assert tree["ours"].endswith("at ci size: T(16, 4), seed 0: split by leaf: held-out exact 0.50, first hop 0.75")
@@ -306,7 +307,7 @@ def test_the_tree_star_is_judged_at_the_largest_committed_size_with_ci_beside_it
         staged={"history": [{"step": 0, "test_exact": 0.5}]}, mixed={"history": [{"step": 0, "test_exact": 1.0}]},
         trees={"leaf": _record(0.5, 0.75)}, n_runs=10, rho=0.8, staged_larger=longer)
     st = next(r for r in recs if r["id"] == "reasoning.mixed_vs_staged")
-    assert st["verdict"] == findings.REPRODUCED and "staged-laptop" in st["detail"]
+    assert st["verdict"] == findings.REPRODUCED and "staged-laptop" in st["detail"] and st["seeds"] == [0, 1, 2]
     assert st["size"] == "GPT 2 x 128 on G(100, 5), 4,000 steps at batch 256, seeds 0-2 (laptop profile, committed table)"
     assert st["ours"].startswith("at the largest size measured: G(100, 5), 4,000 steps")
     assert st["ours"].endswith("at ci size: G(40, 5), seed 0: held-out exact match at the end: staged 0.50, mixed 1.00")
