@@ -43,7 +43,7 @@ def larger_table(name: str) -> Any:
     """The committed table of sweep ``name`` at its :data:`LARGER` profile when it holds every
     run of that grid computed by today's code; ``None`` otherwise (the finding then rests on
     the ci grid alone)."""
-    return tables.complete(grids.load(name, LARGER[name]))
+    return tables.complete_grid(name, LARGER[name])
 
 
 def larger_size(name: str, larger: Any) -> str:

@@ -128,13 +128,9 @@ def committed_table(p: Mapping[str, Any], name: str) -> Any:
     """The committed sweep table ``name`` (``sweeps/NAME.toml``) at ``PROFILE`` when it holds
     every run of the grid, each computed by today's code (:func:`geomem_utils.sweep.tables.complete`);
     ``None`` when it is not committed whole and fresh at this profile."""
-    from geomem_utils.sweep import grids, tables
+    from geomem_utils.sweep import tables
 
-    try:
-        sweep = grids.load(name, p["PROFILE"])
-    except (KeyError, ValueError):
-        return None
-    return tables.complete(sweep)
+    return tables.complete_grid(name, p["PROFILE"])
 
 
 def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -146,14 +142,20 @@ def token_order_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
     return (None, None) if order is None or control is None else (order, control)
 
 
+def laptop_table(p: Mapping[str, Any], name: str) -> Any:
+    """At the ci profile, the committed ``laptop`` grid of ``sweeps/NAME.toml`` where it holds
+    every run, each computed by today's code: the larger size a finding is judged at, with the
+    ci run beside it. ``None`` otherwise (another profile, or no such table)."""
+    from geomem_utils.sweep import tables
+
+    return tables.complete_grid(name, "laptop") if p["PROFILE"] == "ci" else None
+
+
 def in_context_hardest_tables(p: Mapping[str, Any]) -> tuple[Any, Any]:
     """Section 4's v1-alone tables: ``(judged, at_profile)``. ``at_profile`` is the committed
-    table at ``PROFILE``; at ci, ``judged`` is the longer laptop table where it is committed
-    whole and fresh, else ``at_profile``. ``None`` for a table that is not committed."""
-    from geomem_utils.sweep import grids, tables
-
-    own = committed_table(p, IC_HARDEST_SWEEP)
-    longer = tables.complete(grids.load(IC_HARDEST_SWEEP, "laptop")) if p["PROFILE"] == "ci" else None
+    table at ``PROFILE``; ``judged`` is the longer :func:`laptop_table` where there is one, else
+    ``at_profile``. ``None`` for a table that is not committed."""
+    own, longer = committed_table(p, IC_HARDEST_SWEEP), laptop_table(p, IC_HARDEST_SWEEP)
     return (longer if longer is not None else own), own
 
 

@@ -21,6 +21,9 @@ from geomem_utils.science.measures import chance_z
 from geomem_utils.results import Check, check
 from geomem_utils.sweep import tables
 
+#: How the chapter names each architecture.
+ARCH_NAMES = {"gpt": "GPT", "mamba": "Mamba"}
+
 #: Thresholds, each set with margin from measured runs (the chapter states the spreads).
 EXACT_MIN = 0.75  # main run held-out exact match: 0.84-0.96 at seeds 0-2 (d = 60, 100, 150 too)
 HARDEST_MIN = 0.5  # hardest-token held-out first hop (given the root): see the chapter
@@ -166,7 +169,7 @@ def implicit_reasoning_checks(
     """
     if degree < 1 or ic_degree < 1:
         raise ValueError(f"degrees must be >= 1, got degree={degree}, ic_degree={ic_degree}")
-    name = {"gpt": "GPT", "mamba": "Mamba"}.get(arch, arch)
+    name = ARCH_NAMES.get(arch, arch)
     checks = [
         check(f"{name} held-out exact match, G({degree}, l)", test_exact, ">=", EXACT_MIN,
               paper="held-out paths answered from memorised edges, up to 100% (Fig. 2, §2.3)"),
@@ -311,9 +314,12 @@ def tree_size(table: Any) -> str:
 
 
 def table_size(table: Any, graph: str) -> str:
-    """The size of a committed grid's runs on ``graph``, in words (model, steps, batch, seeds)."""
-    return (f"GPT 2 x 128 on {graph}, {int(table.steps.iloc[0]):,} steps at batch {int(table.batch_size.iloc[0])}, "
-            f"seeds {int(table.seed.min())}-{int(table.seed.max())} (laptop profile, committed table)")
+    """The size of a committed path-star grid's runs on ``graph``, in words (model, steps, batch,
+    seeds, profile), read from the table's own columns."""
+    t = table.iloc[0]
+    return (f"{ARCH_NAMES.get(t.arch, t.arch)} {int(t['model.n_layers'])} x "
+            f"{int(t['model.width'])} on {graph}, {int(t.steps):,} steps at batch {int(t.batch_size)}, seeds "
+            f"{int(table.seed.min())}-{int(table.seed.max())} ({t.profile} profile, committed table)")
 
 
 def staged_drops(table: Any) -> Any:
@@ -506,10 +512,9 @@ def reasoning_findings(p: Mapping[str, Any], checks: Sequence[Any], *, main: dic
         if t is None:
             return fd.verdict_of(fid, checks, EVIDENCE[fid], "not measured", paper,
                                  untested=f"no committed {tables_} table at the {p['PROFILE']} profile")
-        rec = verdict(fid, text(t), paper, " ".join(x for x in (note, f"Measured on the committed sweep table(s) "
-                                                             f"{tables_} (make sweep NAME=...), not in this run.") if x))
-        rec["seeds"] = sorted(int(x) for x in t.seed)
-        return rec
+        return _sized(verdict(fid, text(t), paper, " ".join(x for x in (
+            note, f"Measured on the committed sweep table(s) {tables_} (make sweep NAME=...), not in this run.") if x)),
+            "", t)
 
     # in context, v1 alone: judged on the largest committed table, the ci one beside it
     hardest_profile = str(ic_hardest.profile.iloc[0]) if ic_hardest is not None else p["PROFILE"]

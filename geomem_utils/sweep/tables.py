@@ -78,6 +78,16 @@ def complete(sweep: Sweep, folder: str | os.PathLike | None = None) -> "pd.DataF
     return t if t is not None and len(t) == len(sweep.points()) else None
 
 
+def complete_grid(name: str, profile: str, folder: str | os.PathLike | None = None) -> "pd.DataFrame | None":  # noqa: F821
+    """:func:`complete` for the grid ``sweeps/NAME.toml`` at ``profile``; ``None`` also where the
+    grid has no such profile."""
+    try:
+        sweep = load(name, profile)
+    except (KeyError, ValueError):
+        return None
+    return complete(sweep, folder)
+
+
 def fresh_by_key(df: "pd.DataFrame | None") -> dict[tuple[str, ...], dict]:  # noqa: F821
     """The rows of ``df`` that today's code computed (:func:`fresh`), by their run's
     configuration (:func:`geomem_utils.sweep.rows.keys`)."""

@@ -154,8 +154,26 @@ def _staged(runs, degree=100, steps=4000):
     for seed, (mp, me, sp, se) in enumerate(runs):
         for edges, best, final in ((0, mp, me), (steps // 2, sp, se)):
             rows.append({"seed": seed, "staged_edge_steps": edges, "best_exact": best, "final_exact": final,
-                         "degree": degree, "path_length": 5, "steps": steps, "batch_size": 256, "status": "committed"})
+                         "degree": degree, "path_length": 5, "steps": steps, "batch_size": 256, "status": "committed",
+                         "arch": "gpt", "model.n_layers": 2, "model.width": 128, "profile": "laptop"})
     return pd.DataFrame(rows)
+
+
+def test_a_larger_grid_is_read_at_ci_only_and_whole(monkeypatch) -> None:
+    """``laptop_table``: at ci, the committed laptop grid where it is whole and fresh (the v1-alone
+    finding is then judged on it, the ci table beside it); at another profile, or for a grid
+    with no such profile, nothing."""
+    from geomem_utils.chapters import reasoning as chapter
+    from geomem_utils.sweep import tables
+
+    seen = []
+    monkeypatch.setattr(tables, "complete", lambda sweep, folder=None: seen.append(sweep.profile) or sweep.profile)
+    assert chapter.laptop_table({"PROFILE": "ci"}, "staged") == "laptop"
+    assert chapter.laptop_table({"PROFILE": "smoke"}, "staged") is None and seen == ["laptop"]
+    assert tables.complete_grid("cascade", "laptop") is None  # the cascade grid has no laptop section
+    assert chapter.in_context_hardest_tables({"PROFILE": "ci"}) == ("laptop", "ci")
+    monkeypatch.setattr(tables, "complete", lambda sweep, folder=None: None if sweep.profile == "laptop" else "ci")
+    assert chapter.in_context_hardest_tables({"PROFILE": "ci"}) == ("ci", "ci")
 
 
 def test_staged_versus_mixed_on_a_longer_grid_reads_each_seeds_pair_and_the_lowest_difference() -> None:
